@@ -1,0 +1,27 @@
+# The two commands: `make run` serves the demo, `make test` runs the suite. Both set everything up first.
+PORT ?= 5000
+FLASK := .venv/bin/flask --app geo_app
+
+.PHONY: run test setup setup-test db demo bench stop-db
+
+setup:
+	bash scripts/bootstrap.sh run
+
+setup-test:
+	bash scripts/bootstrap.sh test
+
+db: setup
+	$(FLASK) db upgrade
+	$(FLASK) load-demo --if-empty
+
+run: db
+	$(FLASK) run --host 127.0.0.1 --port $(PORT) --with-threads
+
+test: setup-test
+	.venv/bin/python -m pytest
+
+bench: db
+	.venv/bin/python -m bench
+
+stop-db:
+	.venv/bin/python -c "from geo_app import localdb; localdb.stop()"

@@ -1,0 +1,52 @@
+"""The street-chief incident platform: `create_app` builds the Flask app from small steps."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+from . import config as config_module
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app; `config` overrides settings from the environment (tests pass a database URL)."""
+    app = Flask(__name__, template_folder="../templates", static_folder="../static")
+    settings = dict(config or {})
+    if "SQLALCHEMY_DATABASE_URI" not in settings:
+        settings = {**config_module.from_env(), **settings}
+    else:
+        env = {k: v for k, v in config_module.from_env_without_db().items() if k not in settings}
+        settings = {**env, **settings}
+    app.config.update(settings)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errors(app)
+    register_commands(app)
+    logging.getLogger(__name__).debug("app created on %s", app.config["SQLALCHEMY_DATABASE_URI"])
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from . import models  # noqa: F401  (registers every table on the metadata)
+    from .extensions import db, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(config_module.localdb.PROJECT_ROOT / "migrations"))
+
+
+def register_blueprints(app: Flask) -> None:
+    from .web import home
+
+    app.register_blueprint(home.bp)
+
+
+def register_errors(app: Flask) -> None:
+    from .errors import register_error_handlers
+
+    register_error_handlers(app)
+
+
+def register_commands(app: Flask) -> None:
+    from .cli import register_cli
+
+    register_cli(app)

@@ -1,0 +1,116 @@
+"""The command implementations (kept apart so that `cli.py` stays a registry)."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy import text
+
+from .errors import DomainError
+from .extensions import db
+
+
+def intake_settings():
+    """Return the intake settings of the current app."""
+    from .domain.intake import IntakeSettings
+
+    cfg = current_app.config
+    return IntakeSettings(snap_max_m=cfg["SNAP_MAX_M"], ref_prefix=cfg["REF_PREFIX"],
+                          fire_lane_link_m=cfg.get("FIRE_LANE_LINK_M", 30.0))
+
+
+def _fail(err: DomainError) -> None:
+    db.session.rollback()
+    click.echo(f"error: {err.message}", err=True)
+    sys.exit(2)
+
+
+@click.command("load-demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already holds issues.")
+@with_appcontext
+def load_demo_command(if_empty: bool) -> None:
+    """Load the 大塘街道 demo (idempotent)."""
+    from .domain.demo import load_demo
+
+    if if_empty and db.session.execute(text("SELECT EXISTS (SELECT 1 FROM issues)")).scalar():
+        click.echo("database already holds issues; demo not loaded")
+        return
+    try:
+        counts = load_demo(db.session, current_app.config["DEMO_DIR"], intake_settings())
+    except DomainError as err:
+        _fail(err)
+    db.session.commit()
+    click.echo("demo loaded: " + ", ".join(f"{k} +{v}" for k, v in counts.items()))
+
+
+@click.command("report")
+@click.option("--start", required=True, help="First day, YYYY-MM-DD (local time).")
+@click.option("--end", required=True, help="Last day, YYYY-MM-DD, inclusive.")
+@click.option("--area", default=None, help="Area code (e.g. FY) or team:CODE; default everywhere.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text")
+@with_appcontext
+def report_command(start: str, end: str, area: str | None, fmt: str) -> None:
+    """Print the district report for a period, computed from the data."""
+    from .domain import report_formats, reports
+    from .domain.validation import parse_date
+
+    try:
+        report = reports.figures(db.session, parse_date(start, "start"), parse_date(end, "end"),
+                                 reports.parse_area(area))
+    except DomainError as err:
+        _fail(err)
+    click.echo(report_formats.FORMATS[fmt](report), nl=fmt != "csv")
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--role", required=True, help="admin, planner, clerk, chief, secretary or staff.")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--name", "display_name", default=None)
+@click.option("--department", default=None, help="Department code (staff).")
+@click.option("--team", default=None, help="Team code (chief, secretary).")
+@click.option("--hall", default=None, help="Reception hall code (clerk).")
+@with_appcontext
+def create_user_command(username, role, password, display_name, department, team, hall) -> None:
+    """Create a user account."""
+    from .domain.accounts import create_user
+
+    try:
+        create_user(db.session, username, password, role, display_name, department, team, hall)
+    except DomainError as err:
+        _fail(err)
+    db.session.commit()
+    click.echo(f"user {username} created ({role})")
+
+
+@click.command("import-issues")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--rejected", "rejected_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write rejected rows with reasons here (default FILE.rejected.csv).")
+@with_appcontext
+def import_issues_command(file: Path, rejected_path: Path | None) -> None:
+    """Import issues from a CSV file: accepted rows all in, every rejected row reported."""
+    import csv
+
+    from .domain.importers.issues_csv import import_issues
+
+    try:
+        result = import_issues(db.session, file, intake_settings())
+    except DomainError as err:
+        _fail(err)
+    db.session.commit()
+    click.echo(f"read {result.read}, inserted {result.inserted}, linked {result.linked}, "
+               f"already there {result.skipped_existing}, rejected {len(result.rejected)}")
+    if result.rejected:
+        rejected_path = rejected_path or file.with_suffix(".rejected.csv")
+        with open(rejected_path, "w", newline="", encoding="utf-8") as out:
+            writer = csv.writer(out)
+            writer.writerow(["line", "field", "reason"])
+            writer.writerows([e.line, e.field, e.message] for e in result.rejected)
+        click.echo(f"rejected rows: {rejected_path}")
+
+
+COMMANDS = [load_demo_command, report_command, create_user_command, import_issues_command]

@@ -1,0 +1,54 @@
+"""Settings from the environment; one place that says what can be configured."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from . import localdb
+
+INSTANCE_DIR = localdb.PROJECT_ROOT / "var"
+
+
+def _secret_key() -> str:
+    """Return SECRET_KEY, or a random key kept in var/ so sessions survive restarts."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    path = INSTANCE_DIR / "secret_key"
+    INSTANCE_DIR.mkdir(exist_ok=True)
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def database_url() -> str:
+    """Return DATABASE_URL, or the project-local cluster's database (started if needed)."""
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        if url.startswith("postgresql://") or url.startswith("postgres://"):
+            url = "postgresql+psycopg://" + url.split("://", 1)[1]
+        return url
+    return localdb.ensure_database(os.environ.get("LOCAL_PG_DB", localdb.DEFAULT_DB))
+
+
+def from_env() -> dict:
+    """Collect the app's settings from environment variables (starting the local cluster if needed)."""
+    return {"SQLALCHEMY_DATABASE_URI": database_url(), **from_env_without_db()}
+
+
+def from_env_without_db() -> dict:
+    """Collect every setting but the database URL."""
+    return {
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SECRET_KEY": _secret_key(),
+        "METRIC_SRID": int(os.environ.get("METRIC_SRID", "32649")),
+        "SNAP_MAX_M": float(os.environ.get("SNAP_MAX_M", "60")),
+        "TIMEZONE": os.environ.get("TIMEZONE", "Asia/Shanghai"),
+        "REF_PREFIX": os.environ.get("REF_PREFIX", "DT"),
+        "TILE_URL": os.environ.get("TILE_URL") or None,
+        "TILE_ATTRIBUTION": os.environ.get("TILE_ATTRIBUTION", ""),
+        "DEMO_DIR": Path(os.environ.get("DEMO_DIR", localdb.PROJECT_ROOT / "data" / "demo")),
+        "BABEL_DEFAULT_LOCALE": "zh",
+        "BABEL_DEFAULT_TIMEZONE": os.environ.get("TIMEZONE", "Asia/Shanghai"),
+    }

@@ -1,0 +1,1 @@
+"""What the work is: rules and queries. Functions take a `session`; nothing here imports Flask."""

@@ -1,0 +1,1 @@
+"""Ways data comes in: geography files and issue tables; all-or-nothing or row-by-row reports."""

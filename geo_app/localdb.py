@@ -1,0 +1,147 @@
+"""The project-local PostGIS cluster, used whenever DATABASE_URL is unset.
+
+PostgreSQL refuses to run as root, so every server command goes through
+`runuser -u postgres` when we are root. The cluster lives under `var/pg` (git-ignored)
+with its own port and socket directory; it is created on first use and reused after.
+If the postgres user cannot reach the project directory (a checkout under /root, say),
+the data directory moves to /var/lib/geo-app/<hash> and `var/pg` becomes a link to it.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
+DEFAULT_PORT = int(os.environ.get("LOCAL_PG_PORT", "55432"))
+DEFAULT_DB = "geo_app"
+
+
+class LocalDbError(RuntimeError):
+    """The local cluster could not be created or started."""
+
+
+def _as_postgres(args: list[str], **kw) -> subprocess.CompletedProcess:
+    cmd = list(args)
+    if os.geteuid() == 0:
+        cmd = ["runuser", "-u", "postgres", "--", *cmd]
+    return subprocess.run(cmd, capture_output=True, text=True, **kw)
+
+
+def _reachable_by_postgres(path: Path) -> bool:
+    if os.geteuid() != 0:
+        return True
+    return _as_postgres(["test", "-x", str(path)]).returncode == 0
+
+
+def data_dir() -> Path:
+    """Return the cluster's data directory, choosing a reachable place on first use."""
+    var = PROJECT_ROOT / "var"
+    var.mkdir(exist_ok=True)
+    link = var / "pg"
+    if link.exists() or link.is_symlink():
+        return link.resolve()
+    if _reachable_by_postgres(var):
+        return link
+    digest = hashlib.sha1(str(PROJECT_ROOT).encode()).hexdigest()[:10]
+    target = Path("/var/lib/geo-app") / digest / "pg"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.chmod(target.parent.parent, 0o755)
+    os.chmod(target.parent, 0o755)
+    link.symlink_to(target)
+    return target
+
+
+def socket_dir() -> Path:
+    """Return the directory holding the cluster's Unix socket (beside the data directory)."""
+    return data_dir().parent / "pgsock"
+
+
+def _chown_postgres(path: Path) -> None:
+    if os.geteuid() == 0:
+        shutil.chown(path, "postgres", "postgres")
+
+
+def init_cluster() -> None:
+    """Create the cluster with trust auth on 127.0.0.1 if it does not exist yet."""
+    pgdata = data_dir()
+    if (pgdata / "PG_VERSION").exists():
+        return
+    if not (PG_BIN / "initdb").exists():
+        raise LocalDbError(f"{PG_BIN}/initdb not found: install postgresql-15-postgis-3 (make run does)")
+    pgdata.mkdir(parents=True, exist_ok=True)
+    _chown_postgres(pgdata)
+    os.chmod(pgdata, 0o700)
+    res = _as_postgres([str(PG_BIN / "initdb"), "-D", str(pgdata), "-U", "postgres",
+                        "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8"])
+    if res.returncode != 0:
+        raise LocalDbError(f"initdb failed: {res.stderr.strip()}")
+    log.info("initialised local cluster in %s", pgdata)
+
+
+def is_running(port: int = DEFAULT_PORT) -> bool:
+    """Return True when the local cluster accepts connections."""
+    res = subprocess.run([str(PG_BIN / "pg_isready"), "-h", "127.0.0.1", "-p", str(port), "-q"],
+                         capture_output=True)
+    return res.returncode == 0
+
+
+def start(port: int = DEFAULT_PORT) -> None:
+    """Start the cluster (creating it first) unless it already runs."""
+    if is_running(port):
+        return
+    init_cluster()
+    pgdata, sock = data_dir(), socket_dir()
+    sock.mkdir(exist_ok=True)
+    _chown_postgres(sock)
+    logfile = pgdata.parent / "pg.log"
+    logfile.touch()
+    _chown_postgres(logfile)
+    opts = (f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200 "
+            "-c shared_buffers=512MB -c work_mem=64MB -c maintenance_work_mem=512MB")
+    res = _as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(pgdata), "-l", str(logfile),
+                        "-o", opts, "-w", "-t", "60", "start"])
+    if res.returncode != 0 and not is_running(port):
+        tail = logfile.read_text(errors="replace")[-2000:]
+        raise LocalDbError(f"pg_ctl start failed: {res.stderr.strip()}\n{tail}")
+    for _ in range(50):
+        if is_running(port):
+            return
+        time.sleep(0.2)
+    raise LocalDbError("local cluster did not become ready")
+
+
+def stop() -> None:
+    """Stop the cluster if it runs."""
+    pgdata = data_dir()
+    if (pgdata / "postmaster.pid").exists():
+        _as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(pgdata), "-m", "fast", "stop"])
+
+
+def url(dbname: str = DEFAULT_DB, port: int = DEFAULT_PORT) -> str:
+    """Return the SQLAlchemy URL of a database on the local cluster."""
+    return f"postgresql+psycopg://postgres@127.0.0.1:{port}/{dbname}"
+
+
+def ensure_database(dbname: str = DEFAULT_DB, port: int = DEFAULT_PORT) -> str:
+    """Start the cluster, create `dbname` with PostGIS if missing, and return its URL."""
+    import psycopg  # local import: keeps `import geo_app` cheap
+
+    start(port)
+    with psycopg.connect(host="127.0.0.1", port=port, user="postgres", dbname="postgres",
+                         autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (dbname,)).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{dbname}"')
+    with psycopg.connect(host="127.0.0.1", port=port, user="postgres", dbname=dbname,
+                         autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+    return url(dbname, port)

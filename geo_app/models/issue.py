@@ -1,0 +1,123 @@
+"""Issues, their append-only event log, and dispatches to departments."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from geoalchemy2 import Geometry, WKBElement
+from sqlalchemy import (BigInteger, CheckConstraint, Computed, DateTime, Float, ForeignKey, Index, Integer,
+                        SmallInteger, String, Text, func)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import METRIC_SRID, Base, in_list, metric
+
+STATUSES = ("reported", "accepted", "dispatched", "in_progress", "resolved", "verified", "closed",
+            "rejected", "duplicate")
+OPEN_STATUSES = ("reported", "accepted", "dispatched", "in_progress")
+SOLVED_STATUSES = ("resolved", "verified", "closed")
+CHANNELS = ("reception_hall", "phone", "wechat", "patrol", "web", "open311")
+RESOLUTIONS = ("on_site", "team")
+DESCRIPTION_MAX = 4000
+
+
+class Issue(Base):
+    __tablename__ = "issues"
+    __table_args__ = (
+        CheckConstraint(in_list("status", STATUSES), name="status"),
+        CheckConstraint(in_list("channel", CHANNELS), name="channel"),
+        CheckConstraint(f"resolution IS NULL OR {in_list('resolution', RESOLUTIONS)}", name="resolution"),
+        CheckConstraint("status NOT IN ('resolved', 'verified', 'closed') OR resolution IS NOT NULL",
+                        name="solved_has_resolution"),
+        CheckConstraint("status <> 'duplicate' OR duplicate_of_id IS NOT NULL", name="duplicate_has_target"),
+        CheckConstraint("status <> 'rejected' OR reject_reason IS NOT NULL", name="rejected_has_reason"),
+        CheckConstraint("priority BETWEEN 1 AND 4", name="priority"),
+        CheckConstraint(f"char_length(description) <= {DESCRIPTION_MAX}", name="description_length"),
+        CheckConstraint("ST_IsValid(geom) AND NOT ST_IsEmpty(geom)", name="geom_valid"),
+        CheckConstraint("version >= 1", name="version"),
+        Index("ix_issues_reported_at", "reported_at"),
+        Index("ix_issues_status_category", "status", "category"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    ref: Mapped[str] = mapped_column(String(40), unique=True)
+    category: Mapped[str] = mapped_column(ForeignKey("categories.code"))
+    description: Mapped[str] = mapped_column(Text, default="")
+    address: Mapped[str | None] = mapped_column(String(200))
+    geom: Mapped[WKBElement] = mapped_column(Geometry("POINT", srid=4326, spatial_index=True))
+    geom_m: Mapped[WKBElement] = mapped_column(
+        Geometry("POINT", srid=METRIC_SRID, spatial_index=True), Computed(metric(), persisted=True))
+    # NULL segment = unlinked: farther than SNAP_MAX_M from any segment; kept, never dropped.
+    segment_id: Mapped[int | None] = mapped_column(ForeignKey("street_segments.id"), index=True)
+    snap_distance_m: Mapped[float | None] = mapped_column(Float)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
+    fire_lane_id: Mapped[int | None] = mapped_column(ForeignKey("fire_lanes.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    reporter_name: Mapped[str | None] = mapped_column(String(80))
+    reporter_phone: Mapped[str | None] = mapped_column(String(40))
+    visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id"), index=True)
+    priority: Mapped[int] = mapped_column(SmallInteger, default=3, server_default="3")  # 1 = most urgent
+    status: Mapped[str] = mapped_column(String(20), default="reported", server_default="reported")
+    resolution: Mapped[str | None] = mapped_column(String(20))
+    reject_reason: Mapped[str | None] = mapped_column(Text)
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("issues.id"))
+    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    acceptance_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+
+class IssueEvent(Base):
+    """One change to an issue: who, when, what, from which state to which. Never updated or deleted."""
+
+    __tablename__ = "issue_events"
+    __table_args__ = (
+        CheckConstraint(f"from_status IS NULL OR {in_list('from_status', STATUSES)}", name="from_status"),
+        CheckConstraint(f"to_status IS NULL OR {in_list('to_status', STATUSES)}", name="to_status"),
+        Index("ix_issue_events_issue_at", "issue_id", "at"),
+        Index("ix_issue_events_to_status_at", "to_status", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id"))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(30))
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str | None] = mapped_column(String(20))
+    data: Mapped[dict] = mapped_column(JSONB, default=dict, server_default="{}")
+
+
+class Dispatch(Base):
+    """街长吹哨: one department summoned to one issue, with its response times (部门报到)."""
+
+    __tablename__ = "dispatches"
+    __table_args__ = (
+        CheckConstraint("acknowledged_at IS NULL OR acknowledged_at >= created_at", name="ack_after"),
+        CheckConstraint("arrived_at IS NULL OR (acknowledged_at IS NOT NULL AND arrived_at >= acknowledged_at)",
+                        name="arrive_after"),
+        CheckConstraint("done_at IS NULL OR (arrived_at IS NOT NULL AND done_at >= arrived_at)",
+                        name="done_after"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id"), index=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    arrived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class RefCounter(Base):
+    """Last number handed out per reference prefix and year (DT-2020-00123); bumped atomically."""
+
+    __tablename__ = "ref_counters"
+
+    prefix: Mapped[str] = mapped_column(String(20), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,1 @@
+"""Blueprints: thin request parsing over domain functions."""

@@ -1,0 +1,1 @@
+"""Folium layer builders: data in, map objects out (no database, no Flask)."""

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Install what is missing on a fresh Debian 12 machine (as root): system packages, the virtualenv from
+# the pinned requirements, and the front-end assets. Every step is skipped when already done.
+# Usage: scripts/bootstrap.sh [run|test]   ("test" also installs Chromium for the browser tests)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mode="${1:-run}"
+
+need=()
+have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+for pkg in postgresql-15 postgresql-15-postgis-3; do have_pkg "$pkg" || need+=("$pkg"); done
+command -v npm >/dev/null || need+=(nodejs npm)
+[ "$mode" = test ] && { have_pkg chromium || need+=(chromium); }
+
+PYTHON="${PYTHON:-}"
+if [ -z "$PYTHON" ]; then
+  for candidate in python3.11 python3; do
+    if command -v "$candidate" >/dev/null; then PYTHON="$candidate"; break; fi
+  done
+fi
+[ -n "$PYTHON" ] || need+=(python3 python3-venv)
+if [ -n "$PYTHON" ] && [ ! -x .venv/bin/python ] && ! "$PYTHON" -c "import ensurepip" 2>/dev/null; then
+  need+=(python3-venv)
+fi
+
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "bootstrap: missing packages ${need[*]}; run as root or install them" >&2; exit 1
+  fi
+  echo "bootstrap: installing ${need[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  # Debian starts a system cluster on 5432; the project runs its own and does not need that one.
+fi
+PYTHON="${PYTHON:-python3}"
+
+if [ ! -x .venv/bin/python ]; then
+  echo "bootstrap: creating .venv with $PYTHON"
+  "$PYTHON" -m venv .venv
+fi
+stamp=".venv/.requirements.sha256"
+want=$(sha256sum requirements.txt | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  echo "bootstrap: installing Python requirements"
+  .venv/bin/pip install -q --disable-pip-version-check -r requirements.txt
+  echo "$want" > "$stamp"
+fi
+
+bash scripts/install_assets.sh

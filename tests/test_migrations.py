@@ -1,0 +1,57 @@
+"""Migrations build the whole schema on an empty database and take it all down again."""
+import psycopg
+import pytest
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import inspect, text
+
+from geo_app.extensions import db
+from tests.conftest import SERVER, create_database, drop_database, make_app
+
+TABLES = {"admin_areas", "street_segments", "reception_halls", "compounds", "water_areas", "fire_lanes",
+          "fire_lane_status_events", "categories", "departments", "teams", "team_members", "team_segments",
+          "users", "api_keys", "visits", "site_visits", "site_visit_issues", "issues", "issue_events",
+          "dispatches", "ref_counters"}
+
+
+@pytest.fixture()
+def empty_db():
+    url = create_database("geo_app_test_migrations")
+    app = make_app(url)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    drop_database("geo_app_test_migrations")
+
+
+def _tables(app):
+    with app.app_context():
+        names = set(inspect(db.engine).get_table_names()) - {"spatial_ref_sys", "alembic_version"}
+        db.engine.dispose()
+        return names
+
+
+def test_upgrade_then_downgrade_then_upgrade(empty_db):
+    with empty_db.app_context():
+        upgrade()
+    assert _tables(empty_db) == TABLES
+    with empty_db.app_context():
+        geometry_columns = dict(((r.t, r.c), (r.type, r.srid)) for r in db.session.execute(text(
+            "SELECT f_table_name t, f_geometry_column c, type, srid FROM geometry_columns")))
+        gist = set(db.session.execute(text(
+            "SELECT tablename || '.' || indexdef FROM pg_indexes WHERE indexdef ILIKE '%USING gist%'")).scalars())
+        categories = db.session.execute(text("SELECT count(*) FROM categories")).scalar()
+        db.session.remove()
+        downgrade(revision="base")
+    assert geometry_columns[("issues", "geom")] == ("POINT", 4326)
+    assert geometry_columns[("issues", "geom_m")] == ("POINT", 32649)
+    assert geometry_columns[("street_segments", "geom")] == ("LINESTRING", 4326)
+    assert geometry_columns[("admin_areas", "geom")] == ("MULTIPOLYGON", 4326)
+    for table in ("issues", "street_segments", "fire_lanes", "admin_areas", "reception_halls", "compounds"):
+        assert any(g.startswith(f"{table}.") and "(geom)" in g for g in gist), table
+    assert any(g.startswith("street_segments.") and "(geom_m)" in g for g in gist)
+    assert categories >= 6
+    assert _tables(empty_db) == set()
+    with empty_db.app_context():
+        upgrade()
+    assert _tables(empty_db) == TABLES
