@@ -20,8 +20,8 @@ run: db
 test: setup-test
 	.venv/bin/python -m pytest
 
-bench: db
-	.venv/bin/python -m bench
+bench: setup-test
+	.venv/bin/python -m bench $(BENCH)
 
 stop-db:
 	.venv/bin/python -c "from geo_app import localdb; localdb.stop()"

@@ -78,25 +78,26 @@ def _warp_rect_ring(ring, grid_x, grid_y, step=20.0):
 # (name, code prefix, plan polyline). Lines overshoot the streets they end on; the stubs are cut off.
 STREETS = [
     # north-south
-    ("建设路", "JSL", [(0, 10), (-10, 900), (10, 1870)]),
-    ("丰业路", "FYL", [(350, 10), (365, 1000), (340, 1870)]),
-    ("新兴一路", "XXYL", [(700, 15), (690, 1870)]),
-    ("新兴二路", "XXEL", [(1050, 20), (1070, 900), (1040, 1870)]),
-    ("新兴三路", "XXSL", [(1400, 15), (1390, 1870)]),
-    ("竹湾路", "ZWL", [(1750, 0), (1730, 700), (1760, 1870)]),
-    ("富民路", "FML", [(2100, 0), (2110, 1870)]),
-    # east-west
-    ("西江四路", "XJSL", [(-25, 39), (1050, 60), (2130, 29)]),
+    ("建设路", "JSL", [(0, 10), (-15, 900), (15, 1870)]),
+    ("丰业路", "FYL", [(340, 10), (372, 1000), (335, 1870)]),
+    ("新兴一路", "XXYL", [(690, 15), (715, 1870)]),
+    ("新兴二路", "XXEL", [(1040, 20), (1080, 900), (1035, 1870)]),
+    ("新兴三路", "XXSL", [(1410, 15), (1380, 1870)]),
+    ("竹湾路", "ZWL", [(1760, 0), (1725, 700), (1770, 1870)]),
+    ("富民路", "FML", [(2100, 0), (2090, 900), (2120, 1870)]),
+    # east-west (西江四路 follows the river bank)
+    ("西江四路", "XJSL", [(-25, 45), (500, 70), (1050, 55), (1600, 20), (2130, 35)]),
     ("银湖南路", "YHNL", [(-25, 339), (1050, 360), (2130, 329)]),
-    ("银湖北路", "YHBL", [(-25, 650), (2130, 660)]),
-    ("大塘路", "DTL", [(-25, 960), (1050, 950), (2130, 976)]),
-    ("丽港路", "LGL", [(-25, 1260), (2130, 1250)]),
-    ("兴安路", "XAL", [(-25, 1560), (1050, 1575), (2130, 1560)]),
-    ("龙湖路", "LHL", [(-25, 1840), (2130, 1840)]),
-    # lanes (巷): a T-T lane, an east-west lane and a dead end
-    ("塘源巷", "TYX", [(525, 320), (530, 680)]),
-    ("竹湾巷", "ZWX", [(1720, 1110), (2130, 1115)]),
+    ("银湖北路", "YHBL", [(-25, 640), (1000, 670), (2130, 655)]),
+    ("大塘路", "DTL", [(-25, 960), (1050, 945), (2130, 980)]),
+    ("丽港路", "LGL", [(-25, 1255), (900, 1280), (2130, 1245)]),
+    ("兴安路", "XAL", [(-25, 1560), (1050, 1585), (2130, 1555)]),
+    ("龙湖路", "LHL", [(-25, 1840), (1200, 1850), (2130, 1835)]),
+    # lanes (巷): a T-T lane, an east-west lane and two dead ends
+    ("塘源巷", "TYX", [(525, 320), (535, 690)]),
+    ("竹湾巷", "ZWX", [(1700, 1110), (2130, 1115)]),
     ("丽景巷", "LJX", [(1225, 985), (1225, 740)]),
+    ("丰和巷", "FHX", [(400, 1105), (170, 1115)]),
 ]
 
 SUBDISTRICT_BOX = (-100, -60, 2200, 1940)
@@ -197,14 +198,14 @@ class Geo:
             best = min(range(len(lines)), key=lambda i: lines[i].distance(mid))
             return best
 
-        # drop overshoot stubs (pieces < 40 m with a free end), repeat until stable
+        # drop overshoot stubs (pieces < 75 m with a free end; real dead ends are longer), until stable
         while True:
             deg = {}
             for p in pieces:
                 for e in (p.coords[0], p.coords[-1]):
                     deg[e] = deg.get(e, 0) + 1
             keep = [p for p in pieces
-                    if not (p.length < 40 and (deg[p.coords[0]] == 1 or deg[p.coords[-1]] == 1))]
+                    if not (p.length < 75 and (deg[p.coords[0]] == 1 or deg[p.coords[-1]] == 1))]
             if len(keep) == len(pieces):
                 break
             pieces = keep

@@ -28,16 +28,23 @@ def create_app(config: dict | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (registers every table on the metadata)
-    from .extensions import db, migrate
+    from .extensions import babel, csrf, db, login_manager, migrate
+    from .web.i18n import select_locale
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(config_module.localdb.PROJECT_ROOT / "migrations"))
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories=str(config_module.localdb.PROJECT_ROOT / "translations"))
 
 
 def register_blueprints(app: Flask) -> None:
-    from .web import home
+    from .web import BLUEPRINTS
 
-    app.register_blueprint(home.bp)
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
 
 
 def register_errors(app: Flask) -> None:

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
 
 
 class DomainError(Exception):
@@ -56,7 +58,8 @@ class IllegalTransition(DomainError):
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+    return (request.path.startswith(("/api/", "/tiles/")) or request.is_json
+            or request.accept_mimetypes.best == "application/json")
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -69,3 +72,17 @@ def register_error_handlers(app: Flask) -> None:
         from flask import render_template_string
         page = "<!doctype html><title>{{ code }}</title><h1>{{ code }}</h1><p>{{ msg }}</p>"
         return render_template_string(page, code=err.http_status, msg=err.message), err.http_status
+
+    @app.errorhandler(HTTPException)
+    def _http_error(err: HTTPException):
+        if not _wants_json():
+            return err
+        body = {"error": {"code": (err.name or "error").lower().replace(" ", "_"),
+                          "message": err.description, "field": None}}
+        return jsonify(body), err.code
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(err: CSRFError):
+        if _wants_json():
+            return jsonify({"error": {"code": "csrf", "message": err.description, "field": "csrf_token"}}), 400
+        return err

@@ -16,8 +16,10 @@ from sqlalchemy.engine import make_url
 from geo_app import create_app, localdb
 from geo_app.extensions import db
 
-TEMPLATE = "geo_app_test_tpl"
-WORKING = "geo_app_test"
+# Names carry the process id so that several runs on one server do not trip over each other.
+RUN = os.environ.get("TEST_DB_SUFFIX") or str(os.getpid())
+TEMPLATE = f"geo_app_test_tpl_{RUN}"
+WORKING = f"geo_app_test_{RUN}"
 
 
 def _server() -> dict:
@@ -134,7 +136,7 @@ def clone_db(template_db):
     made = []
 
     def factory() -> str:
-        name = f"geo_app_test_{uuid.uuid4().hex[:8]}"
+        name = f"geo_app_test_{RUN}_{uuid.uuid4().hex[:8]}"
         made.append(name)
         return create_database(name, template=template_db)
 

@@ -1,11 +1,10 @@
 """Migrations build the whole schema on an empty database and take it all down again."""
-import psycopg
 import pytest
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, text
 
 from geo_app.extensions import db
-from tests.conftest import SERVER, create_database, drop_database, make_app
+from tests.conftest import RUN, create_database, drop_database, make_app
 
 TABLES = {"admin_areas", "street_segments", "reception_halls", "compounds", "water_areas", "fire_lanes",
           "fire_lane_status_events", "categories", "departments", "teams", "team_members", "team_segments",
@@ -15,13 +14,14 @@ TABLES = {"admin_areas", "street_segments", "reception_halls", "compounds", "wat
 
 @pytest.fixture()
 def empty_db():
-    url = create_database("geo_app_test_migrations")
+    name = f"geo_app_test_migrations_{RUN}"
+    url = create_database(name)
     app = make_app(url)
     yield app
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
-    drop_database("geo_app_test_migrations")
+    drop_database(name)
 
 
 def _tables(app):
@@ -36,8 +36,8 @@ def test_upgrade_then_downgrade_then_upgrade(empty_db):
         upgrade()
     assert _tables(empty_db) == TABLES
     with empty_db.app_context():
-        geometry_columns = dict(((r.t, r.c), (r.type, r.srid)) for r in db.session.execute(text(
-            "SELECT f_table_name t, f_geometry_column c, type, srid FROM geometry_columns")))
+        geometry_columns = dict(((r.tbl, r.col), (r.type, r.srid)) for r in db.session.execute(text(
+            "SELECT f_table_name tbl, f_geometry_column col, type, srid FROM geometry_columns")))
         gist = set(db.session.execute(text(
             "SELECT tablename || '.' || indexdef FROM pg_indexes WHERE indexdef ILIKE '%USING gist%'")).scalars())
         categories = db.session.execute(text("SELECT count(*) FROM categories")).scalar()

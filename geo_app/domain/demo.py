@@ -51,8 +51,8 @@ def load_demo(session: Session, demo_dir: Path, settings: IntakeSettings) -> dic
 
 
 def _load_teams(session: Session, org: dict) -> int:
-    areas = dict(session.execute(text("SELECT code, id FROM admin_areas")).tuples().all())
-    segments = dict(session.execute(text("SELECT code, id FROM street_segments")).tuples().all())
+    areas = dict(session.execute(text("SELECT code, id FROM admin_areas")).all())
+    segments = dict(session.execute(text("SELECT code, id FROM street_segments")).all())
     inserted = 0
     for t in org["teams"]:
         if session.execute(select(Team.id).where(Team.code == t["code"])).first():
@@ -62,7 +62,7 @@ def _load_teams(session: Session, org: dict) -> int:
         session.flush()
         session.execute(text("INSERT INTO team_segments (team_id, segment_id) VALUES (:t, :s)"),
                         [{"t": team.id, "s": segments[code]} for code in t["segments"]])
-        deps = dict(session.execute(text("SELECT code, id FROM departments")).tuples().all())
+        deps = dict(session.execute(text("SELECT code, id FROM departments")).all())
         for m in t.get("members", []):
             session.add(TeamMember(team_id=team.id, name=m["name"], role=m.get("role", "liaison"),
                                    department_id=deps.get(m.get("department"))))
@@ -98,7 +98,7 @@ def _load_api_keys(session: Session, org: dict) -> None:
 
 
 def _load_visits(session: Session, path: Path) -> int:
-    halls = dict(session.execute(text("SELECT code, id FROM reception_halls")).tuples().all())
+    halls = dict(session.execute(text("SELECT code, id FROM reception_halls")).all())
     with open(path, newline="", encoding="utf-8") as f:
         rows = [{"code": r["code"], "hall": halls[r["hall_code"]], "at": parse_datetime(r["visited_at"], "visited_at"),
                  "people": int(r["people"]), "topics": r.get("topics") or None} for r in csv.DictReader(f)]
@@ -121,7 +121,7 @@ def _replay_events(session: Session, path: Path, skip_refs: set[str]) -> int:
 def _load_lane_history(session: Session, path: Path) -> int:
     lanes = {lane.code: lane for lane in session.execute(select(FireLane)).scalars()}
     has_history = set(session.execute(select(FireLaneStatusEvent.fire_lane_id).distinct()).scalars())
-    users = dict(session.execute(text("SELECT username, id FROM users")).tuples().all())
+    users = dict(session.execute(text("SELECT username, id FROM users")).all())
     with open(path, newline="", encoding="utf-8") as f:
         rows = sorted(csv.DictReader(f), key=lambda r: (r["lane_code"], r["at"]))
     added = 0

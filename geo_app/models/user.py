@@ -29,6 +29,17 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
+    # The four members a login session asks of a user (Flask-Login's protocol, without importing it).
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        return bool(self.active)
+
+    def get_id(self) -> str:
+        return str(self.id)
+
 
 class ApiKey(Base):
     """An Open311 api_key; only its SHA-256 is stored."""

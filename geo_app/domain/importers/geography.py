@@ -23,7 +23,7 @@ def _insert(session: Session, sql: str, rows: list[dict]) -> int:
 
 
 def _community_ids(session: Session) -> dict[str, int]:
-    return dict(session.execute(text("SELECT code, id FROM admin_areas")).tuples().all())
+    return dict(session.execute(text("SELECT code, id FROM admin_areas")).all())
 
 
 def load_areas(session: Session, path: Path) -> int:
@@ -96,7 +96,7 @@ def load_water(session: Session, path: Path) -> int:
 def load_fire_lanes(session: Session, path: Path) -> int:
     """Load fire lanes with the compound they serve and their status before any history."""
     features = read_layer(path, ("LineString",), ("code", "name", "status"), key="code")
-    compounds = dict(session.execute(text("SELECT name, id FROM compounds")).tuples().all())
+    compounds = dict(session.execute(text("SELECT name, id FROM compounds")).all())
     rows = []
     for f in features:
         if f.props["status"] not in ("blocked", "partly_blocked", "clear"):

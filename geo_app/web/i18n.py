@@ -1,0 +1,20 @@
+"""Language choice: `?lang=` (remembered in the session), else the browser's, else Chinese."""
+from __future__ import annotations
+
+from flask import g, request, session
+
+LANGUAGES = ("zh", "en")
+
+
+def select_locale() -> str:
+    """Return the request's language code."""
+    asked = request.args.get("lang")
+    if asked in LANGUAGES:
+        session["lang"] = asked
+        lang = asked
+    elif session.get("lang") in LANGUAGES:
+        lang = session["lang"]
+    else:
+        lang = request.accept_languages.best_match(LANGUAGES, default="zh") or "zh"
+    g.lang = lang
+    return lang
