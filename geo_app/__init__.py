@@ -36,8 +36,14 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=select_locale,
-                   default_translation_directories=str(config_module.localdb.PROJECT_ROOT / "translations"))
+    babel.init_app(app, locale_selector=select_locale, default_translation_directories=_catalogs())
+
+
+def _catalogs() -> str:
+    """Return the translation directories (one per part of the app, merged by Flask-Babel)."""
+    root = config_module.localdb.PROJECT_ROOT / "translations"
+    dirs = sorted(str(d) for d in root.iterdir() if d.is_dir()) if root.is_dir() else []
+    return ";".join(dirs) or str(root)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import click
 from flask import current_app
@@ -86,33 +85,6 @@ def create_user_command(username, role, password, display_name, department, team
     click.echo(f"user {username} created ({role})")
 
 
-@click.command("import-issues")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--rejected", "rejected_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write rejected rows with reasons here (default FILE.rejected.csv).")
-@with_appcontext
-def import_issues_command(file: Path, rejected_path: Path | None) -> None:
-    """Import issues from a CSV file: accepted rows all in, every rejected row reported."""
-    import csv
-
-    from .domain.importers.issues_csv import import_issues
-
-    try:
-        result = import_issues(db.session, file, intake_settings())
-    except DomainError as err:
-        _fail(err)
-    db.session.commit()
-    click.echo(f"read {result.read}, inserted {result.inserted}, linked {result.linked}, "
-               f"already there {result.skipped_existing}, rejected {len(result.rejected)}")
-    if result.rejected:
-        rejected_path = rejected_path or file.with_suffix(".rejected.csv")
-        with open(rejected_path, "w", newline="", encoding="utf-8") as out:
-            writer = csv.writer(out)
-            writer.writerow(["line", "field", "reason"])
-            writer.writerows([e.line, e.field, e.message] for e in result.rejected)
-        click.echo(f"rejected rows: {rejected_path}")
-
-
 @click.command("synth")
 @click.option("--segments", type=click.IntRange(1, 2_000_000), required=True, help="Street segments to make.")
 @click.option("--issues", type=click.IntRange(0, 20_000_000), required=True, help="Issues to make.")
@@ -134,4 +106,4 @@ def synth_command(segments: int, issues: int, seed: int, year: int) -> None:
                f"({result.linked} linked) in {time.perf_counter() - t0:.1f} s")
 
 
-COMMANDS = [synth_command, load_demo_command, report_command, create_user_command, import_issues_command]
+COMMANDS = [synth_command, load_demo_command, report_command, create_user_command]

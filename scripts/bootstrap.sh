@@ -47,3 +47,10 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
 fi
 
 bash scripts/install_assets.sh
+
+# Compile the translation catalogs (one directory per part of the app).
+for catalog in translations/*/; do
+  if ls "$catalog"*/LC_MESSAGES/messages.po >/dev/null 2>&1; then
+    .venv/bin/pybabel compile -q -f -d "$catalog"
+  fi
+done

@@ -7,11 +7,13 @@ get a throwaway clone of the template with `clone_db`. A missing PostGIS is an e
 from __future__ import annotations
 
 import os
+import threading
 import uuid
 
 import psycopg
 import pytest
 from sqlalchemy.engine import make_url
+from werkzeug.serving import make_server
 
 from geo_app import create_app, localdb
 from geo_app.extensions import db
@@ -142,4 +144,21 @@ def clone_db(template_db):
 
     yield factory
     for name in made:
+        drop_database(name)
+
+
+@pytest.fixture(scope="module")
+def live_server(template_db):
+    """Serve the app on 127.0.0.1 (a free port) over a fresh copy of the demo; yield its base URL."""
+    name = f"geo_app_test_{RUN}_live_{uuid.uuid4().hex[:6]}"
+    app = make_app(create_database(name, template=template_db))
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        with app.app_context():
+            db.engine.dispose()
         drop_database(name)

@@ -8,7 +8,6 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from ..models import METRIC_SRID
 from .geojson import feature_collection
 
 COVERAGE_BUFFER_M = 40.0
@@ -16,7 +15,7 @@ COVERAGE_BUFFER_M = 40.0
 
 def team_areas(session: Session, team_id: int | None = None) -> dict:
     """Return one polygon per team with segments, km of street, open and overdue issues, issues per km."""
-    rows = session.execute(text(f"""
+    rows = session.execute(text("""
         WITH seg AS (
             SELECT ts.team_id, count(*) AS segments, sum(s.length_m) / 1000.0 AS km,
                    ST_Transform(ST_Buffer(ST_Union(s.geom_m), :buf), 4326) AS derived

@@ -3,41 +3,16 @@ of the demo database. Never downloads a browser. Screenshots go to var/screensho
 """
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import sync_playwright
-from werkzeug.serving import make_server
 
-from geo_app.extensions import db
-from tests.conftest import make_app
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
 SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
-
-
-@pytest.fixture(scope="module")
-def live_server(template_db):
-    """Serve the app on 127.0.0.1 (a free port) over a fresh copy of the demo; yield its base URL."""
-    import uuid
-
-    from tests.conftest import RUN, create_database, drop_database
-
-    name = f"geo_app_test_{RUN}_live_{uuid.uuid4().hex[:6]}"
-    app = make_app(create_database(name, template=template_db))
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        with app.app_context():
-            db.engine.dispose()
-        drop_database(name)
 
 
 @pytest.fixture(scope="module")
