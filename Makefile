@@ -15,7 +15,8 @@ db: setup
 	$(FLASK) load-demo --if-empty
 
 run: db
-	$(FLASK) run --host 127.0.0.1 --port $(PORT) --with-threads
+	@echo "serving http://127.0.0.1:$(PORT)  (Ctrl-C to stop)"
+	.venv/bin/waitress-serve --host 127.0.0.1 --port $(PORT) --threads 8 --call geo_app:create_app
 
 test: setup-test
 	.venv/bin/python -m pytest
