@@ -51,6 +51,6 @@ bash scripts/install_assets.sh
 # Compile the translation catalogs (one directory per part of the app).
 for catalog in translations/*/; do
   if ls "$catalog"*/LC_MESSAGES/messages.po >/dev/null 2>&1; then
-    .venv/bin/pybabel compile -q -f -d "$catalog"
+    .venv/bin/pybabel -q compile -f -d "$catalog"
   fi
 done

@@ -107,10 +107,18 @@ def app(template_db):
 
 @pytest.fixture()
 def session(app):
-    """A session inside a transaction that is rolled back after the test (commits become savepoints)."""
+    """A session inside a transaction that is rolled back after the test (commits become savepoints).
+
+    Flask-SQLAlchemy's Session.get_bind takes the app's engine from `db.engines` before the session's own
+    `bind`, so the engine entry itself is swapped for the test's connection while the test runs: every
+    query and commit of the test and of its requests then happens inside the one outer transaction.
+    """
     with app.app_context():
-        connection = db.engine.connect()
+        engines = db.engines
+        saved = dict(engines)
+        connection = saved[None].connect()
         outer = connection.begin()
+        engines[None] = connection
         original = db.session
         db.session = db._make_scoped_session({"bind": connection, "join_transaction_mode": "create_savepoint"})
         try:
@@ -118,6 +126,8 @@ def session(app):
         finally:
             db.session.remove()
             db.session = original
+            engines.clear()
+            engines.update(saved)
             outer.rollback()
             connection.close()
 

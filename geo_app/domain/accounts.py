@@ -51,7 +51,10 @@ def _id_by_code(session: Session, model, code: str | None, field: str) -> int | 
 
 def authenticate(session: Session, username: str, password: str) -> User | None:
     """Return the active user with this username and password, or None (same cost either way)."""
-    user = session.execute(select(User).where(User.username == username, User.active.is_(True))).scalar()
+    if not isinstance(username, str) or not USERNAME.match(username):
+        user = None     # cannot exist; also keeps NUL bytes and the like away from the database
+    else:
+        user = session.execute(select(User).where(User.username == username, User.active.is_(True))).scalar()
     if user is None:
         check_password_hash(_DUMMY_HASH, password or "")
         return None

@@ -37,6 +37,8 @@ def in_service_area(session: Session, lon: float, lat: float) -> bool:
 def _category(session: Session, code) -> Category:
     if not isinstance(code, str) or not code:
         raise ValidationError("category: is required", "category")
+    if "\x00" in code or len(code) > 40:
+        raise ValidationError("category: not a valid code", "category")
     category = session.get(Category, code)
     if category is None:
         raise ValidationError(f"category: unknown category {code[:40]!r}", "category")
@@ -101,3 +103,24 @@ def nearby_open_issues(session: Session, category: str, lon: float, lat: float, 
         {"c": category, "open": list(OPEN_STATUSES), "lon": lon, "lat": lat, "r": radius_m,
          "seg": segment_id, "n": limit}).scalars().all()
     return list(session.execute(select(Issue).where(Issue.id.in_(ids))).scalars()) if ids else []
+
+
+def segment_point(session: Session, code) -> tuple[float, float]:
+    """Return the lon/lat of the middle of the live segment `code` (intake by picking a segment)."""
+    if not isinstance(code, str) or not code:
+        raise ValidationError("segment: a segment code is required", "segment")
+    row = session.execute(text("""
+        SELECT ST_X(p) AS lon, ST_Y(p) AS lat FROM (
+            SELECT ST_LineInterpolatePoint(geom, 0.5) AS p FROM street_segments
+            WHERE code = :c AND retired_at IS NULL) q"""), {"c": code}).first()
+    if row is None:
+        raise ValidationError(f"segment: unknown segment {code[:40]!r}", "segment")
+    return float(row.lon), float(row.lat)
+
+
+def duplicate_offers(session: Session, issue: Issue, radius_m: float) -> list[Issue]:
+    """Return the other open issues that may be the same problem (same category, same segment or near)."""
+    lon, lat = session.execute(text("SELECT ST_X(geom), ST_Y(geom) FROM issues WHERE id = :i"),
+                               {"i": issue.id}).one()
+    near = nearby_open_issues(session, issue.category, lon, lat, radius_m, issue.segment_id)
+    return [other for other in near if other.id != issue.id]

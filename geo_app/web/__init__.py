@@ -1,4 +1,5 @@
 """Blueprints: thin request parsing over domain functions. One module per audience or resource."""
 from . import auth, home
+from . import api, dispatches, intake, issue_pages, site_visits, work
 
-BLUEPRINTS = [home.bp, auth.bp]
+BLUEPRINTS = [home.bp, auth.bp, api.bp, intake.bp, work.bp, dispatches.bp, issue_pages.bp, site_visits.bp]

@@ -1,0 +1,99 @@
+"""Reading HTML forms into domain input, labels shown for codes, and template helpers shared by the pages."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import g, request
+from flask_babel import format_datetime
+from flask_babel import lazy_gettext as _l
+
+STATUS_LABELS = {
+    "reported": _l("reported"), "accepted": _l("accepted"), "dispatched": _l("dispatched"),
+    "in_progress": _l("in progress"), "resolved": _l("resolved"), "verified": _l("verified"),
+    "closed": _l("closed"), "rejected": _l("rejected"), "duplicate": _l("duplicate"),
+}
+ACTION_LABELS = {
+    "report": _l("reported"), "accept": _l("accept"), "reject": _l("reject"), "merge": _l("merge"),
+    "dispatch": _l("blow the whistle"), "start": _l("start work"), "resolve": _l("resolve"),
+    "verify": _l("acceptance check"), "close": _l("close"), "set_due": _l("set acceptance date"),
+    "acknowledge": _l("acknowledge"), "arrive": _l("arrived"), "done": _l("done"),
+}
+RESOLUTION_LABELS = {"on_site": _l("on site"), "team": _l("by the team")}
+DISPATCH_STATES = {"sent": _l("waiting"), "acknowledged": _l("acknowledged"), "arrived": _l("arrived"),
+                   "done": _l("done")}
+CHANNEL_LABELS = {"reception_hall": _l("reception hall"), "phone": _l("phone"), "wechat": _l("WeChat group"),
+                  "patrol": _l("patrol"), "web": _l("web"), "open311": _l("Open311")}
+NEXT_STEP = {"sent": "acknowledge", "acknowledged": "arrive", "arrived": "done"}
+ACCEPTANCE_HOUR = "17:30"   # an acceptance date given as a day means the end of that working day
+
+
+def label(kind: str, code) -> str:
+    """Return the translated label of a status, action, resolution, dispatch state or channel code."""
+    table = {"status": STATUS_LABELS, "action": ACTION_LABELS, "resolution": RESOLUTION_LABELS,
+             "dispatch": DISPATCH_STATES, "channel": CHANNEL_LABELS}[kind]
+    return str(table.get(code, code or ""))
+
+
+def localized(row: dict, key: str) -> str:
+    """Return row[key_zh] or row[key_en] by the page language (category and department names)."""
+    lang = g.get("lang", "zh")
+    return row.get(f"{key}_{lang}") or row.get(f"{key}_zh") or row.get(key) or ""
+
+
+def localtime(value, fmt: str = "yyyy-MM-dd HH:mm") -> str:
+    """Return a datetime shown in the app's time zone (Asia/Shanghai), or '' for none."""
+    if not isinstance(value, datetime):
+        return ""
+    return format_datetime(value, fmt)
+
+
+def action_form(form) -> tuple[str, object, dict]:
+    """Return (action, version, params) from an issue action form."""
+    action = form.get("action", "")
+    params: dict = {}
+    for name in ("reason", "note", "into", "resolution", "dispatch_id"):
+        if form.get(name, "").strip():
+            params[name] = form[name].strip()
+    if "departments" in form:
+        params["departments"] = form.getlist("departments")
+    elif action == "dispatch":
+        params["departments"] = []
+    if form.get("due_at", "").strip():
+        due = form["due_at"].strip()
+        params["due_at"] = f"{due}T{ACCEPTANCE_HOUR}" if len(due) == 10 else due
+    elif action == "set_due":
+        params["due_at"] = None
+    if "passed" in form:
+        params["passed"] = form["passed"] == "true"
+    return action, form.get("version"), params
+
+
+def safe_next(default: str) -> str:
+    """Return the form's `next` path when it is a local path, else `default`."""
+    target = request.form.get("next") or request.args.get("next") or ""
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return default
+
+
+def register_template_helpers(app) -> None:
+    """Make the label, name and time helpers available to every template."""
+    app.add_template_global(label)
+    app.add_template_global(localized)
+    app.add_template_filter(localtime)
+    app.add_template_global(NEXT_STEP, "NEXT_STEP")
+    app.add_template_global(lang_url)
+
+
+def lang_url(code: str) -> str:
+    """Return the current page's URL in language `code` (query arguments kept)."""
+    from flask import url_for
+    from werkzeug.routing import BuildError
+
+    args = {**request.args.to_dict(), "lang": code}
+    if request.endpoint and request.method == "GET":
+        try:
+            return url_for(request.endpoint, **(request.view_args or {}), **args)
+        except BuildError:   # an endpoint that needs other arguments: fall back to the plain path
+            pass
+    return f"{request.path}?lang={code}"
