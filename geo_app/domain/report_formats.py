@@ -27,20 +27,41 @@ def as_text(report: dict) -> str:
         for row in report["by_category"]:
             lines.append(f"    {row['category']:<18} collected {row['issues_collected']:>5}  on site "
                          f"{row['solved_on_site']:>4}  team {row['solved_by_team']:>4}  open {row['open']:>4}")
+    for row in report.get("by_team", []):
+        lines.append(f"    team {row['team']!s:<13} collected {row['issues_collected']:>5}  open {row['open']:>4}"
+                     f"  overdue {row['overdue']:>4}")
+    for row in report.get("by_department", []):
+        lines.append(f"    dept {row['department']:<13} dispatches {row['dispatches']:>4}  ack median "
+                     f"{row['ack_median_h']} h  done median {row['done_median_h']} h")
+    t = report.get("time_to_resolve")
+    if t:
+        lines.append(f"  time to resolve: {t['solved']} solved, median {t['median_h']} h, p90 {t['p90_h']} h")
     return "\n".join(lines)
 
 
+def rows(report: dict) -> list[tuple]:
+    """Return every figure of the report as (section, key, name, measure, value) rows."""
+    out = [("total", key, LABELS_ZH[key], "value", report[key]) for key in HEADLINE + ("rejected",)]
+    t = report.get("time_to_resolve") or {}
+    out += [("time_to_resolve", "all", "", m, t.get(m)) for m in ("solved", "median_h", "p90_h") if t]
+    for section, key, name, skip in (("by_category", "category", None, ()),
+                                     ("by_segment", "code", "street_name", ("segment_id",)),
+                                     ("by_team", "team", "name", ()),
+                                     ("by_department", "department", "name_zh", ("name_en",))):
+        for row in report.get(section, []):
+            for measure, value in row.items():
+                if measure not in (key, name) + skip:
+                    out.append((section[3:], row[key] or "", row.get(name) or "" if name else "", measure, value))
+    return out
+
+
 def as_csv(report: dict) -> str:
-    """Return the report as CSV rows: section, key, figures."""
+    """Return the report as CSV, one figure a row: section, key, name, measure, value."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["section", "key", "value", "issues_collected", "solved_on_site", "solved_by_team", "open",
-                     "overdue"])
-    for key in HEADLINE + ("rejected",):
-        writer.writerow(["total", key, report[key], "", "", "", "", ""])
-    for row in report.get("by_category", []):
-        writer.writerow(["category", row["category"], "", row["issues_collected"], row["solved_on_site"],
-                         row["solved_by_team"], row["open"], row["overdue"]])
+    writer.writerow(["section", "key", "name", "measure", "value"])
+    for row in rows(report):
+        writer.writerow(["" if v is None else v for v in row])
     return out.getvalue()
 
 

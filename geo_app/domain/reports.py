@@ -8,16 +8,27 @@ Definitions (for a period [start, end] in local time and an optional area):
 - open: of those, still reported/accepted/dispatched/in progress at the end of the period;
   overdue: open ones past their due date at the end of the period (or now, if that is earlier);
 - fire_lanes_opened: lane status changes to clear from blocked or partly blocked within the period.
+Breakdowns of the same cohort: by category, by segment (top N), by team; by department: dispatches made
+in the period, with median and 90th percentile hours to acknowledge (报到) and to finish, counting the
+steps taken by the end of the period; time to resolve: hours from report to the latest resolution of the
+issues solved at the end of the period (median, 90th percentile).
+
+Speed: the state at the end of the period is looked up in issue_events only for issues with a state
+change at or after the period's end; for every other issue the current row (status, resolution,
+resolved_at — kept in step with the events by issue_actions) is that state. So a report over a
+finished period reads each issue once, with no per-issue lookups (bench/analysis.py).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from ..errors import ValidationError
+from ..models.issue import STATUSES
+from . import analysis_cache
 from .validation import period_bounds
 
 HEADLINE = ("visits", "issues_collected", "solved_on_site", "solved_by_team", "open", "overdue",
@@ -59,43 +70,97 @@ def _area_filters(session: Session, area: Area | None) -> tuple[str, str, str, d
             {"team": team_id})
 
 
-_ISSUE_FIGURES = """
-WITH cohort AS (
-    SELECT i.id, i.category, i.due_at FROM issues i
-    WHERE i.reported_at >= :lo AND i.reported_at < :hi AND {issue_cond}
+_AT_END = """
+WITH late AS MATERIALIZED (
+    SELECT DISTINCT e.issue_id FROM issue_events e
+    WHERE e.to_status = ANY(CAST(:statuses AS text[])) AND e.at >= :hi
 ), at_end AS (
-    SELECT c.id, c.category, c.due_at, s.to_status AS status, r.resolution
-    FROM cohort c
+    -- no state change at or after the end: the issue's current row is its state at the end
+    SELECT i.id, i.category, i.team_id, i.segment_id, i.due_at, i.reported_at, i.status, i.resolution, i.resolved_at
+    FROM issues i
+    WHERE i.reported_at >= :lo AND i.reported_at < :hi AND {issue_cond}
+      AND NOT EXISTS (SELECT 1 FROM late l WHERE l.issue_id = i.id)
+    UNION ALL
+    SELECT i.id, i.category, i.team_id, i.segment_id, i.due_at, i.reported_at, s.to_status, r.resolution, r.at
+    FROM issues i JOIN late l ON l.issue_id = i.id
     CROSS JOIN LATERAL (SELECT e.to_status FROM issue_events e
-                        WHERE e.issue_id = c.id AND e.at < :hi AND e.to_status IS NOT NULL
+                        WHERE e.issue_id = i.id AND e.at < :hi AND e.to_status IS NOT NULL
                         ORDER BY e.at DESC, e.id DESC LIMIT 1) s
-    LEFT JOIN LATERAL (SELECT e.data->>'resolution' AS resolution FROM issue_events e
-                       WHERE e.issue_id = c.id AND e.action = 'resolve' AND e.at < :hi
+    LEFT JOIN LATERAL (SELECT e.data->>'resolution' AS resolution, e.at FROM issue_events e
+                       WHERE e.issue_id = i.id AND e.action = 'resolve' AND e.at < :hi
                        ORDER BY e.at DESC, e.id DESC LIMIT 1) r ON TRUE
+    WHERE i.reported_at >= :lo AND i.reported_at < :hi AND {issue_cond}
+), classed AS (
+    SELECT category, team_id, segment_id,
+           status <> 'duplicate' AS collected,
+           status IN ('resolved', 'verified', 'closed') AND resolution = 'on_site' AS on_site,
+           status IN ('resolved', 'verified', 'closed') AND resolution = 'team' AS by_team,
+           status IN ('reported', 'accepted', 'dispatched', 'in_progress') AS open,
+           status IN ('reported', 'accepted', 'dispatched', 'in_progress') AND due_at < :asof AS overdue,
+           status = 'rejected' AS rejected,
+           CASE WHEN status IN ('resolved', 'verified', 'closed')
+                THEN extract(epoch FROM resolved_at - reported_at) / 3600.0 END AS hours
+    FROM at_end
 )
-SELECT {group_select}
-       count(*) FILTER (WHERE status <> 'duplicate') AS issues_collected,
-       count(*) FILTER (WHERE status IN ('resolved', 'verified', 'closed') AND resolution = 'on_site')
-           AS solved_on_site,
-       count(*) FILTER (WHERE status IN ('resolved', 'verified', 'closed') AND resolution = 'team')
-           AS solved_by_team,
-       count(*) FILTER (WHERE status IN ('reported', 'accepted', 'dispatched', 'in_progress')) AS open,
-       count(*) FILTER (WHERE status IN ('reported', 'accepted', 'dispatched', 'in_progress')
-                        AND due_at < :asof) AS overdue,
-       count(*) FILTER (WHERE status = 'rejected') AS rejected
-FROM at_end {group_by}
+-- Counts group by hashing in one pass; only the percentiles need sorting, and only of solved issues.
+SELECT 'count' AS kind, GROUPING(category) AS g_cat, GROUPING(team_id) AS g_team, GROUPING(segment_id) AS g_seg,
+       category, team_id, segment_id,
+       count(*) FILTER (WHERE collected) AS issues_collected,
+       count(*) FILTER (WHERE on_site) AS solved_on_site,
+       count(*) FILTER (WHERE by_team) AS solved_by_team,
+       count(*) FILTER (WHERE open) AS open,
+       count(*) FILTER (WHERE overdue) AS overdue,
+       count(*) FILTER (WHERE rejected) AS rejected,
+       NULL::bigint AS solved, NULL::float8 AS median_h, NULL::float8 AS p90_h
+FROM classed GROUP BY GROUPING SETS ((), (category), (team_id), (segment_id))
+UNION ALL
+SELECT 'time', 1, GROUPING(team_id), 1, NULL, team_id, NULL, 0, 0, 0, 0, 0, 0, count(*),
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY hours), percentile_cont(0.9) WITHIN GROUP (ORDER BY hours)
+FROM classed WHERE hours IS NOT NULL GROUP BY GROUPING SETS ((), (team_id))
 """
+
+_DEPARTMENTS = """
+WITH d AS (
+    SELECT x.department_id,
+           CASE WHEN x.acknowledged_at < :hi THEN extract(epoch FROM x.acknowledged_at - x.created_at) / 3600.0 END
+               AS ack_h,
+           CASE WHEN x.done_at < :hi THEN extract(epoch FROM x.done_at - x.created_at) / 3600.0 END AS done_h
+    FROM dispatches x JOIN issues i ON i.id = x.issue_id
+    WHERE x.created_at >= :lo AND x.created_at < :hi AND {issue_cond}
+)
+SELECT dep.code AS department, dep.name_zh, dep.name_en, count(*) AS dispatches,
+       count(ack_h) AS acknowledged, count(done_h) AS done,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY ack_h) AS ack_median_h,
+       percentile_cont(0.9) WITHIN GROUP (ORDER BY ack_h) AS ack_p90_h,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY done_h) AS done_median_h,
+       percentile_cont(0.9) WITHIN GROUP (ORDER BY done_h) AS done_p90_h
+FROM d JOIN departments dep ON dep.id = d.department_id
+GROUP BY dep.code, dep.name_zh, dep.name_en ORDER BY dep.code
+"""
+
+COUNTS = ("issues_collected", "solved_on_site", "solved_by_team", "open", "overdue", "rejected")
+TOP_SEGMENTS = 10
+
+
+def _hours(value) -> float | None:
+    return None if value is None else round(float(value), 1)
 
 
 def figures(session: Session, start: date, end: date, area: Area | None = None,
-            now: datetime | None = None) -> dict:
-    """Return the report for the period and area: headline figures plus breakdown by category."""
+            now: datetime | None = None, top_segments: int = TOP_SEGMENTS) -> dict:
+    """Return the report for the period and area: headline figures and every breakdown."""
     lo, hi = period_bounds(start, end)
-    asof = min(hi, now or datetime.now(timezone.utc))
+    asof = min(hi, now or datetime.now(UTC))
     issue_cond, hall_cond, lane_cond, area_params = _area_filters(session, area)
-    params = {"lo": lo, "hi": hi, "asof": asof, **area_params}
-    head = session.execute(text(_ISSUE_FIGURES.format(issue_cond=issue_cond, group_select="", group_by="")),
-                           params).mappings().one()
+    params = {"lo": lo, "hi": hi, "asof": asof, "statuses": list(STATUSES), **area_params}
+    # The planner prices the per-issue lookups for every issue and then spends ~1 s JIT-compiling a query
+    # that runs in a fraction of that.
+    analysis_cache.no_jit(session)
+    result = session.execute(text(_AT_END.format(issue_cond=issue_cond)), params).mappings().all()
+    rows = [r for r in result if r["kind"] == "count"]
+    times = {(r["g_team"], r["team_id"]): r for r in result if r["kind"] == "time"}
+    total = next(r for r in rows if r["g_cat"] and r["g_team"] and r["g_seg"])
+    total_time = times.get((1, None), {"solved": 0, "median_h": None, "p90_h": None})
     visits = session.execute(text(f"""
         SELECT coalesce(sum(v.people), 0) FROM visits v JOIN reception_halls h ON h.id = v.hall_id
         WHERE v.visited_at >= :lo AND v.visited_at < :hi AND {hall_cond}"""), params).scalar()
@@ -103,11 +168,71 @@ def figures(session: Session, start: date, end: date, area: Area | None = None,
         SELECT count(*) FROM fire_lane_status_events e JOIN fire_lanes f ON f.id = e.fire_lane_id
         WHERE e.to_status = 'clear' AND e.from_status IN ('blocked', 'partly_blocked')
           AND e.at >= :lo AND e.at < :hi AND {lane_cond}"""), params).scalar()
-    by_category = session.execute(text(_ISSUE_FIGURES.format(
-        issue_cond=issue_cond, group_select="category,", group_by="GROUP BY category ORDER BY category")),
-        params).mappings().all()
-    result = {"start": start.isoformat(), "end": end.isoformat(),
-              "area": f"{area.kind}:{area.code}" if area else None,
-              "visits": int(visits), **{k: int(v) for k, v in head.items()}, "fire_lanes_opened": int(opened),
-              "by_category": [{k: (int(v) if k != "category" else v) for k, v in row.items()} for row in by_category]}
-    return result
+    counts = {k: int(total[k]) for k in COUNTS}
+    return {"start": start.isoformat(), "end": end.isoformat(),
+            "area": f"{area.kind}:{area.code}" if area else None,
+            "visits": int(visits), **counts, "fire_lanes_opened": int(opened),
+            "by_category": sorted(({"category": r["category"], **{k: int(r[k]) for k in COUNTS}}
+                                   for r in rows if not r["g_cat"]), key=lambda r: r["category"]),
+            "by_segment": _by_segment(session, [r for r in rows if not r["g_seg"]], top_segments),
+            "by_team": _by_team(session, [r for r in rows if not r["g_team"]], times),
+            "by_department": _by_department(session, issue_cond, params),
+            "time_to_resolve": {"solved": int(total_time["solved"]), "median_h": _hours(total_time["median_h"]),
+                                "p90_h": _hours(total_time["p90_h"])}}
+
+
+def _by_segment(session: Session, rows: list, top: int) -> list[dict]:
+    rows = sorted((r for r in rows if r["segment_id"] is not None),
+                  key=lambda r: (-r["issues_collected"], -r["open"], r["segment_id"]))[:top]
+    names = {r.id: r for r in session.execute(text(
+        "SELECT id, code, street_name FROM street_segments WHERE id = ANY(:ids)"),
+        {"ids": [r["segment_id"] for r in rows]})}
+    return [{"segment_id": r["segment_id"], "code": names[r["segment_id"]].code,
+             "street_name": names[r["segment_id"]].street_name, **{k: int(r[k]) for k in COUNTS}} for r in rows]
+
+
+def _by_team(session: Session, rows: list, times: dict) -> list[dict]:
+    teams = {t.id: t for t in session.execute(text("SELECT id, code, name FROM teams"))}
+    none = {"median_h": None, "p90_h": None}
+    out = [{"team": teams[r["team_id"]].code if r["team_id"] else None,
+            "name": teams[r["team_id"]].name if r["team_id"] else None,
+            **{k: int(r[k]) for k in COUNTS}, "median_h": _hours(times.get((0, r["team_id"]), none)["median_h"]),
+            "p90_h": _hours(times.get((0, r["team_id"]), none)["p90_h"])}
+           for r in rows]
+    return sorted(out, key=lambda r: (r["team"] is None, r["team"] or ""))
+
+
+def _by_department(session: Session, issue_cond: str, params: dict) -> list[dict]:
+    rows = session.execute(text(_DEPARTMENTS.format(issue_cond=issue_cond)), params).mappings()
+    return [{k: (_hours(v) if k.endswith("_h") else v) for k, v in r.items()} for r in rows]
+
+
+def default_period(session: Session) -> tuple[date, date]:
+    """Return the local days of the first and the last reported issue (today twice when there are none)."""
+    row = session.execute(text("""
+        SELECT (min(reported_at) AT TIME ZONE 'Asia/Shanghai')::date, (max(reported_at) AT TIME ZONE 'Asia/Shanghai')::date
+        FROM issues""")).one()
+    today = datetime.now(UTC).date()
+    return row[0] or today, row[1] or today
+
+
+def area_choices(session: Session) -> list[dict]:
+    """Return the areas a report can cover: {value, name, level} for admin areas, then teams."""
+    areas = [{"value": r.code, "name": r.name, "level": r.level} for r in session.execute(text(
+        "SELECT code, name, level FROM admin_areas ORDER BY array_position(ARRAY['district','subdistrict','community'],"
+        " level::text), code"))]
+    teams = [{"value": f"team:{r.code}", "name": r.name, "level": "team"}
+             for r in session.execute(text("SELECT code, name FROM teams ORDER BY code"))]
+    return areas + teams
+
+
+def category_names(session: Session, lang: str) -> dict[str, str]:
+    """Return {category code: name} in `lang` (zh or en)."""
+    column = "name_en" if lang == "en" else "name_zh"
+    return dict(session.execute(text(f"SELECT code, {column} FROM categories")).all())
+
+
+def department_names(session: Session, lang: str) -> dict[str, str]:
+    """Return {department code: name} in `lang` (zh or en)."""
+    column = "name_en" if lang == "en" else "name_zh"
+    return dict(session.execute(text(f"SELECT code, {column} FROM departments")).all())
