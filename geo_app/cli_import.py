@@ -1,6 +1,10 @@
-"""Commands that bring real-world data in: issues from CSV (and streets, with the import issue)."""
+"""Commands that bring real-world data in: issues from CSV, streets from maps, Open311 API keys."""
 from __future__ import annotations
 
+import csv
+import json
+import secrets
+import sys
 from pathlib import Path
 
 import click
@@ -11,31 +15,159 @@ from .errors import DomainError
 from .extensions import db
 
 
+def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
+    out = {}
+    for value in values:
+        key, sep, val = value.partition("=")
+        if not sep or not key.strip() or not val.strip():
+            raise click.BadParameter(f"expected KEY=VALUE, got {value!r}", param_hint=option)
+        out[key.strip()] = val.strip()
+    return out
+
+
+def _mapping(mapping_file: Path | None, columns: tuple[str, ...], categories: tuple[str, ...]):
+    from .domain.importers.issues_rows import TARGETS, Mapping
+
+    data = json.loads(mapping_file.read_text(encoding="utf-8")) if mapping_file else {}
+    cols = {**data.get("columns", {}), **_pairs(columns, "--map")}
+    aliases = {"id": "ref", "opened": "reported_at", "closed": "closed_at"}
+    cols = {aliases.get(k, k): v for k, v in cols.items()}
+    unknown = [k for k in cols if k not in TARGETS]
+    if unknown:
+        raise click.BadParameter(f"unknown field {unknown[0]!r}; one of {', '.join(TARGETS)}", param_hint="--map")
+    return Mapping(columns=cols, categories={**data.get("categories", {}), **_pairs(categories, "--category")},
+                   statuses=data.get("statuses", {}), default_resolution=data.get("default_resolution", "team"))
+
+
 @click.command("import-issues")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--rejected", "rejected_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write rejected rows with reasons here (default FILE.rejected.csv).")
+@click.option("--map", "columns", multiple=True, metavar="FIELD=COLUMN",
+              help="Which CSV column holds a field: id, category, lon, lat, point, opened, closed, status, "
+                   "description, address, channel… (repeatable).")
+@click.option("--category", "categories", multiple=True, metavar="THEIRS=OURS",
+              help="Map a category value of the file onto one of our category codes (repeatable).")
+@click.option("--mapping", "mapping_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help='JSON file {"columns": {...}, "categories": {...}, "statuses": {...}}.')
+@click.option("--snap", type=click.Choice(["auto", "memory", "sql"]), default="auto", show_default=True,
+              help="Link to segments in memory (STR-tree) or with one SQL UPDATE.")
+@click.option("--progress/--no-progress", default=True, show_default=True, help="Progress bar on stderr.")
 @with_appcontext
-def import_issues_command(file: Path, rejected_path: Path | None) -> None:
-    """Import issues from a CSV file: accepted rows all in, every rejected row reported."""
-    import csv
+def import_issues_command(file: Path, rejected_path, columns, categories, mapping_file, snap, progress) -> None:
+    """Import issues from a CSV file: accepted rows all in (or none), every rejected row reported."""
+    from tqdm import tqdm
 
     from .domain.importers.issues_csv import import_issues
 
+    mapping = _mapping(mapping_file, columns, categories)
+    bar = tqdm(unit=" rows", desc="reading", disable=not progress, file=sys.stderr)
     try:
-        result = import_issues(db.session, file, intake_settings())
+        result = import_issues(db.session, file, intake_settings(), mapping, progress=bar.update, snap=snap)
     except DomainError as err:
+        bar.close()
         _fail(err)
+    bar.close()
     db.session.commit()
     click.echo(f"read {result.read}, inserted {result.inserted}, linked {result.linked}, "
-               f"already there {result.skipped_existing}, rejected {len(result.rejected)}")
+               f"already there {result.skipped_existing}, rejected {len(result.rejected)}"
+               + (f" (linked {result.snap_method}; " + ", ".join(f"{k} {v:.1f} s" for k, v in result.seconds.items())
+                  + ")" if result.inserted else ""))
     if result.rejected:
         rejected_path = rejected_path or file.with_suffix(".rejected.csv")
+        columns_out = list((result.rejected[0].raw or {}).keys())
         with open(rejected_path, "w", newline="", encoding="utf-8") as out:
             writer = csv.writer(out)
-            writer.writerow(["line", "field", "reason"])
-            writer.writerows([e.line, e.field, e.message] for e in result.rejected)
+            writer.writerow(["line", "field", "reason"] + columns_out)
+            writer.writerows([e.line, e.field, e.message] + [(e.raw or {}).get(c, "") for c in columns_out]
+                             for e in result.rejected)
         click.echo(f"rejected rows: {rejected_path}")
 
 
-COMMANDS = [import_issues_command]
+@click.command("import-streets")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--source", default=None, help="Code namespace of the segments (default: osm for .pbf, else the "
+                                              "file name); re-imports update the same namespace.")
+@click.option("--highway", "highways", multiple=True, help="Highway classes to keep (repeatable); default: "
+                                                           "drivable and pedestrian streets.")
+@click.option("--all-lines", is_flag=True, help="Keep every line, whatever its highway class.")
+@click.option("--keep-missing", is_flag=True, help="Do not retire segments of the namespace missing from the file.")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write repaired and rejected features here (default FILE.report.txt when there are any).")
+@with_appcontext
+def import_streets_command(file: Path, source, highways, all_lines, keep_missing, report_path) -> None:
+    """Import streets from GeoJSON, GeoPackage, Shapefile or OSM .pbf, cut at intersections."""
+    from .domain.importers.streets import DEFAULT_HIGHWAYS, StreetOptions, import_streets
+
+    options = StreetOptions(source=source, highways=None if all_lines else (tuple(highways) or DEFAULT_HIGHWAYS),
+                            retire_missing=not keep_missing)
+    try:
+        r = import_streets(db.session, file, options)
+    except DomainError as err:
+        _fail(err)
+    db.session.commit()
+    click.echo(f"ways read {r.ways_read}, kept {r.ways_kept}; segments made {r.segments_made} ({r.km:.2f} km): "
+               f"new {r.inserted}, updated {r.updated}, unchanged {r.unchanged}, retired {r.retired}; "
+               f"repaired {len(r.repaired)}, rejected {len(r.rejected)}")
+    if r.issues_on_retired:
+        click.echo(f"note: {r.issues_on_retired} issues stay linked to retired segments")
+    if r.repaired or r.rejected:
+        report_path = report_path or Path(str(file) + ".report.txt")
+        report_path.write_text("\n".join([f"repaired: {x}" for x in r.repaired] + [f"rejected: {x}" for x in r.rejected])
+                               + "\n", encoding="utf-8")
+        click.echo(f"report: {report_path}")
+
+
+@click.group("api-key")
+def api_key_group() -> None:
+    """Manage Open311 API keys (only their SHA-256 is stored)."""
+
+
+@api_key_group.command("add")
+@click.argument("label")
+@click.option("--key", default=None, help="The key to store (default: a new random key, printed once).")
+@with_appcontext
+def api_key_add(label: str, key: str | None) -> None:
+    """Create an API key under LABEL and print it."""
+    from sqlalchemy.exc import IntegrityError
+
+    from .domain.accounts import add_api_key
+
+    key = key or secrets.token_urlsafe(24)
+    try:
+        add_api_key(db.session, label, key)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        click.echo(f"error: label {label!r} or this key exists already", err=True)
+        raise SystemExit(2) from None
+    click.echo(key)
+
+
+@api_key_group.command("revoke")
+@click.argument("label")
+@with_appcontext
+def api_key_revoke(label: str) -> None:
+    """Deactivate the API key with LABEL."""
+    from .domain.open311 import revoke_api_key
+
+    try:
+        revoke_api_key(db.session, label)
+    except DomainError as err:
+        _fail(err)
+    db.session.commit()
+    click.echo(f"api key {label} revoked")
+
+
+@api_key_group.command("list")
+@with_appcontext
+def api_key_list() -> None:
+    """List API keys (labels and state, never the keys)."""
+    from sqlalchemy import text
+
+    for label, active, created in db.session.execute(text(
+            "SELECT label, active, created_at FROM api_keys ORDER BY label")).all():
+        click.echo(f"{label}\t{'active' if active else 'revoked'}\t{created:%Y-%m-%d}")
+
+
+COMMANDS = [import_issues_command, import_streets_command, api_key_group]
