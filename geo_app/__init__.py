@@ -29,7 +29,7 @@ def create_app(config: dict | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (registers every table on the metadata)
     from .extensions import babel, csrf, db, login_manager, migrate
-    from .web.i18n import select_locale
+    from .web.i18n import fresh_locale, select_locale
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(config_module.localdb.PROJECT_ROOT / "migrations"))
@@ -37,6 +37,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, default_translation_directories=_catalogs())
+    app.before_request(fresh_locale)
 
 
 def _catalogs() -> str:

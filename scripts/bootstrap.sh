@@ -10,7 +10,10 @@ need=()
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 for pkg in postgresql-15 postgresql-15-postgis-3; do have_pkg "$pkg" || need+=("$pkg"); done
 command -v npm >/dev/null || need+=(nodejs npm)
-[ "$mode" = test ] && { have_pkg chromium || need+=(chromium); }
+if [ "$mode" = test ]; then
+  have_pkg chromium || need+=(chromium)
+  have_pkg fonts-wqy-microhei || need+=(fonts-wqy-microhei)   # else Chromium draws Chinese as boxes
+fi
 
 PYTHON="${PYTHON:-}"
 if [ -z "$PYTHON" ]; then

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import g, request, session
+from flask_babel import refresh
 
 LANGUAGES = ("zh", "en")
 
@@ -18,3 +19,9 @@ def select_locale() -> str:
         lang = request.accept_languages.best_match(LANGUAGES, default="zh") or "zh"
     g.lang = lang
     return lang
+
+
+def fresh_locale() -> None:
+    """Forget the cached language before each request (Flask-Babel keeps it on `g`, which an app context
+    shared by several requests — tests, the CLI — would otherwise carry over)."""
+    refresh()

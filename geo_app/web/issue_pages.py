@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import refresh
 
 from ..domain import issue_actions, issue_view, worklists
 from ..domain.permissions import STAFF_ROLES
@@ -15,12 +14,6 @@ from .forms import action_form, label, register_template_helpers, safe_next
 bp = Blueprint("issues", __name__)
 bp.record_once(lambda state: register_template_helpers(state.app))
 
-
-@bp.before_app_request
-def _fresh_locale():
-    # Flask-Babel caches the language on `g`; an app context reused across requests (tests, CLI) would keep
-    # the first request's language, so each request chooses again.
-    refresh()
 MAP_HALF_SIZE = 0.004   # degrees around the issue whose streets are drawn on the small map (~400 m)
 
 

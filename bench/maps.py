@@ -1,0 +1,155 @@
+"""Map benchmark: synthetic cities of 1k, 100k and 1M issues in throwaway databases; for each, the five
+map pages' HTML bytes and load time in headless Chromium, and tile latency at z12-18 through Flask next
+to the raw ST_AsMVT query time and the tile bytes. Targets at 1M issues: pages < 300 KB and loaded in
+< 1.5 s; tiles p95 < 100 ms and < 256 KB. Run: `.venv/bin/python -m bench maps` (BENCH_MAPS_SIZES=1000,...).
+"""
+from __future__ import annotations
+
+import math
+import os
+import statistics
+import threading
+import time
+
+from sqlalchemy import text
+from werkzeug.serving import make_server
+
+SIZES = [(1_000, 1_000), (100_000, 20_000), (1_000_000, 100_000)]   # (issues, segments)
+PAGES = ("/maps/chief", "/maps/hotspots", "/maps/fire-lanes", "/maps/coverage", "/maps/public")
+LAYERS = ("issues", "public", "segments", "heat")
+ZOOMS = range(12, 19)
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+
+
+def _pct(values, q):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(math.ceil(q * len(values))) - 1)]
+
+
+def _tile_of(lon, lat, z):
+    n = 2 ** z
+    return int((lon + 180) / 360 * n), int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+
+
+def build_city(issues: int, segments: int):
+    """Create, migrate and fill a throwaway database; return (name, app)."""
+    from geo_app.domain.accounts import create_user
+    from geo_app.domain.synth import synth_city
+    from geo_app.extensions import db
+    from tests.conftest import create_database, make_app, migrate_and_load
+
+    name = f"geo_app_bench_maps_{issues}"
+    url = create_database(name)
+    migrate_and_load(url, demo=False)
+    app = make_app(url)
+    with app.app_context():
+        t0 = time.perf_counter()
+        synth_city(db.session, segments, issues, seed=4)
+        create_user(db.session, "bench", "bench-password", "admin", "bench", None, None, None)
+        db.session.commit()
+        db.session.execute(text("ANALYZE"))
+        db.session.commit()
+        print(f"  city: {issues} issues, {segments} segments built in {time.perf_counter() - t0:.1f} s", flush=True)
+    return name, app
+
+
+def hotspot(app):
+    """Return lon/lat of the densest 500 m cell (where tiles are heaviest)."""
+    from geo_app.extensions import db
+
+    with app.app_context():
+        return db.session.execute(text("""
+            SELECT avg(ST_X(geom)), avg(ST_Y(geom)) FROM issues
+            GROUP BY floor(ST_X(geom_m) / 500), floor(ST_Y(geom_m) / 500) ORDER BY count(*) DESC LIMIT 1""")).one()
+
+
+def bench_pages(base: str) -> list[tuple]:
+    from playwright.sync_api import sync_playwright
+
+    rows = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        page.goto(base + "/login")
+        page.fill("input[name=username]", "bench")
+        page.fill("input[name=password]", "bench-password")
+        page.click("button[type=submit]")
+        page.wait_for_load_state("networkidle")
+        page.set_default_timeout(180_000)
+        for path in PAGES:
+            page.goto(base + path, wait_until="load")   # warm-up (imports, caches)
+            # let the warm-up's tiles finish: the server would still be computing them during the timed load
+            page.wait_for_load_state("networkidle")
+            t0 = time.perf_counter()
+            response = page.goto(base + path, wait_until="load")
+            loaded = time.perf_counter() - t0
+            page.wait_for_load_state("networkidle")
+            idle = time.perf_counter() - t0
+            rows.append((path, len(response.body()), loaded, idle))
+        browser.close()
+    return rows
+
+
+def bench_tiles(app, lon: float, lat: float, per_zoom: int = 12) -> list[tuple]:
+    from geo_app.domain.tiles import BUILDERS, TileCoord, TileFilters
+    from geo_app.extensions import db
+
+    client = app.test_client()
+    token = client.post("/api/token", json={"username": "bench", "password": "bench-password"}).get_json()["token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    rows = []
+    side = int(math.ceil(math.sqrt(per_zoom)))
+    for layer in LAYERS:
+        for z in ZOOMS:
+            cx, cy = _tile_of(lon, lat, z)
+            coords = [(cx + dx - side // 2, cy + dy - side // 2) for dx in range(side) for dy in range(side)][:per_zoom]
+            flask_ms, raw_ms, sizes = [], [], []
+            for x, y in coords:
+                t0 = time.perf_counter()
+                r = client.get(f"/tiles/{layer}/{z}/{x}/{y}.pbf", headers=auth)
+                flask_ms.append((time.perf_counter() - t0) * 1000)
+                assert r.status_code == 200, r.data[:200]
+                sizes.append(len(r.data))
+            with app.app_context():
+                for x, y in coords:
+                    t0 = time.perf_counter()
+                    BUILDERS[layer](db.session, TileCoord(z, x, y), TileFilters())
+                    raw_ms.append((time.perf_counter() - t0) * 1000)
+                db.session.rollback()
+            rows.append((layer, z, _pct(flask_ms, .5), _pct(flask_ms, .95), _pct(raw_ms, .5), _pct(raw_ms, .95),
+                         max(sizes), statistics.mean(sizes)))
+    return rows
+
+
+def main() -> None:
+    """Build each city, print its page and tile figures, drop it."""
+    from geo_app.extensions import db
+    from tests.conftest import drop_database
+
+    sizes = SIZES
+    if os.environ.get("BENCH_MAPS_SIZES"):
+        wanted = {int(v) for v in os.environ["BENCH_MAPS_SIZES"].split(",")}
+        sizes = [s for s in SIZES if s[0] in wanted]
+    for issues, segments in sizes:
+        print(f"== synthetic city: {issues:,} issues, {segments:,} segments", flush=True)
+        name, app = build_city(issues, segments)
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            print(f"  {'page':<18}{'HTML bytes':>12}{'load s':>9}{'tiles idle s':>14}")
+            for path, size, loaded, idle in bench_pages(f"http://127.0.0.1:{server.server_port}"):
+                flag = "" if size < 300_000 and loaded < 1.5 else "  (over target)"
+                print(f"  {path:<18}{size:>12,}{loaded:>9.2f}{idle:>14.2f}{flag}", flush=True)
+            lon, lat = hotspot(app)
+            print(f"  tiles around the densest cell ({lon:.4f}, {lat:.4f}); ms through Flask vs raw ST_AsMVT")
+            print(f"  {'layer':<9}{'z':>3}{'flask p50':>11}{'p95':>8}{'raw p50':>9}{'p95':>8}{'max KB':>9}{'mean KB':>9}")
+            for layer, z, fp50, fp95, rp50, rp95, big, mean in bench_tiles(app, lon, lat):
+                flag = "" if fp95 < 100 and big < 256_000 else "  (over target)"
+                print(f"  {layer:<9}{z:>3}{fp50:>11.1f}{fp95:>8.1f}{rp50:>9.1f}{rp95:>8.1f}{big / 1000:>9.1f}"
+                      f"{mean / 1000:>9.1f}{flag}", flush=True)
+        finally:
+            server.shutdown()
+            with app.app_context():
+                db.engine.dispose()
+            drop_database(name)

@@ -1,0 +1,116 @@
+"""The five maps in real headless Chromium: they load offline with no console errors, draw their
+features, escape user text in tile popups, and the public map never receives personal data.
+Screenshots (desk and 360 px phone) go to var/screenshots/maps_*.png to be looked at."""
+from __future__ import annotations
+
+import threading
+import uuid
+
+import psycopg
+import pytest
+from werkzeug.serving import make_server
+
+from geo_app.extensions import db
+from tests.browser.conftest import login, screenshot
+from tests.conftest import SERVER, create_database, drop_database, make_app, RUN
+
+NAME, PHONE = "隐私测试人赵六", "13987654321"
+SEEDED: dict = {}
+XSS = "<img src=x onerror=\"window.__xss=1\"><script>window.__xss=1</script>"
+# (path, user, what must be drawn): GeoMaps.drawn counts features as the page draws them
+MAPS = [
+    ("/maps/chief", "chief", ("teams", "segments", "issues", "lanes", "halls", "communities", "water")),
+    ("/maps/hotspots", "planner", ("heat", "segments", "communities")),
+    ("/maps/fire-lanes", "chief", ("lanes", "issues", "segments")),
+    ("/maps/coverage", "admin", ("teams", "uncovered", "overlaps", "segments")),
+    ("/maps/public", None, ("public", "segments", "communities", "water")),
+]
+
+
+@pytest.fixture(scope="module")
+def live_server(template_db):
+    """The app on a copy of the demo whose open chief-team issue has a script in its description and
+    whose issues carry a recognisable reporter name and phone."""
+    name = f"geo_app_test_{RUN}_maps_{uuid.uuid4().hex[:6]}"
+    url = create_database(name, template=template_db)
+    params = {k: v for k, v in SERVER.items() if v is not None}
+    with psycopg.connect(dbname=name, autocommit=True, **params) as conn:
+        conn.execute("UPDATE issues SET reporter_name = %s, reporter_phone = %s, address = %s", (NAME, PHONE, NAME))
+        SEEDED["xss"] = conn.execute("""UPDATE issues SET description = %s WHERE ref = (
+            SELECT i.ref FROM issues i JOIN teams t ON t.id = i.team_id
+            WHERE t.code = 'T-YHNL' AND i.status = 'reported' ORDER BY i.ref LIMIT 1)
+            RETURNING ref, ST_X(geom), ST_Y(geom)""", (XSS,)).fetchone()
+    app = make_app(url)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        with app.app_context():
+            db.engine.dispose()
+        drop_database(name)
+
+
+def _open(page_factory, live_server, path, user, width):
+    page = page_factory(width, 800 if width > 600 else 740)
+    if user:
+        login(page, live_server, user)
+        # the login page (not a map) asks for /favicon.ico, which the app does not serve
+        page.console_errors[:] = [e for e in page.console_errors if "404" not in e]
+    page.goto(live_server + path)
+    page.wait_for_load_state("networkidle")
+    return page
+
+
+@pytest.mark.parametrize("width", [1280, 360])
+@pytest.mark.parametrize("path, user, kinds", MAPS, ids=[m[0].rsplit("/", 1)[1] for m in MAPS])
+def test_map_loads_offline_and_draws_its_features(page_factory, live_server, path, user, kinds, width):
+    page = _open(page_factory, live_server, path, user, width)
+    page.wait_for_function("ks => ks.every(k => (GeoMaps.drawn[k] || 0) > 0)", arg=list(kinds))
+    drawn = page.evaluate("() => GeoMaps.drawn")
+    screenshot(page, f"maps_{path.rsplit('/', 1)[1]}_{width}")
+    assert all(drawn[k] > 0 for k in kinds), drawn
+    assert page.locator(".leaflet-control-layers").count() == 1
+    assert page.locator(".geoapp-legend").is_visible()
+    assert page.console_errors == [] and page.outside_requests == []
+    box = page.locator(".folium-map").bounding_box()
+    assert box["width"] >= width - 2 and box["height"] > 300
+
+
+def test_tile_popup_links_to_the_issue_and_escapes_its_description(page_factory, live_server):
+    page = _open(page_factory, live_server, "/maps/chief", "chief", 1280)
+    ref, lon, lat = SEEDED["xss"]
+    page.evaluate("([lat, lon]) => GeoMaps.map.setView([lat, lon], 19, {animate: false})", [lat, lon])
+    page.wait_for_load_state("networkidle")
+    page.wait_for_function("() => (GeoMaps.drawn.issues || 0) > 0")
+    point = page.evaluate("([lat, lon]) => GeoMaps.map.latLngToContainerPoint([lat, lon])", [lat, lon])
+    box = page.locator(".folium-map").bounding_box()
+    page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    html = popup.inner_html()
+    screenshot(page, "maps_chief_popup_1280")
+    assert "&lt;script&gt;" in html and "&lt;img" in html
+    assert popup.locator("script, img").count() == 0
+    assert page.evaluate("() => window.__xss") is None
+    assert popup.locator("a.issue-link").get_attribute("href") == f"/issues/{ref}"
+    assert page.console_errors == [] and page.outside_requests == []
+
+
+def test_public_map_receives_no_personal_data(page_factory, live_server):
+    page = page_factory(360, 740)
+    bodies = []
+    # every answer of the app itself (the vendored libraries under /static/ hold no data)
+    page.on("response", lambda r: bodies.append(r.body()) if r.url.startswith(live_server) and r.ok
+            and "/static/" not in r.url else None)
+    page.goto(live_server + "/maps/public")
+    page.wait_for_load_state("networkidle")
+    page.wait_for_function("() => (GeoMaps.drawn.public || 0) > 0")
+    page.evaluate("() => GeoMaps.map.setZoom(17, {animate: false})")
+    page.wait_for_load_state("networkidle")
+    api = page.request.get(live_server + "/api/public/issues?limit=5000")
+    bodies.append(api.body())
+    assert len(bodies) > 10  # the page, and its public and segment tiles at two zooms
+    for secret in (NAME, PHONE, "window.__xss", "onerror"):
+        assert not any(secret.encode() in b for b in bodies), secret
