@@ -20,7 +20,7 @@ from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from geo_app.cli_commands import intake_settings
+from geo_app.app_settings import intake_settings
 from geo_app.domain.importers.issues_csv import import_issues
 from geo_app.domain.intake import create_issue
 from geo_app.domain.synth import CATEGORIES, synth_city

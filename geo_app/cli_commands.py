@@ -8,17 +8,9 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import text
 
+from .app_settings import intake_settings
 from .errors import DomainError
 from .extensions import db
-
-
-def intake_settings():
-    """Return the intake settings of the current app."""
-    from .domain.intake import IntakeSettings
-
-    cfg = current_app.config
-    return IntakeSettings(snap_max_m=cfg["SNAP_MAX_M"], ref_prefix=cfg["REF_PREFIX"],
-                          fire_lane_link_m=cfg.get("FIRE_LANE_LINK_M", 30.0))
 
 
 def _fail(err: DomainError) -> None:

@@ -10,7 +10,8 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from .cli_commands import _fail, intake_settings
+from .app_settings import intake_settings
+from .cli_commands import _fail
 from .errors import DomainError
 from .extensions import db
 
@@ -97,7 +98,11 @@ def import_issues_command(file: Path, rejected_path, columns, categories, mappin
 @with_appcontext
 def import_streets_command(file: Path, source, highways, all_lines, keep_missing, report_path) -> None:
     """Import streets from GeoJSON, GeoPackage, Shapefile or OSM .pbf, cut at intersections."""
-    from .domain.importers.streets import DEFAULT_HIGHWAYS, StreetOptions, import_streets
+    from .domain.importers.streets import (
+        DEFAULT_HIGHWAYS,
+        StreetOptions,
+        import_streets,
+    )
 
     options = StreetOptions(source=source, highways=None if all_lines else (tuple(highways) or DEFAULT_HIGHWAYS),
                             retire_missing=not keep_missing)

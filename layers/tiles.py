@@ -6,7 +6,6 @@ plain properties and the popup builder escapes every one of them before it reach
 from __future__ import annotations
 
 import re
-from typing import Optional
 
 import folium.plugins as plugins
 from branca.element import MacroElement

@@ -6,6 +6,7 @@ get a throwaway clone of the template with `clone_db`. A missing PostGIS is an e
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import uuid
@@ -74,7 +75,7 @@ def migrate_and_load(url: str, demo: bool = True) -> None:
     """Apply the migrations (and load the demo) on `url`, then let go of every connection."""
     from flask_migrate import upgrade
 
-    from geo_app.cli_commands import intake_settings
+    from geo_app.app_settings import intake_settings
     from geo_app.domain.demo import load_demo
 
     app = make_app(url)
@@ -157,18 +158,25 @@ def clone_db(template_db):
         drop_database(name)
 
 
-@pytest.fixture(scope="module")
-def live_server(template_db):
-    """Serve the app on 127.0.0.1 (a free port) over a fresh copy of the demo; yield its base URL."""
-    name = f"geo_app_test_{RUN}_live_{uuid.uuid4().hex[:6]}"
-    app = make_app(create_database(name, template=template_db))
+@contextlib.contextmanager
+def serving(app):
+    """Serve `app` on 127.0.0.1 (a free port) in a thread; yield its base URL; let go of its connections."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         yield f"http://127.0.0.1:{server.server_port}"
     finally:
         server.shutdown()
         with app.app_context():
             db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def live_server(template_db):
+    """Serve the app over a fresh copy of the demo; yield its base URL."""
+    name = f"geo_app_test_{RUN}_live_{uuid.uuid4().hex[:6]}"
+    try:
+        with serving(make_app(create_database(name, template=template_db))) as base:
+            yield base
+    finally:
         drop_database(name)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, g, jsonify, request
 
-from ..cli_commands import intake_settings
+from ..app_settings import intake_settings
 from ..domain import intake, issue_actions, issue_view, worklists
 from ..domain.permissions import INTAKE_ROLES, STAFF_ROLES
 from ..errors import ValidationError

@@ -1,10 +1,19 @@
 """Reception-hall intake for clerks: log a visit, file issues from it (map click or segment), offer duplicates."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 
-from ..cli_commands import intake_settings
+from ..app_settings import intake_settings
 from ..domain import intake, issue_view, visits, worklists
 from ..errors import DomainError
 from ..extensions import db

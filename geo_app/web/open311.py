@@ -5,7 +5,7 @@ import json
 
 from flask import Blueprint, Response, current_app, request, url_for
 
-from ..cli_commands import intake_settings
+from ..app_settings import intake_settings
 from ..domain import open311
 from ..domain.open311_xml import list_document, object_document
 from ..errors import DomainError, ValidationError

@@ -3,16 +3,13 @@ features, escape user text in tile popups, and the public map never receives per
 Screenshots (desk and 360 px phone) go to var/screenshots/maps_*.png to be looked at."""
 from __future__ import annotations
 
-import threading
 import uuid
 
 import psycopg
 import pytest
-from werkzeug.serving import make_server
 
-from geo_app.extensions import db
 from tests.browser.conftest import login, screenshot
-from tests.conftest import SERVER, create_database, drop_database, make_app, RUN
+from tests.conftest import RUN, SERVER, create_database, drop_database, make_app, serving
 
 NAME, PHONE = "隐私测试人赵六", "13987654321"
 SEEDED: dict = {}
@@ -40,15 +37,10 @@ def live_server(template_db):
             SELECT i.ref FROM issues i JOIN teams t ON t.id = i.team_id
             WHERE t.code = 'T-YHNL' AND i.status = 'reported' ORDER BY i.ref LIMIT 1)
             RETURNING ref, ST_X(geom), ST_Y(geom)""", (XSS,)).fetchone()
-    app = make_app(url)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        with serving(make_app(url)) as base:
+            yield base
     finally:
-        server.shutdown()
-        with app.app_context():
-            db.engine.dispose()
         drop_database(name)
 
 
@@ -56,8 +48,6 @@ def _open(page_factory, live_server, path, user, width):
     page = page_factory(width, 800 if width > 600 else 740)
     if user:
         login(page, live_server, user)
-        # the login page (not a map) asks for /favicon.ico, which the app does not serve
-        page.console_errors[:] = [e for e in page.console_errors if "404" not in e]
     page.goto(live_server + path)
     page.wait_for_load_state("networkidle")
     return page

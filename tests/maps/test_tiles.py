@@ -69,7 +69,7 @@ def test_chief_tiles_hold_exactly_the_team_open_issues(client, session):
 def test_planner_tiles_filter_by_team_status_and_category(client, session):
     login(client, "planner")
     bounds = demo_extent(session)
-    expected = set(session.execute(text(f"""
+    expected = set(session.execute(text("""
         SELECT i.ref FROM issues i JOIN teams t ON t.id = i.team_id
         WHERE t.code = 'T-YHNL' AND i.status = 'in_progress' AND i.category = 'cooking_fumes'""")).scalars())
     feats = all_features(client, "issues", 17, bounds, "?team=T-YHNL&status=in_progress&category=cooking_fumes")
