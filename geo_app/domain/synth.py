@@ -136,7 +136,8 @@ def _synth_issues(session, rng, n, tag, year, x0, y0, extent_m, ax, ay, bx, by, 
             yield (first + k, f"{tag}-{year}-{k + 1:07d}", category, f"synthetic issue {k}",
                    f"SRID=4326;POINT({lon[k]:.7f} {lat[k]:.7f})", "web", f"居民{k}", f"139{k:08d}", st,
                    ("on_site" if on_site[k] else "team") if solved else None, rep,
-                   res_at, res_at if st == "closed" else None, res_at or rep,
+                   res_at, res_at if st == "closed" else None,
+                   res_at or (rep + timedelta(hours=2) if st == "in_progress" else rep),   # time of the last event
                    rep + timedelta(days=sla[category]), s if s >= 0 else None,
                    None if s < 0 else round(float(dist[k]), 2), seg_team.get(s), 3, 1)
 
@@ -150,10 +151,12 @@ def _synth_issues(session, rng, n, tag, year, x0, y0, extent_m, ax, ay, bx, by, 
         SELECT id, reported_at, 'report', NULL, 'reported', '{"synthetic": true}'::jsonb
         FROM issues WHERE id BETWEEN :a AND :b
         UNION ALL
-        SELECT id, reported_at + interval '1 hour', 'accept', 'reported', 'accepted', '{}'::jsonb
+        SELECT id, reported_at + least(interval '1 hour',
+                                       (coalesce(resolved_at, reported_at + interval '2 hours') - reported_at) / 2),
+               'accept', 'reported', 'accepted', '{}'::jsonb
         FROM issues WHERE id BETWEEN :a AND :b AND status <> 'reported'
         UNION ALL
-        SELECT id, coalesce(resolved_at, reported_at + interval '2 hours'), 'start', 'accepted', 'in_progress',
+        SELECT id, reported_at + interval '2 hours', 'start', 'accepted', 'in_progress',
                '{}'::jsonb FROM issues WHERE id BETWEEN :a AND :b AND status = 'in_progress'
         UNION ALL
         SELECT id, resolved_at, 'resolve', 'accepted', 'resolved', jsonb_build_object('resolution', resolution)
