@@ -12,7 +12,7 @@ from ..errors import ValidationError
 from ..models import METRIC_SRID, Category, Issue, IssueEvent, User, Visit
 from ..models.issue import CHANNELS, DESCRIPTION_MAX, OPEN_STATUSES
 from . import fire_lanes, refs, snapping
-from .validation import clean_text, parse_lonlat
+from .validation import clean_email, clean_text, parse_lonlat
 
 NAME_MAX, PHONE_MAX, ADDRESS_MAX = 80, 40, 200
 
@@ -70,6 +70,7 @@ def create_issue(session: Session, data: dict, actor: User | None, settings: Int
         channel=channel, visit_id=visit_id,
         reporter_name=clean_text(data.get("reporter_name"), "reporter_name", NAME_MAX),
         reporter_phone=_phone(data.get("reporter_phone")),
+        reporter_email=clean_email(data.get("reporter_email"), "reporter_email"),
         reported_at=reported_at, updated_at=reported_at, due_at=reported_at + timedelta(days=category.sla_days),
         status="reported", version=1, priority=3)
     session.add(issue)

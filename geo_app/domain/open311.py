@@ -19,7 +19,7 @@ from ..models import ApiKey, Category
 from ..models.issue import OPEN_STATUSES
 from .accounts import key_digest
 from .intake import NAME_MAX, IntakeSettings, create_issue
-from .validation import clean_text, parse_coordinate, parse_datetime
+from .validation import clean_email, clean_text, parse_coordinate, parse_datetime
 
 WINDOW = timedelta(days=90)
 MAX_RESULTS = 1000
@@ -236,7 +236,7 @@ def post_request(session: Session, form: dict, settings: IntakeSettings) -> list
     issue = create_issue(session, {
         "category": code, "description": description, "lon": lon, "lat": lat, "channel": "open311",
         "address": form.get("address_string") or None, "reporter_name": _reporter(form),
-        "reporter_phone": form.get("phone") or None}, None, settings)
+        "reporter_phone": form.get("phone") or None, "reporter_email": clean_email(form.get("email"))}, None, settings)
     return [{"service_request_id": issue.ref, "token": issue.ref, "service_notice": "", "account_id": None}]
 
 
@@ -246,15 +246,14 @@ def _attribute(form: dict, name: str) -> str | None:
 
 
 def _reporter(form: dict) -> str | None:
-    """Return first and last name (and e-mail, which has no column of its own) as the reporter."""
-    name = " ".join(p.strip() for p in (form.get("first_name"), form.get("last_name")) if isinstance(p, str)
-                    and p.strip())
-    email = form.get("email")
-    if isinstance(email, str) and email.strip():
-        if not re.match(r"^[^@\s()<>]+@[^@\s()<>]+\.[^@\s()<>]+$", email.strip()):
-            raise ValidationError("email: not an e-mail address", "email")
-        name = f"{name} ({email.strip()})".strip()
+    """Return the reporter's name from first_name and last_name (Chinese order: family name first)."""
+    first, last = (form.get(k).strip() if isinstance(form.get(k), str) else "" for k in ("first_name", "last_name"))
+    name = f"{last}{first}" if _is_cjk(last + first) else " ".join(p for p in (first, last) if p)
     return clean_text(name, "first_name", NAME_MAX) if name else None
+
+
+def _is_cjk(text_: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text_)
 
 
 def _location(session: Session, form: dict) -> tuple[float, float]:

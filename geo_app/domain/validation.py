@@ -33,6 +33,17 @@ def clean_text(value, field: str, max_len: int, required: bool = False) -> str |
     return value
 
 
+_EMAIL = re.compile(r"^[^@\s()<>,;\"']+@[^@\s()<>,;\"']+\.[^@\s()<>,;\"']+$")
+
+
+def clean_email(value, field: str = "email", max_len: int = 254) -> str | None:
+    """Return a stripped e-mail address, or None for none; refuse anything not shaped like one."""
+    email = clean_text(value, field, max_len)
+    if email is not None and not _EMAIL.match(email):
+        raise ValidationError(f"{field}: not an e-mail address", field)
+    return email
+
+
 def parse_coordinate(value, field: str, low: float, high: float) -> float:
     """Return a finite float within [low, high], refusing strings of words, NaN and infinities."""
     if isinstance(value, bool) or value is None:

@@ -34,6 +34,8 @@ class Issue(Base):
         CheckConstraint(f"char_length(description) <= {DESCRIPTION_MAX}", name="description_length"),
         CheckConstraint("ST_IsValid(geom) AND NOT ST_IsEmpty(geom)", name="geom_valid"),
         CheckConstraint("version >= 1", name="version"),
+        CheckConstraint("reporter_email IS NULL OR reporter_email ~ '^[^@[:space:]]+@[^@[:space:]]+$'",
+                        name="reporter_email_shape"),
         Index("ix_issues_reported_at", "reported_at"),
         Index("ix_issues_status_category", "status", "category"),
     )
@@ -54,6 +56,7 @@ class Issue(Base):
     channel: Mapped[str] = mapped_column(String(20))
     reporter_name: Mapped[str | None] = mapped_column(String(80))
     reporter_phone: Mapped[str | None] = mapped_column(String(40))
+    reporter_email: Mapped[str | None] = mapped_column(String(254))
     visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id"), index=True)
     priority: Mapped[int] = mapped_column(SmallInteger, default=3, server_default="3")  # 1 = most urgent
     status: Mapped[str] = mapped_column(String(20), default="reported", server_default="reported")

@@ -19,7 +19,7 @@ def _count(session):
     ({"description": "<script>alert(1)</script>"}, "description"), ({"description": 42}, "description"),
     ({"channel": "fax"}, "channel"), ({"reporter_phone": "call me maybe"}, "reporter_phone"),
     ({"reporter_name": "<b>x</b>"}, "reporter_name"), ({"visit_id": 10**9}, "visit_id"),
-    ({"address": "a" * 201}, "address"),
+    ({"address": "a" * 201}, "address"), ({"reporter_email": "not-an-email"}, "reporter_email"),
 ])
 def test_bad_input_names_the_field_and_stores_nothing(session, change, field):
     lon, lat = point_on(session)

@@ -151,12 +151,12 @@ def test_post_goes_through_intake_and_keeps_the_reporter_staff_only(client, sess
     assert resp.status_code == 200, resp.get_data(as_text=True)
     (created,) = resp.get_json()
     ref = created["service_request_id"]
-    row = session.execute(text("""SELECT i.channel, i.status, i.reporter_name, i.reporter_phone, i.description,
+    row = session.execute(text("""SELECT i.channel, i.status, i.reporter_name, i.reporter_phone, i.reporter_email, i.description,
         s.code AS seg, i.team_id, (SELECT count(*) FROM issue_events e WHERE e.issue_id = i.id) AS events
         FROM issues i LEFT JOIN street_segments s ON s.id = i.segment_id WHERE i.ref = :r"""), {"r": ref}).one()
     assert (row.channel, row.status, row.seg, row.events) == ("open311", "reported", "YHNL-03", 1)
     assert row.team_id is not None
-    assert row.reporter_name == "小明 王 (wang@example.cn)" and row.reporter_phone == "138-0000-9999"
+    assert (row.reporter_name, row.reporter_phone, row.reporter_email) == ("王小明", "138-0000-9999", "wang@example.cn")
     assert "桂D12345" in row.description
     (back,) = client.get(f"{BASE}/requests/{ref}.json").get_json()
     assert back["status"] == "open" and back["service_code"] == "illegal_parking"
