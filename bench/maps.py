@@ -92,7 +92,8 @@ def bench_pages(base: str) -> list[tuple]:
 
 
 def bench_tiles(app, lon: float, lat: float, per_zoom: int = 12) -> list[tuple]:
-    from geo_app.domain.tiles import BUILDERS, TileCoord, TileFilters
+    from geo_app.domain.map_filters import TileFilters
+    from geo_app.domain.tiles import BUILDERS, TileCoord
     from geo_app.extensions import db
 
     client = app.test_client()

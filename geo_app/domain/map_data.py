@@ -15,7 +15,7 @@ from ..errors import ValidationError
 from ..models.geography import LANE_STATUSES
 from ..models.issue import OPEN_STATUSES
 from .geojson import feature_collection
-from .tiles import parse_categories, parse_period, parse_statuses, team_id
+from .map_filters import parse_categories, parse_period, parse_statuses, team_id
 
 SIMPLIFY = 0.00002  # degrees (about 2 m): outlines keep their shape and lose most vertices
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import ValidationError
 from ..models.issue import SOLVED_STATUSES
-from .tiles import parse_categories, parse_period
+from .map_filters import parse_categories, parse_period
 from .validation import parse_coordinate, period_bounds
 
 DEFAULT_LIMIT, MAX_LIMIT = 500, 5000

@@ -8,8 +8,8 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, g, render_template, request, url_for
-from flask_babel import get_locale, gettext as _
-
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from folium import LayerControl
 
 from layers import overlays, styles
@@ -17,7 +17,7 @@ from layers.base import add_legend, make_map
 from layers.tiles import MapConfig, tile_layer
 
 from ..domain import coverage, fire_lanes, hotspots, map_data
-from ..domain.tiles import scope_team_ids
+from ..domain.map_filters import scope_team_ids
 from ..extensions import db
 from ..models.issue import OPEN_STATUSES
 from .auth import page_route
