@@ -65,6 +65,9 @@ def main() -> None:
             esda = _timed("esda.G_Local alone on the same counts and weights", G_Local, scores["count"], net.graph,
                           transform="B", permutations=0, star=True)
             print(f"    z-scores equal: {np.allclose(esda.Zs, scores['z'], equal_nan=True)}")
+            _timed("  of which the counts query (SQL)", hotspots_gistar.segment_counts, s, net.ids, where, params)
+            _timed("  of which Gi* on those counts (esda + p-values + FDR)", hotspots_gistar.gi_star,
+                   np.asarray(scores["count"], dtype=float), net.graph)
             fc = _timed("hot_cold_segments (GeoJSON of every segment)", hotspots.hot_cold_segments, s)
             print(f"    {len(fc['features'])} features, "
                   f"{sum(f['properties']['class'].startswith('hot') for f in fc['features'])} hot, "
