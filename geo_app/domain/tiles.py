@@ -163,7 +163,6 @@ def public_tile(session: Session, coord: TileCoord, f: TileFilters) -> bytes:
             FROM ({per_segment}) ps JOIN seg ON seg.id = ps.segment_id
             GROUP BY seg.id, seg.code, seg.street_name, seg.m"""
     return _mvt(session, "public", inner, params, expanding, ctes=f", seg AS ({segs})")
-    return _mvt(session, "public", inner, params, expanding)
 
 
 def heat_tile(session: Session, coord: TileCoord, f: TileFilters) -> bytes:
