@@ -53,6 +53,7 @@ def load_demo(session: Session, demo_dir: Path, settings: IntakeSettings) -> dic
 def _load_teams(session: Session, org: dict) -> int:
     areas = dict(session.execute(text("SELECT code, id FROM admin_areas")).all())
     segments = dict(session.execute(text("SELECT code, id FROM street_segments")).all())
+    deps = dict(session.execute(text("SELECT code, id FROM departments")).all())
     inserted = 0
     for t in org["teams"]:
         if session.execute(select(Team.id).where(Team.code == t["code"])).first():
@@ -62,7 +63,6 @@ def _load_teams(session: Session, org: dict) -> int:
         session.flush()
         session.execute(text("INSERT INTO team_segments (team_id, segment_id) VALUES (:t, :s)"),
                         [{"t": team.id, "s": segments[code]} for code in t["segments"]])
-        deps = dict(session.execute(text("SELECT code, id FROM departments")).all())
         for m in t.get("members", []):
             session.add(TeamMember(team_id=team.id, name=m["name"], role=m.get("role", "liaison"),
                                    department_id=deps.get(m.get("department"))))
