@@ -46,7 +46,7 @@ def apply_action(session: Session, ref: str, action: str, actor: User | None, pa
     from_state = issue.status
     issue.status = to_state
     issue.version += 1
-    issue.updated_at = at
+    issue.updated_at = max(issue.updated_at, at) if issue.updated_at else at   # never older than a state change
     session.add(IssueEvent(issue_id=issue.id, at=at, actor_id=actor.id if actor else None, action=action,
                            from_status=from_state, to_status=to_state, data=data))
     session.flush()

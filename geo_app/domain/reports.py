@@ -15,11 +15,13 @@ issues solved at the end of the period (median, 90th percentile).
 
 Speed: the state at the end of the period is looked up in issue_events only for issues with a state
 change at or after the period's end; for every other issue the current row (status, resolution,
-resolved_at — kept in step with the events by issue_actions) is that state. So a report over a
-finished period reads each issue once, with no per-issue lookups (bench/analysis.py).
+resolved_at — kept in step with the events by issue_actions) is that state. The query below (_AT_END) is
+the reference definition and answers for administrative areas; for the district and for a team the same
+rows come from per-month rollups (report_rollups.py), so a year's report does not read every issue.
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -28,9 +30,10 @@ from sqlalchemy.orm import Session
 
 from ..errors import ValidationError
 from ..models.issue import STATUSES
-from . import analysis_cache
+from . import analysis_cache, report_rollups
 from .validation import period_bounds
 
+log = logging.getLogger(__name__)
 HEADLINE = ("visits", "issues_collected", "solved_on_site", "solved_by_team", "open", "overdue",
             "fire_lanes_opened")
 
@@ -72,8 +75,9 @@ def _area_filters(session: Session, area: Area | None) -> tuple[str, str, str, d
 
 _AT_END = """
 WITH late AS MATERIALIZED (
-    SELECT DISTINCT e.issue_id FROM issue_events e
+    SELECT DISTINCT e.issue_id FROM issue_events e JOIN issues i ON i.id = e.issue_id
     WHERE e.to_status = ANY(CAST(:statuses AS text[])) AND e.at >= :hi
+      AND i.reported_at >= :lo AND i.reported_at < :hi AND {issue_cond}
 ), at_end AS (
     -- no state change at or after the end: the issue's current row is its state at the end
     SELECT i.id, i.category, i.team_id, i.segment_id, i.due_at, i.reported_at, i.status, i.resolution, i.resolved_at
@@ -147,8 +151,11 @@ def _hours(value) -> float | None:
 
 
 def figures(session: Session, start: date, end: date, area: Area | None = None,
-            now: datetime | None = None, top_segments: int = TOP_SEGMENTS) -> dict:
-    """Return the report for the period and area: headline figures and every breakdown."""
+            now: datetime | None = None, top_segments: int = TOP_SEGMENTS, live: bool = False) -> dict:
+    """Return the report for the period and area: headline figures and every breakdown.
+
+    `live` computes the cohort from issues and events alone, ignoring the rollups (a cross-check).
+    """
     lo, hi = period_bounds(start, end)
     asof = min(hi, now or datetime.now(UTC))
     issue_cond, hall_cond, lane_cond, area_params = _area_filters(session, area)
@@ -156,7 +163,8 @@ def figures(session: Session, start: date, end: date, area: Area | None = None,
     # The planner prices the per-issue lookups for every issue and then spends ~1 s JIT-compiling a query
     # that runs in a fraction of that.
     analysis_cache.no_jit(session)
-    result = session.execute(text(_AT_END.format(issue_cond=issue_cond)), params).mappings().all()
+    result = (_live_rows(session, issue_cond, params) if live
+              else _cohort_rows(session, start, end, asof, area, issue_cond, params, top_segments))
     rows = [r for r in result if r["kind"] == "count"]
     times = {(r["g_team"], r["team_id"]): r for r in result if r["kind"] == "time"}
     total = next(r for r in rows if r["g_cat"] and r["g_team"] and r["g_seg"])
@@ -179,6 +187,23 @@ def figures(session: Session, start: date, end: date, area: Area | None = None,
             "by_department": _by_department(session, issue_cond, params),
             "time_to_resolve": {"solved": int(total_time["solved"]), "median_h": _hours(total_time["median_h"]),
                                 "p90_h": _hours(total_time["p90_h"])}}
+
+
+def _live_rows(session: Session, issue_cond: str, params: dict) -> list[dict]:
+    """Return the cohort rows computed from the issues and events themselves (the reference definition)."""
+    return [dict(r) for r in session.execute(text(_AT_END.format(issue_cond=issue_cond)), params).mappings()]
+
+
+def _cohort_rows(session: Session, start: date, end: date, asof: datetime, area: Area | None, issue_cond: str,
+                 params: dict, top_segments: int) -> list[dict]:
+    """Return the cohort rows: from the rollups for the district or a team, live for administrative areas."""
+    if area is None or area.kind == "team":
+        try:
+            return report_rollups.cohort_rows(session, start, end, asof, params.get("team"), top_segments,
+                                              lambda cond, extra: _live_rows(session, cond, {**params, **extra}))
+        except report_rollups.RollupMismatch:
+            log.exception("report rollups disagree with the issues; answering from the live query")
+    return _live_rows(session, issue_cond, params)
 
 
 def _by_segment(session: Session, rows: list, top: int) -> list[dict]:

@@ -1,0 +1,106 @@
+"""Report rollups: the district report reads per-month counts instead of scanning every issue.
+
+Three tables, kept exact by statement-level triggers on issues (one per INSERT / UPDATE / DELETE, each
+applying the net change of the statement's transition tables as upserted deltas, so COPY of a million rows
+costs one grouped pass and an UPDATE that changes no rolled-up column writes nothing):
+- report_cohorts: issues per local month of report, category, team, current status and resolution;
+- report_segment_years: issues per local year of report and segment (an upper bound for a period's
+  top segments, see domain/report_rollups.py);
+- report_resolve_hist: currently solved issues per local month, team and bucket of hours to resolve.
+Three indexes let the report read the few rows it still needs live: open issues by due date, solved
+issues by team and hours to resolve (covering, for index-only scans), and issues by last update (those in
+flight at a period's end). Months and years are local (Asia/Shanghai, as report periods:
+domain/validation.LOCAL_TZ). Zero rows are kept rather than deleted, so concurrent upserts never race a
+delete. Rows are upserted in key order, so concurrent statements lock them in the same order.
+"""
+from alembic import op
+
+revision = "0006"
+down_revision = "0003"
+branch_labels = None
+depends_on = None
+
+SOLVED = "('resolved', 'verified', 'closed')"
+OPEN = "('reported', 'accepted', 'dispatched', 'in_progress')"
+# Bucket edges in hours: 0, then 0.25 h growing by 5 % a step up to ~10 years (width_bucket semantics:
+# bucket k holds edges[k] <= h < edges[k+1]; bucket 0 is below 0).
+HOURS = "(extract(epoch FROM resolved_at - reported_at) / 3600.0)::float8"
+MONTH = "date_trunc('month', reported_at AT TIME ZONE 'Asia/Shanghai')::date"
+YEAR = "extract(year FROM reported_at AT TIME ZONE 'Asia/Shanghai')::int"
+
+
+def _apply(kind: str) -> str:
+    """Return the plpgsql statements applying the deltas of `kind` rows (new_rows / old_rows / both)."""
+    sources = {"insert": [("new_rows", 1)], "delete": [("old_rows", -1)],
+               "update": [("new_rows", 1), ("old_rows", -1)]}[kind]
+
+    def union(cols: str, where: str = "TRUE") -> str:
+        return " UNION ALL ".join(f"SELECT {cols}, {sign} AS d FROM {table} WHERE {where}" for table, sign in sources)
+
+    return f"""
+    INSERT INTO report_cohorts AS r (month, category, team_id, status, resolution, n)
+    SELECT month, category, team_id, status, resolution, sum(d) FROM (
+        {union(f"{MONTH} AS month, category, team_id, status, resolution")}) x
+    GROUP BY 1, 2, 3, 4, 5 HAVING sum(d) <> 0 ORDER BY 1, 2, 3, 4, 5
+    ON CONFLICT (month, category, team_id, status, resolution) DO UPDATE SET n = r.n + EXCLUDED.n;
+
+    INSERT INTO report_segment_years AS r (year, segment_id, n)
+    SELECT year, segment_id, sum(d) FROM ({union(f"{YEAR} AS year, segment_id", "segment_id IS NOT NULL")}) x
+    GROUP BY 1, 2 HAVING sum(d) <> 0 ORDER BY 1, 2
+    ON CONFLICT (year, segment_id) DO UPDATE SET n = r.n + EXCLUDED.n;
+
+    INSERT INTO report_resolve_hist AS r (month, team_id, bucket, n)
+    SELECT month, team_id, bucket, sum(d) FROM (
+        {union(f"{MONTH} AS month, team_id, width_bucket({HOURS}, report_hour_edges()) AS bucket",
+               f"status IN {SOLVED} AND resolved_at IS NOT NULL")}) x
+    GROUP BY 1, 2, 3 HAVING sum(d) <> 0 ORDER BY 1, 2, 3
+    ON CONFLICT (month, team_id, bucket) DO UPDATE SET n = r.n + EXCLUDED.n;"""
+
+
+def upgrade() -> None:
+    op.execute("""
+    CREATE FUNCTION report_hour_edges() RETURNS float8[] LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+        SELECT array_prepend(0::float8, array_agg(0.25 * power(1.05, k)::float8 ORDER BY k))
+        FROM generate_series(0, 260) k
+    $$;
+    CREATE TABLE report_cohorts (
+        month date NOT NULL, category text NOT NULL, team_id bigint, status text NOT NULL, resolution text,
+        n integer NOT NULL);
+    CREATE UNIQUE INDEX ux_report_cohorts ON report_cohorts (month, category, team_id, status, resolution)
+        NULLS NOT DISTINCT;
+    CREATE TABLE report_segment_years (
+        year integer NOT NULL, segment_id bigint NOT NULL, n integer NOT NULL, PRIMARY KEY (year, segment_id));
+    CREATE INDEX ix_report_segment_years_n ON report_segment_years (year, n DESC, segment_id);
+    CREATE TABLE report_resolve_hist (
+        month date NOT NULL, team_id bigint, bucket integer NOT NULL, n integer NOT NULL);
+    CREATE UNIQUE INDEX ux_report_resolve_hist ON report_resolve_hist (month, team_id, bucket) NULLS NOT DISTINCT;
+    """)
+    op.execute(f"""
+    CREATE INDEX ix_issues_open_due ON issues (due_at) WHERE status IN {OPEN};
+    CREATE INDEX ix_issues_updated_at ON issues (updated_at);
+    CREATE INDEX ix_issues_resolve_hours ON issues (team_id, ({HOURS})) INCLUDE (reported_at, resolved_at, id)
+        WHERE status IN {SOLVED};
+    """)
+    for kind in ("insert", "update", "delete"):
+        tables = {"insert": "NEW TABLE AS new_rows", "delete": "OLD TABLE AS old_rows",
+                  "update": "OLD TABLE AS old_rows NEW TABLE AS new_rows"}[kind]
+        op.execute(f"""
+        CREATE FUNCTION report_rollups_{kind}() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN {_apply(kind)}
+            RETURN NULL;
+        END $$;
+        CREATE TRIGGER report_rollups_{kind} AFTER {kind.upper()} ON issues
+            REFERENCING {tables} FOR EACH STATEMENT EXECUTE FUNCTION report_rollups_{kind}();
+        """)
+    # Backfill from the issues already there: the insert trigger's query over the whole table.
+    op.execute(_apply("insert").replace("new_rows", "issues"))
+
+
+def downgrade() -> None:
+    for kind in ("insert", "update", "delete"):
+        op.execute(f"DROP TRIGGER report_rollups_{kind} ON issues; DROP FUNCTION report_rollups_{kind}();")
+    op.execute("""
+    DROP INDEX ix_issues_open_due; DROP INDEX ix_issues_resolve_hours; DROP INDEX ix_issues_updated_at;
+    DROP TABLE report_cohorts, report_segment_years, report_resolve_hist;
+    DROP FUNCTION report_hour_edges();
+    """)
