@@ -30,31 +30,37 @@ YEAR = "extract(year FROM reported_at AT TIME ZONE 'Asia/Shanghai')::int"
 
 
 def _apply(kind: str) -> str:
-    """Return the plpgsql statements applying the deltas of `kind` rows (new_rows / old_rows / both)."""
+    """Return one SQL statement applying the deltas of `kind` rows (new_rows / old_rows / both) to the rollups.
+
+    The keys are computed once per row (the local time once), and the three upserts read them from there.
+    """
     sources = {"insert": [("new_rows", 1)], "delete": [("old_rows", -1)],
                "update": [("new_rows", 1), ("old_rows", -1)]}[kind]
-
-    def union(cols: str, where: str = "TRUE") -> str:
-        return " UNION ALL ".join(f"SELECT {cols}, {sign} AS d FROM {table} WHERE {where}" for table, sign in sources)
-
+    rows = " UNION ALL ".join(
+        f"SELECT reported_at AT TIME ZONE 'Asia/Shanghai' AS l, category, team_id, status, resolution, segment_id, "
+        f"CASE WHEN status IN {SOLVED} AND resolved_at IS NOT NULL "
+        f"THEN width_bucket({HOURS}, report_hour_edges()) END AS bucket, {sign} AS s FROM {table}"
+        for table, sign in sources)
     return f"""
-    INSERT INTO report_cohorts AS r (month, category, team_id, status, resolution, n)
-    SELECT month, category, team_id, status, resolution, sum(d) FROM (
-        {union(f"{MONTH} AS month, category, team_id, status, resolution")}) x
-    GROUP BY 1, 2, 3, 4, 5 HAVING sum(d) <> 0 ORDER BY 1, 2, 3, 4, 5
-    ON CONFLICT (month, category, team_id, status, resolution) DO UPDATE SET n = r.n + EXCLUDED.n;
-
-    INSERT INTO report_segment_years AS r (year, segment_id, n)
-    SELECT year, segment_id, sum(d) FROM ({union(f"{YEAR} AS year, segment_id", "segment_id IS NOT NULL")}) x
-    GROUP BY 1, 2 HAVING sum(d) <> 0 ORDER BY 1, 2
-    ON CONFLICT (year, segment_id) DO UPDATE SET n = r.n + EXCLUDED.n;
-
-    INSERT INTO report_resolve_hist AS r (month, team_id, bucket, n)
-    SELECT month, team_id, bucket, sum(d) FROM (
-        {union(f"{MONTH} AS month, team_id, width_bucket({HOURS}, report_hour_edges()) AS bucket",
-               f"status IN {SOLVED} AND resolved_at IS NOT NULL")}) x
-    GROUP BY 1, 2, 3 HAVING sum(d) <> 0 ORDER BY 1, 2, 3
-    ON CONFLICT (month, team_id, bucket) DO UPDATE SET n = r.n + EXCLUDED.n;"""
+    WITH d AS MATERIALIZED (
+        SELECT date_trunc('month', l)::date AS month, extract(year FROM l)::int AS year, category, team_id, status,
+               resolution, segment_id, bucket, s FROM ({rows}) x),
+    cohorts AS (
+        INSERT INTO report_cohorts AS r (month, category, team_id, status, resolution, n)
+        SELECT month, category, team_id, status, resolution, sum(s) FROM d
+        GROUP BY 1, 2, 3, 4, 5 HAVING sum(s) <> 0 ORDER BY 1, 2, 3, 4, 5
+        ON CONFLICT (month, category, team_id, status, resolution) DO UPDATE SET n = r.n + EXCLUDED.n RETURNING 1),
+    segments AS (
+        INSERT INTO report_segment_years AS r (year, segment_id, n)
+        SELECT year, segment_id, sum(s) FROM d WHERE segment_id IS NOT NULL
+        GROUP BY 1, 2 HAVING sum(s) <> 0 ORDER BY 1, 2
+        ON CONFLICT (year, segment_id) DO UPDATE SET n = r.n + EXCLUDED.n RETURNING 1),
+    hours AS (
+        INSERT INTO report_resolve_hist AS r (month, team_id, bucket, n)
+        SELECT month, team_id, bucket, sum(s) FROM d WHERE bucket IS NOT NULL
+        GROUP BY 1, 2, 3 HAVING sum(s) <> 0 ORDER BY 1, 2, 3
+        ON CONFLICT (month, team_id, bucket) DO UPDATE SET n = r.n + EXCLUDED.n RETURNING 1)
+    SELECT (SELECT count(*) FROM cohorts) + (SELECT count(*) FROM segments) + (SELECT count(*) FROM hours)"""
 
 
 def upgrade() -> None:
@@ -85,14 +91,18 @@ def upgrade() -> None:
         tables = {"insert": "NEW TABLE AS new_rows", "delete": "OLD TABLE AS old_rows",
                   "update": "OLD TABLE AS old_rows NEW TABLE AS new_rows"}[kind]
         op.execute(f"""
-        CREATE FUNCTION report_rollups_{kind}() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN {_apply(kind)}
+        CREATE FUNCTION report_rollups_{kind}() RETURNS trigger LANGUAGE plpgsql
+        SET work_mem = '256MB'   -- a million-row statement groups in memory, not in sorted runs on disk
+        AS $$
+        DECLARE changed bigint;
+        BEGIN {_apply(kind)} INTO changed;
             RETURN NULL;
         END $$;
         CREATE TRIGGER report_rollups_{kind} AFTER {kind.upper()} ON issues
             REFERENCING {tables} FOR EACH STATEMENT EXECUTE FUNCTION report_rollups_{kind}();
         """)
     # Backfill from the issues already there: the insert trigger's query over the whole table.
+    op.execute("SET LOCAL work_mem = '256MB'")
     op.execute(_apply("insert").replace("new_rows", "issues"))
 
 
