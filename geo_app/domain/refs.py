@@ -18,11 +18,12 @@ def next_ref(session: Session, prefix: str, year: int) -> str:
     return f"{prefix}-{year}-{last:05d}"
 
 
-def bump_counters(session: Session) -> None:
-    """Raise every counter to at least the highest reference already stored (after a bulk import)."""
+def bump_counters(session: Session, where: str = "TRUE", params: dict | None = None) -> None:
+    """Raise every counter to at least the highest reference stored (of the issues `where` selects)."""
     session.execute(text(r"""
         INSERT INTO ref_counters (prefix, year, last)
         SELECT split_part(ref, '-', 1), split_part(ref, '-', 2)::int, max(split_part(ref, '-', 3)::int)
-        FROM issues WHERE ref ~ '^[A-Z]{1,10}-\d{4}-\d{5,}$'
+        FROM issues WHERE ref ~ '^[A-Z]{1,10}-\d{4}-\d{5,}$' AND """ + where + r"""
         GROUP BY 1, 2
-        ON CONFLICT (prefix, year) DO UPDATE SET last = GREATEST(ref_counters.last, EXCLUDED.last)"""))
+        ON CONFLICT (prefix, year) DO UPDATE SET last = GREATEST(ref_counters.last, EXCLUDED.last)"""),
+                    params or {})
