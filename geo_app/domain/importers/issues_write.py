@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from psycopg.copy import QueuedLibpqWriter
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -63,7 +64,8 @@ def copy_columns(session: Session, table: str, columns: list[tuple[str, str, obj
     columns = sorted(columns, key=lambda c: not pgcopy.is_fixed(c[1]))     # stable: fixed-width first
     names = ", ".join(name for name, _, _ in columns)
     raw = session.connection().connection.driver_connection
-    with raw.cursor() as cur, cur.copy(f"COPY {table} ({names}) FROM STDIN WITH (FORMAT binary)") as copy:
+    with raw.cursor() as cur, cur.copy(f"COPY {table} ({names}) FROM STDIN WITH (FORMAT binary)",
+                                       writer=QueuedLibpqWriter(cur)) as copy:   # encode while the server loads
         for piece in pgcopy.chunks([(kind, values) for _, kind, values in columns]):
             copy.write(piece)
 
