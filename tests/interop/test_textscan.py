@@ -5,7 +5,12 @@ import numpy as np
 import pandas as pd
 
 from geo_app.domain.importers import issues_rows
-from geo_app.domain.importers.textscan import TextColumn, ends_with_offset, looks_like_ref, strip_all
+from geo_app.domain.importers.textscan import (
+    TextColumn,
+    ends_with_offset,
+    looks_like_ref,
+    strip_all,
+)
 
 ALPHABET = list("AZaz09-+:<>/!?j J\t\n\x00\x07\x7f\u3000\u00a0٣ÄſK") + ["javascript", "<script", "Z", "+08:00", "+0800"]
 

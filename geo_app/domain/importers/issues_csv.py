@@ -26,7 +26,13 @@ from ..intake import IntakeSettings
 from . import bulk_ddl
 from .issues_links import link_fire_lanes, link_segments, metric_xy
 from .issues_rows import Context, Mapping, RowError, read_frame, validate
-from .issues_write import copy_columns, event_columns, event_count, issue_columns, reserve_ids
+from .issues_write import (
+    copy_columns,
+    event_columns,
+    event_count,
+    issue_columns,
+    reserve_ids,
+)
 
 MEMORY_SNAP_MIN = 2_000     # below this the set-based UPDATE is as fast and needs no segment load
 BULK_MIN_ROWS = 50_000      # from here the bulk path (IMPORT_BULK_MIN_ROWS in the app's settings)
@@ -85,7 +91,7 @@ def import_issues(session: Session, path: Path, settings: IntakeSettings, mappin
 
 
 def _small(session: Session, rows: pd.DataFrame, settings: IntakeSettings, snap: str, result: ImportResult,
-           clock: "_Clock") -> None:
+           clock: _Clock) -> None:
     """Write with the tables' indexes and keys in place; link and log events in SQL."""
     rows["id"] = session.execute(text("SELECT nextval(pg_get_serial_sequence('issues', 'id')) "
                                       "FROM generate_series(1, :n)"), {"n": len(rows)}).scalars().all()
@@ -114,7 +120,7 @@ def _small(session: Session, rows: pd.DataFrame, settings: IntakeSettings, snap:
 
 
 def _bulk(session: Session, rows: pd.DataFrame, settings: IntakeSettings, result: ImportResult,
-          clock: "_Clock") -> None:
+          clock: _Clock) -> None:
     """Link in memory, set indexes and constraints aside, COPY issues and events, rebuild (tables locked)."""
     rows["id"] = np.arange(len(rows), dtype=np.int64) + reserve_ids(session, "issues", len(rows))
     xy = metric_xy(rows)

@@ -29,7 +29,7 @@ STATUS_WORDS = {"open": "reported", "new": "reported", "reported": "reported", "
                 "verified": "verified", "closed": "closed", "done": "closed", "fixed": "closed"}
 SOLVED = ("resolved", "verified", "closed")
 _TAG = re.compile(r"<\s*[a-zA-Z!/?]|javascript\s*:", re.IGNORECASE)
-_CONTROL = [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F]     # as [\x00-\x08\x0b\x0c\x0e-\x1f\x7f]
+_CONTROL = [*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F]     # as [\x00-\x08\x0b\x0c\x0e-\x1f\x7f]
 _WKT = re.compile(r"^\s*POINT\s*\(\s*(?P<lon>[-+0-9.eE]+)\s+(?P<lat>[-+0-9.eE]+)\s*\)\s*$", re.IGNORECASE)
 _LATLON = re.compile(r"^\s*\(\s*(?P<lat>[-+0-9.eE]+)\s*,\s*(?P<lon>[-+0-9.eE]+)\s*\)\s*$")
 _TZ_END = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})\s*$")

@@ -120,10 +120,12 @@ def looks_like_ref(column: TextColumn, pattern: re.Pattern) -> np.ndarray:
         upper = (m >= 0x41) & (m <= 0x5A)
         digit = (m >= 0x30) & (m <= 0x39)
         k = np.argmin(upper, axis=1)                        # letters before the first dash
-        pick = lambda offset, a: a[np.arange(len(rows)), np.minimum(k + offset, length - 1)]  # noqa: E731
+        at = [np.minimum(k + offset, length - 1) for offset in range(7)]
+        line = np.arange(len(rows))
         tail_digits = np.cumsum(~digit[:, ::-1], axis=1)[:, ::-1] == 0   # digits from here to the end
-        good = (k >= 1) & (k <= 10) & (length - k - 6 >= 5) & (pick(0, m) == 0x2D) & (pick(5, m) == 0x2D)
-        good &= pick(1, digit) & pick(2, digit) & pick(3, digit) & pick(4, digit) & pick(6, tail_digits)
+        good = (k >= 1) & (k <= 10) & (length - k - 6 >= 5) & (m[line, at[0]] == 0x2D) & (m[line, at[5]] == 0x2D)
+        good &= digit[line, at[1]] & digit[line, at[2]] & digit[line, at[3]] & digit[line, at[4]]
+        good &= tail_digits[line, at[6]]
         ok[rows] = ascii_rows & good
         other = rows[~ascii_rows]
         ok[other] = [pattern.fullmatch(column.values[i]) is not None for i in other]
