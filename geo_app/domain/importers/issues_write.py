@@ -94,9 +94,16 @@ def event_columns(rows: pd.DataFrame, first_id: int) -> list[tuple[str, str, obj
         for name, v in (("action", action), ("from_status", from_s), ("to_status", to_s), ("data", data)):
             texts[name].append(v[mask].to_numpy(dtype=object) if isinstance(v, pd.Series) else (int(mask.sum()), v))
     ids = np.concatenate(ids)
-    return [("id", "int8", np.arange(first_id, first_id + len(ids), dtype=np.int64)), ("issue_id", "int8", ids),
-            ("at", "timestamptz", pd.concat(times, ignore_index=True))] + [
-        (name, "jsonb" if name == "data" else "text", _categorical(parts)) for name, parts in texts.items()]
+    event_ids = np.arange(first_id, first_id + len(ids), dtype=np.int64)   # in the order of the steps
+    at = pd.concat(times, ignore_index=True)
+    texts = {name: _categorical(parts) for name, parts in texts.items()}
+    # stored in (to_status, at) order: that index (the reports' way in) is then built from sorted input
+    rank = np.argsort(np.argsort(np.asarray(texts["to_status"].categories, dtype=str)))
+    order = np.lexsort((at.dt.tz_convert(None).to_numpy().astype("datetime64[us]").astype(np.int64),
+                        rank[texts["to_status"].codes]))
+    return [("id", "int8", event_ids[order]), ("issue_id", "int8", ids[order]),
+            ("at", "timestamptz", at.iloc[order].reset_index(drop=True))] + [
+        (name, "jsonb" if name == "data" else "text", values[order]) for name, values in texts.items()]
 
 
 def _categorical(parts: list) -> pd.Categorical:
