@@ -2,6 +2,7 @@
 import csv
 
 import numpy as np
+import pandas as pd
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
@@ -117,3 +118,15 @@ def test_cli_bulk_option(runner, session, tmp_path):
     again = runner.invoke(args=["import-issues", str(path), "--bulk", "never", "--no-progress"])
     assert "inserted 6" in again.output and "already there 24" in again.output     # rows without a ref are new
     assert "LOCKED" in runner.invoke(args=["import-issues", "--help"]).output
+
+
+def test_existing_refs_found_by_probe_or_by_reading_the_table(session):
+    from geo_app.domain.importers.issues_csv import ImportResult, _drop_existing
+
+    session.execute(text("ANALYZE issues"))
+    stored = session.execute(text("SELECT ref FROM issues ORDER BY id LIMIT 3")).scalars().all()
+    small = pd.DataFrame({"ref": [*stored, "ZZ-2021-00001", ""]})            # fewer refs than rows stored: probe
+    big = pd.DataFrame({"ref": [*stored] + [f"ZZ-2021-{k:05d}" for k in range(1, 2000)]})   # more: read the table
+    for rows, kept in ((small, ["ZZ-2021-00001", ""]), (big, [f"ZZ-2021-{k:05d}" for k in range(1, 2000)])):
+        result = ImportResult()
+        assert _drop_existing(session, rows, result)["ref"].tolist() == kept and result.skipped_existing == 3

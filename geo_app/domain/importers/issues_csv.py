@@ -132,7 +132,7 @@ def _bulk(session: Session, rows: pd.DataFrame, settings: IntakeSettings, result
     copy_columns(session, "issues", issue_columns(rows))
     clock.lap(result, "write")
     copy_columns(session, "issue_events", event_columns(rows, reserve_ids(session, "issue_events", event_count(rows))))
-    refs.bump_counters(session, "id BETWEEN :a AND :b", {"a": int(rows["id"].iloc[0]), "b": int(rows["id"].iloc[-1])})
+    refs.raise_counters(session, rows["ref"])
     clock.lap(result, "events")
     bulk_ddl.rebuild(session, saved)
     clock.lap(result, "index")
@@ -152,7 +152,12 @@ def _drop_existing(session: Session, rows: pd.DataFrame, result: ImportResult) -
     given = rows["ref"][rows["ref"] != ""].tolist()
     if not given:
         return rows
-    existing = set(session.execute(text("SELECT ref FROM issues WHERE ref = ANY(:r)"), {"r": given}).scalars())
+    stored = session.execute(text("SELECT greatest(reltuples, 0) FROM pg_class WHERE oid = 'issues'::regclass")).scalar()
+    if stored < len(given):     # a table smaller than the file: read its refs rather than probe the index per row
+        known = set(session.execute(text("SELECT ref FROM issues")).scalars())
+        existing = {ref for ref in given if ref in known} if known else set()
+    else:
+        existing = set(session.execute(text("SELECT ref FROM issues WHERE ref = ANY(:r)"), {"r": given}).scalars())
     result.skipped_existing = len(existing)
     return rows[~rows["ref"].isin(existing)].reset_index(drop=True) if existing else rows
 
