@@ -52,12 +52,14 @@ def _mapping(mapping_file: Path | None, columns: tuple[str, ...], categories: tu
 @click.option("--mapping", "mapping_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help='JSON file {"columns": {...}, "categories": {...}, "statuses": {...}}.')
 @click.option("--snap", type=click.Choice(["auto", "memory", "sql"]), default="auto", show_default=True,
-              help="Link to segments in memory (STR-tree) or with one SQL UPDATE.")
+              help="Link to segments in memory (numpy grid) or with one SQL UPDATE (the bulk path always "
+                   "links in memory).")
 @click.option("--bulk", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
               help="Bulk mode: indexes and constraints of issues and issue_events rebuilt after the load, several "
-                   "times faster, but those tables and the ones their foreign keys join (categories, segments, "
-                   "teams, visits, fire lanes, users, dispatches) are LOCKED, reads included, until the import "
-                   "commits. auto: from IMPORT_BULK_MIN_ROWS accepted rows (default 50000).")
+                   "times faster, but those tables and the ones their foreign keys join (categories, "
+                   "street_segments, teams, visits, fire_lanes, users, dispatches, site_visit_issues) are LOCKED, "
+                   "reads included, until the import commits. auto: from IMPORT_BULK_MIN_ROWS accepted rows "
+                   "(default 50000).")
 @click.option("--progress/--no-progress", default=True, show_default=True, help="Progress bar on stderr.")
 @with_appcontext
 def import_issues_command(file: Path, rejected_path, columns, categories, mapping_file, snap, bulk, progress) -> None:

@@ -2,8 +2,8 @@
 
 Every row is checked; the first failing check of a row names its field and reason. The checks are the
 intake's (validation.py) applied to whole columns: the same limits, the same refusal of markup. Text
-checks run Python's own regular expressions once over a whole column joined by a separator that the
-pattern cannot match (textscan.py), not once per value.
+checks look at a column's code points with numpy (textscan.py) and hand only the few candidate values to
+the regular expressions, with the same answers as the per-value checks they replace.
 """
 from __future__ import annotations
 
