@@ -21,14 +21,14 @@ def test_every_kind_round_trips_through_postgres(session):
         ("jsonb", np.array(['{"import": true, "n": 1}', None, '{}'], dtype=object)),
         ("geometry", np.array(list(geoms), dtype=object)),
     ]
-    session.execute(text("CREATE TEMP TABLE t (a bigint, b int, c smallint, d float8, e timestamptz, f text, "
-                         "g varchar(20), h jsonb, i geometry(Point, 4326), j text)"))
-    columns.append(("text", pd.Categorical(["team", None, "team"])))
+    columns[5:5] = [("text", pd.Categorical(["team", None, "team"])), ("jsonb", pd.Categorical(['{"a": 1}', None, None]))]
+    session.execute(text("CREATE TEMP TABLE t (a bigint, b int, c smallint, d float8, e timestamptz, j text, k jsonb, "
+                         "f text, g varchar(20), h jsonb, i geometry(Point, 4326))"))
     raw = session.connection().connection.driver_connection
     with raw.cursor() as cur, cur.copy("COPY t FROM STDIN WITH (FORMAT binary)") as copy:
         for piece in pgcopy.chunks(columns, rows=2):
             copy.write(piece)
-    rows = session.execute(text("SELECT a, b, c, d, e, f, g, h, ST_AsText(i) AS i, j FROM t ORDER BY a")).all()
+    rows = session.execute(text("SELECT a, b, c, d, e, f, g, h, ST_AsText(i) AS i, j, k FROM t ORDER BY a")).all()
     got = {r.a: r for r in rows}
     assert got[1].b == 7 and got[-2].b is None and got[2 ** 40].b == -3
     assert [got[k].c for k in (1, -2, 2 ** 40)] == [3, 1, 4]
@@ -40,11 +40,14 @@ def test_every_kind_round_trips_through_postgres(session):
     assert got[1].h == json.loads('{"import": true, "n": 1}') and got[-2].h is None and got[2 ** 40].h == {}
     assert (got[1].i, got[-2].i, got[2 ** 40].i) == ("POINT(111.3 23.4)", "POINT(0 0)", "POINT(-1.5 2.25)")
     assert (got[1].j, got[-2].j, got[2 ** 40].j) == ("team", None, "team")
+    assert (got[1].k, got[-2].k, got[2 ** 40].k) == ({"a": 1}, None, None)
 
 
 def test_fixed_width_columns_must_come_first():
     with pytest.raises(ValueError):
         pgcopy.encode_rows([("text", np.array(["a"], dtype=object)), ("int8", np.array([1]))])
+    with pytest.raises(ValueError):
+        pgcopy.encode_rows([("text", np.array(["a"], dtype=object)), ("text", pd.Categorical(["b"]))])
 
 
 def test_no_rows_is_a_valid_stream(session):

@@ -12,7 +12,6 @@ from psycopg.copy import QueuedLibpqWriter
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from ...models.issue import CHANNELS
 from . import pgcopy
 
 SOLVED = ("resolved", "verified", "closed")
@@ -61,7 +60,7 @@ def ewkb_points(rows: pd.DataFrame) -> np.ndarray:
 
 def copy_columns(session: Session, table: str, columns: list[tuple[str, str, object]]) -> None:
     """COPY the columns into `table` in PostgreSQL's binary format."""
-    columns = sorted(columns, key=lambda c: not pgcopy.is_fixed(c[1]))     # stable: fixed-width first
+    columns = [columns[i] for i in pgcopy.ordered([c[1] for c in columns], [c[2] for c in columns])]
     names = ", ".join(name for name, _, _ in columns)
     raw = session.connection().connection.driver_connection
     with raw.cursor() as cur, cur.copy(f"COPY {table} ({names}) FROM STDIN WITH (FORMAT binary)",
@@ -70,56 +69,67 @@ def copy_columns(session: Session, table: str, columns: list[tuple[str, str, obj
             copy.write(piece)
 
 
+def _utc_us(times: pd.Series) -> np.ndarray:
+    return times.dt.tz_convert(None).to_numpy().astype("datetime64[us]")
+
+
+def _labels(codes: np.ndarray, labels: list) -> pd.Categorical:
+    """A Categorical from codes into `labels`, which may repeat (codes -1 or labels None: NULL)."""
+    uniq = list(dict.fromkeys(v for v in labels if v is not None))
+    remap = np.array([uniq.index(v) if v is not None else -1 for v in labels] + [-1], dtype=np.int32)
+    return pd.Categorical.from_codes(remap[codes], categories=pd.Index(uniq, dtype=object))
+
+
 def event_columns(rows: pd.DataFrame, first_id: int) -> list[tuple[str, str, object]]:
-    """Return the events of the imported rows: report, then the steps to their state, one step at a time."""
-    status, solved = rows["status"], rows["status"].isin(SOLVED)
-    done_at = rows["closed_at"].fillna(rows["reported_at"])
-    linked = np.where(rows["segment_id"].notna(), "true", "false")
-    channel_json = rows["channel"].map({c: f'"{c}"' for c in CHANNELS})     # codes: plain ASCII words
-    report = pd.Series('{"channel": ' + channel_json + ', "linked": ' + linked + ', "import": true}', index=rows.index)
-    progressing = status.isin(list(PROGRESS_ACTIONS))
-    resolution_json = '{"resolution": "' + rows["resolution"] + '", "import": true}'
+    """Return the events of the imported rows: report, then the steps to their state, one step at a time.
+
+    Texts are Categoricals built from codes (few distinct values), so nothing is formatted per row."""
+    status = pd.Categorical(rows["status"].to_numpy(dtype=object))
+    names = list(status.categories)
+    code = status.codes
+    channel = pd.Categorical(rows["channel"].to_numpy(dtype=object))
+    linked = rows["segment_id"].notna().to_numpy()
+    resolution = pd.Categorical(rows["resolution"].to_numpy(dtype=object))
+    reported, done = _utc_us(rows["reported_at"]), _utc_us(rows["closed_at"].fillna(rows["reported_at"]))
+    n = len(rows)
+
+    def is_in(*wanted):
+        return np.isin(code, [names.index(w) for w in wanted if w in names])
+
+    def const(value):                       # (codes, labels) of a text that is the same on every row
+        return np.zeros(n, dtype=np.int32), [value]
+
+    def by_status(table: dict):             # (codes, labels) of a text that follows the status
+        return code, [table.get(s) for s in names]
+
+    report = (channel.codes * 2 + linked, [f'{{"channel": "{c}", "linked": {"true" if k else "false"}, "import": true}}'
+                                           for c in channel.categories for k in (False, True)])
+    resolved = (resolution.codes, [f'{{"resolution": "{r}", "import": true}}' for r in resolution.categories])
     steps = [  # (which rows, at, action, from, to, data)
-        (np.ones(len(rows), dtype=bool), rows["reported_at"], "report", None, "reported", report),
-        (progressing, rows["reported_at"], status.map(PROGRESS_ACTIONS), "reported", status, '{"import": true}'),
-        (solved, done_at, "resolve", "reported", "resolved", resolution_json),
-        (status.isin(("verified", "closed")), done_at, "verify", "resolved", "verified", '{"passed": true, "import": true}'),
-        (status == "closed", done_at, "close", "verified", "closed", '{"import": true}'),
+        (np.ones(n, dtype=bool), reported, const("report"), const(None), const("reported"), report),
+        (is_in(*PROGRESS_ACTIONS), reported, by_status(PROGRESS_ACTIONS), const("reported"),
+         by_status({s: s for s in PROGRESS_ACTIONS}), const('{"import": true}')),
+        (is_in(*SOLVED), done, const("resolve"), const("reported"), const("resolved"), resolved),
+        (is_in("verified", "closed"), done, const("verify"), const("resolved"), const("verified"),
+         const('{"passed": true, "import": true}')),
+        (is_in("closed"), done, const("close"), const("verified"), const("closed"), const('{"import": true}')),
     ]
-    ids, times, texts = [], [], {name: [] for name in ("action", "from_status", "to_status", "data")}
-    for mask, at, action, from_s, to_s, data in steps:
-        mask = np.asarray(mask, dtype=bool)
-        ids.append(rows["id"].to_numpy()[mask])
-        times.append(at[mask])
-        for name, v in (("action", action), ("from_status", from_s), ("to_status", to_s), ("data", data)):
-            texts[name].append(v[mask].to_numpy(dtype=object) if isinstance(v, pd.Series) else (int(mask.sum()), v))
-    ids = np.concatenate(ids)
+    ids = np.concatenate([rows["id"].to_numpy()[mask] for mask, *_ in steps])
+    at = np.concatenate([times[mask] for mask, times, *_ in steps])
+    texts = []
+    for k in range(2, 6):       # action, from_status, to_status, data: one vocabulary across the steps
+        labels = [label for step in steps for label in step[k][1]]
+        offsets = np.cumsum([0] + [len(step[k][1]) for step in steps[:-1]])
+        texts.append(_labels(np.concatenate([step[k][0][step[0]] + off for step, off in zip(steps, offsets,
+                                                                                             strict=True)]), labels))
+    action, from_status, to_status, data = texts
     event_ids = np.arange(first_id, first_id + len(ids), dtype=np.int64)   # in the order of the steps
-    at = pd.concat(times, ignore_index=True)
-    texts = {name: _categorical(parts) for name, parts in texts.items()}
     # stored in (to_status, at) order: that index (the reports' way in) is then built from sorted input
-    rank = np.argsort(np.argsort(np.asarray(texts["to_status"].categories, dtype=str)))
-    order = np.lexsort((at.dt.tz_convert(None).to_numpy().astype("datetime64[us]").astype(np.int64),
-                        rank[texts["to_status"].codes]))
-    return [("id", "int8", event_ids[order]), ("issue_id", "int8", ids[order]),
-            ("at", "timestamptz", at.iloc[order].reset_index(drop=True))] + [
-        (name, "jsonb" if name == "data" else "text", values[order]) for name, values in texts.items()]
-
-
-def _categorical(parts: list) -> pd.Categorical:
-    """One Categorical from pieces that are (count, constant) or arrays of few distinct strings."""
-    vocabulary: dict[str, int] = {}
-    codes = []
-    for part in parts:
-        if isinstance(part, tuple):
-            count, value = part
-            code = -1 if value is None else vocabulary.setdefault(value, len(vocabulary))
-            codes.append(np.full(count, code, dtype=np.int32))
-        else:
-            local, uniques = pd.factorize(part, use_na_sentinel=True)
-            remap = np.array([vocabulary.setdefault(u, len(vocabulary)) for u in uniques] + [-1], dtype=np.int32)
-            codes.append(remap[local])
-    return pd.Categorical.from_codes(np.concatenate(codes), categories=pd.Index(list(vocabulary), dtype=object))
+    rank = np.argsort(np.argsort(np.asarray(to_status.categories, dtype=str)))
+    order = np.lexsort((at.astype(np.int64), rank[to_status.codes]))
+    return [("id", "int8", event_ids[order]), ("issue_id", "int8", ids[order]), ("at", "timestamptz", at[order]),
+            ("action", "text", action[order]), ("from_status", "text", from_status[order]),
+            ("to_status", "text", to_status[order]), ("data", "jsonb", data[order])]
 
 
 def event_count(rows: pd.DataFrame) -> int:

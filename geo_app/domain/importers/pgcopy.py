@@ -77,22 +77,27 @@ def _as_objects(block: np.ndarray) -> np.ndarray:
 
 
 def is_fixed(kind: str) -> bool:
-    """Fixed-width kinds; encode_rows wants them before the others (order the COPY columns alike)."""
+    """Fixed-width kinds; encode_rows wants them first (order the COPY columns alike, see `ordered`)."""
     return kind in _FIXED or kind == "raw"
 
 
-def _fixed_block(columns: list[tuple[str, object]], n: int) -> np.ndarray:
+def ordered(kinds: list[str], values: list) -> list[int]:
+    """Return the column positions in the order encode_rows wants: fixed width, Categoricals, the rest."""
+    rank = [0 if is_fixed(k) else 1 if isinstance(v, pd.Categorical) else 2 for k, v in zip(kinds, values, strict=True)]
+    return sorted(range(len(kinds)), key=rank.__getitem__)
+
+
+def _fixed_block(count: int, columns: list[tuple[str, object]], n: int) -> np.ndarray:
     """Return the field count and every fixed-width field of each row as one bytes object per row.
 
     Rows with the same NULLs share a layout, so each such group is one (rows, width) array."""
-    blocks, nulls = [], []
+    blocks = [np.frombuffer(count.to_bytes(2, "big"), dtype=np.uint8)[None, :].repeat(n, axis=0)]
+    nulls = [np.zeros(n, dtype=bool)]
     for kind, values in columns:
         block, null = (_with_length(values), np.zeros(n, dtype=bool)) if kind == "raw" else _fixed(kind, values)
         blocks.append(block)
         nulls.append(null)
     out = np.empty(n, dtype=object)
-    if not blocks:
-        return out
     pattern = np.packbits(np.column_stack(nulls), axis=1, bitorder="little")
     keys, group = np.unique(pattern, axis=0, return_inverse=True)
     null_word = np.frombuffer(_NULL, dtype=np.uint8)
@@ -105,19 +110,38 @@ def _fixed_block(columns: list[tuple[str, object]], n: int) -> np.ndarray:
     return out
 
 
-def encode_rows(columns: list[tuple[str, object]]) -> bytes:
-    """Return the binary COPY tuples (no header, no trailer) of equally long columns, fixed-width first.
+def _categoricals(columns: list[tuple[str, pd.Categorical]]) -> np.ndarray:
+    """Return the fields of side-by-side Categorical columns as one bytes object per row (one per combination)."""
+    fields = [_variable(kind, pd.Categorical.from_codes(np.arange(-1, len(values.categories)), values.categories))[0]
+              for kind, values in columns]                  # field bytes of NULL and of each category
+    combined = np.zeros(len(columns[0][1]), dtype=np.int64)
+    for _, values in columns:
+        combined = combined * (len(values.categories) + 1) + values.codes + 1
+    combos, row_combo = np.unique(combined, return_inverse=True)
+    per_combo, rest = [], combos.copy()
+    for (_, values), field in reversed(list(zip(columns, fields, strict=True))):
+        per_combo.append(field[rest % (len(values.categories) + 1)])
+        rest //= len(values.categories) + 1
+    joined = np.array([b"".join(parts) for parts in zip(*reversed(per_combo), strict=True)], dtype=object)
+    return joined[row_combo.ravel()]
 
-    Each row becomes a few bytes objects (all its fixed-width fields one, each text one or two), and the
-    tuples are the row-major join of that grid: no Python loop over rows and fields."""
+
+def encode_rows(columns: list[tuple[str, object]]) -> bytes:
+    """Return the binary COPY tuples (no header, no trailer) of equally long columns, in `ordered` order.
+
+    Each row becomes a few bytes objects (its field count and fixed-width fields one, its Categoricals
+    one, each other text one or two), and the tuples are the row-major join of that grid: no Python loop
+    over rows and fields."""
     n = len(columns[0][1])
+    order = ordered([k for k, _ in columns], [v for _, v in columns])
+    if order != sorted(order):
+        raise ValueError("columns must come fixed-width first, then Categoricals, then the rest")
     fixed = [(kind, values) for kind, values in columns if is_fixed(kind)]
-    if any(is_fixed(kind) for kind, _ in columns[len(fixed):]):
-        raise ValueError("fixed-width columns must come first")
-    grid = [np.full(n, len(columns).to_bytes(2, "big"), dtype=object)]
-    if fixed:
-        grid.append(_fixed_block(fixed, n))
-    for kind, values in columns[len(fixed):]:
+    categorical = [(kind, values) for kind, values in columns[len(fixed):] if isinstance(values, pd.Categorical)]
+    grid = [_fixed_block(len(columns), fixed, n)]
+    if categorical:
+        grid.append(_categoricals(categorical))
+    for kind, values in columns[len(fixed) + len(categorical):]:
         grid.extend(_variable(kind, values))
     return b"".join(np.column_stack(grid).ravel())
 
