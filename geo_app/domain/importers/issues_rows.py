@@ -68,7 +68,7 @@ def read_frame(path: Path, mapping: Mapping, progress=None, chunk: int = 200_000
     """Return the CSV as text columns renamed to our targets; raise when unreadable or columns are missing."""
     try:
         parts = []
-        for part in pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig", chunksize=chunk):
+        for part in pd.read_csv(path, dtype=object, keep_default_na=False, encoding="utf-8-sig", chunksize=chunk):
             parts.append(part)
             if progress:
                 progress(len(part))
