@@ -130,3 +130,21 @@ def test_existing_refs_found_by_probe_or_by_reading_the_table(session):
     for rows, kept in ((small, ["ZZ-2021-00001", ""]), (big, [f"ZZ-2021-{k:05d}" for k in range(1, 2000)])):
         result = ImportResult()
         assert _drop_existing(session, rows, result)["ref"].tolist() == kept and result.skipped_existing == 3
+
+
+def test_bulk_path_gives_up_when_the_tables_stay_busy(app, session, tmp_path, monkeypatch):
+    import psycopg
+
+    from geo_app.errors import DomainError
+
+    path = tmp_path / "bulk.csv"
+    _write_csv(session, path, n=10)
+    monkeypatch.setattr(bulk_ddl, "LOCK_TIMEOUT", "300ms")
+    url = app.config["SQLALCHEMY_DATABASE_URI"].replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(url) as reader:        # someone reading issues in a long transaction
+        reader.execute("SELECT count(*) FROM issues").fetchone()
+        nested = session.begin_nested()
+        with pytest.raises(DomainError, match="in use"):
+            import_issues(session, path, IntakeSettings(), Mapping(), bulk_min_rows=0)
+        nested.rollback()
+    assert session.execute(text("SELECT count(*) FROM issues WHERE ref LIKE 'BK-%'")).scalar() == 0

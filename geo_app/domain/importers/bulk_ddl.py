@@ -16,11 +16,15 @@ import time
 from dataclasses import dataclass, field
 
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
+
+from ...errors import DomainError
 
 log = logging.getLogger(__name__)
 TABLES = ("issues", "issue_events")
 MAINTENANCE_WORK_MEM = "1GB"
+LOCK_TIMEOUT = "10s"        # a waiting ACCESS EXCLUSIVE request queues every later reader behind it: give up
 
 
 @dataclass
@@ -33,8 +37,18 @@ class SetAside:
 
 
 def lock(session: Session) -> None:
-    """Take the tables' lock first, so that nothing changes between the checks and the load."""
-    session.execute(text(f"LOCK TABLE {', '.join(TABLES)} IN ACCESS EXCLUSIVE MODE"))
+    """Take the tables' lock first, so that nothing changes between the checks and the load.
+
+    If other work holds them for longer than LOCK_TIMEOUT, refuse rather than make everyone wait."""
+    session.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))
+    try:
+        session.execute(text(f"LOCK TABLE {', '.join(TABLES)} IN ACCESS EXCLUSIVE MODE"))
+    except OperationalError as exc:
+        if getattr(exc.orig, "sqlstate", None) != "55P03":
+            raise
+        raise DomainError(f"issues: the issue tables are in use (waited {LOCK_TIMEOUT}); retry in a quiet moment "
+                          "or import with --bulk never", "file", code="busy", http_status=409) from None
+    session.execute(text("SET LOCAL lock_timeout = DEFAULT"))
 
 
 def definitions(session: Session) -> dict[str, list]:
