@@ -132,7 +132,8 @@ def test_existing_refs_found_by_probe_or_by_reading_the_table(session):
         assert _drop_existing(session, rows, result)["ref"].tolist() == kept and result.skipped_existing == 3
 
 
-def test_bulk_path_gives_up_when_the_tables_stay_busy(app, session, tmp_path, monkeypatch):
+@pytest.mark.parametrize("busy", ["issues", "users"])      # the issue tables, or one their foreign keys join
+def test_bulk_path_gives_up_when_the_tables_stay_busy(app, session, tmp_path, monkeypatch, busy):
     import psycopg
 
     from geo_app.errors import DomainError
@@ -141,8 +142,8 @@ def test_bulk_path_gives_up_when_the_tables_stay_busy(app, session, tmp_path, mo
     _write_csv(session, path, n=10)
     monkeypatch.setattr(bulk_ddl, "LOCK_TIMEOUT", "300ms")
     url = app.config["SQLALCHEMY_DATABASE_URI"].replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(url) as reader:        # someone reading issues in a long transaction
-        reader.execute("SELECT count(*) FROM issues").fetchone()
+    with psycopg.connect(url) as reader:        # someone reading in a long transaction
+        reader.execute(f"SELECT count(*) FROM {busy}").fetchone()
         nested = session.begin_nested()
         with pytest.raises(DomainError, match="in use"):
             import_issues(session, path, IntakeSettings(), Mapping(), bulk_min_rows=0)

@@ -36,13 +36,13 @@ class SetAside:
     foreign_keys: list[tuple[str, str, str]] = field(default_factory=list)
 
 
-def lock(session: Session) -> None:
+def lock(session: Session, tables=TABLES) -> None:
     """Take the tables' lock first, so that nothing changes between the checks and the load.
 
     If other work holds them for longer than LOCK_TIMEOUT, refuse rather than make everyone wait."""
     session.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))
     try:
-        session.execute(text(f"LOCK TABLE {', '.join(TABLES)} IN ACCESS EXCLUSIVE MODE"))
+        session.execute(text(f"LOCK TABLE {', '.join(tables)} IN ACCESS EXCLUSIVE MODE"))
     except OperationalError as exc:
         if getattr(exc.orig, "sqlstate", None) != "55P03":
             raise
@@ -82,6 +82,9 @@ def set_aside(session: Session) -> SetAside:
           AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
         ORDER BY 1"""), tables).all()
     saved.indexes = [r.ddl for r in plain]
+    lock(session, sorted({table for table, _, _ in saved.foreign_keys} | set(session.execute(text("""
+        SELECT DISTINCT confrelid::regclass::text FROM pg_constraint
+        WHERE contype = 'f' AND conrelid::regclass::text = ANY(:t)"""), tables).scalars())))   # the joined tables too
     for table, name, _ in saved.foreign_keys + saved.keys:
         session.execute(text(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"'))
     for r in plain:
