@@ -98,18 +98,18 @@ def read_frame(path: Path, mapping: Mapping, progress=None, chunk: int = 200_000
     return frame
 
 
-def _times(text: np.ndarray, field_name: str) -> pd.Series:
+def _times(column: TextColumn, field_name: str) -> pd.Series:
     """Parse (stripped) date/times column-wise: ISO 8601 fast, other common formats one by one; naive = local."""
-    text = pd.Series(text, dtype=object)
+    text, given = pd.Series(column.values, dtype=object), column.lengths > 0
     out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns, UTC]")
-    aware = ends_with_offset(text.to_numpy(), _TZ_END)
+    aware = ends_with_offset(column.values, _TZ_END)
     if aware.any():
         out[aware] = pd.to_datetime(text[aware], format="ISO8601", utc=True, errors="coerce")
-    naive = ~aware & (text != "").to_numpy()
+    naive = ~aware & given
     if naive.any():
         local = pd.to_datetime(text[naive], format="ISO8601", errors="coerce")
         out[naive] = local.dt.tz_localize(LOCAL_TZ, ambiguous="NaT", nonexistent="NaT").dt.tz_convert("UTC")
-    for idx in out.index[out.isna() & (text != "")]:   # the slow path: '2020/5/6 9:20', '06.05.2020' …
+    for idx in out.index[out.isna().to_numpy() & given]:   # the slow path: '2020/5/6 9:20', '06.05.2020' …
         try:
             out[idx] = pd.Timestamp(parse_datetime(text[idx], field_name)).tz_convert("UTC")
         except DomainError:
@@ -117,11 +117,11 @@ def _times(text: np.ndarray, field_name: str) -> pd.Series:
     return out
 
 
-def _points(col: dict[str, np.ndarray]) -> tuple[pd.Series, pd.Series]:
-    lon, lat = pd.Series(col["lon"], dtype=object), pd.Series(col["lat"], dtype=object)
-    use_point = (lon == "") & (lat == "") & (pd.Series(col["point"], dtype=object) != "")
+def _points(text: dict[str, TextColumn]) -> tuple[pd.Series, pd.Series]:
+    lon, lat = pd.Series(text["lon"].values, dtype=object), pd.Series(text["lat"].values, dtype=object)
+    use_point = (text["lon"].lengths == 0) & (text["lat"].lengths == 0) & (text["point"].lengths > 0)
     if use_point.any():
-        pts = pd.Series(col["point"], dtype=object)[use_point]
+        pts = pd.Series(text["point"].values, dtype=object)[use_point]
         wkt, latlon = pts.str.extract(_WKT), pts.str.extract(_LATLON)
         lon = lon.where(~use_point, wkt["lon"].fillna(latlon["lon"]))
         lat = lat.where(~use_point, wkt["lat"].fillna(latlon["lat"]))
@@ -148,19 +148,20 @@ def validate(frame: pd.DataFrame, mapping: Mapping, ctx: Context) -> tuple[pd.Da
                     index=frame.index, dtype=object)
     status_raw = pd.Series([v.lower() for v in col["status"]], index=frame.index, dtype=object)
     status = status_raw.map({**STATUS_WORDS, **mapping.statuses})
-    closed_at = _times(col["closed_at"], "closed_at")
-    status = status.where(status_raw != "", np.where(closed_at.notna(), "closed", "reported"))
+    closed_at = _times(text["closed_at"], "closed_at")
+    status = status.where(text["status"].lengths > 0, np.where(closed_at.notna(), "closed", "reported"))
     resolution = pd.Series(col["resolution"], index=frame.index, dtype=object).replace("", mapping.default_resolution)
     channel = pd.Series(col["channel"], index=frame.index, dtype=object).replace("", "web")
-    lon, lat = _points(col)
-    reported_at = _times(col["reported_at"], "reported_at")
+    lon, lat = _points(text)
+    reported_at = _times(text["reported_at"], "reported_at")
+    has_ref = pd.Series(text["ref"].lengths > 0, index=frame.index)
     ref = pd.Series(col["ref"], index=frame.index, dtype=object)
     visit_code = pd.Series(col["visit_code"], index=frame.index, dtype=object)
     inside = np.ones(len(frame), dtype=bool)
     if ctx.service_area is not None:
         inside = shapely.contains_xy(ctx.service_area, lon.fillna(0).to_numpy(), lat.fillna(0).to_numpy())
     checks = [
-        (ref.ne("") & ~looks_like_ref(text["ref"], _REF), "ref", "ref: must look like DT-2020-00123"),
+        (has_ref & ~looks_like_ref(text["ref"], _REF), "ref", "ref: must look like DT-2020-00123"),
         (~cat.isin(ctx.categories), "category", "category: unknown category"),
         (lon.isna() | lat.isna(), "lon", "lon/lat: a number is required (lon and lat, or a point)"),
         (~np.isfinite(lon.fillna(0)) | ~np.isfinite(lat.fillna(0)), "lon", "lon/lat: must be finite numbers"),
@@ -168,15 +169,15 @@ def validate(frame: pd.DataFrame, mapping: Mapping, ctx: Context) -> tuple[pd.Da
         ((lon.abs() < 1e-9) & (lat.abs() < 1e-9), "lon", "lon: 0,0 is not a real location"),
         (pd.Series(~inside, index=frame.index), "lon", "lon: the location is outside the service area"),
         (reported_at.isna(), "reported_at", "reported_at: not a date/time"),
-        (pd.Series(col["closed_at"] != "", index=frame.index) & closed_at.isna(), "closed_at",
+        (pd.Series(text["closed_at"].lengths > 0, index=frame.index) & closed_at.isna(), "closed_at",
          "closed_at: not a date/time"),
         (closed_at.notna() & (closed_at < reported_at), "closed_at", "closed_at: before reported_at"),
         (status.isna(), "status", "status: unknown status"),
         (status.isin(SOLVED) & ~resolution.isin(("on_site", "team")), "resolution",
          "resolution: must be on_site or team"),
         (~channel.isin(CHANNELS), "channel", "channel: unknown channel"),
-        (visit_code.ne("") & ~visit_code.isin(ctx.visits), "visit_code", "visit_code: no such visit"),
-        (ref.ne("") & ref.duplicated(), "ref", "ref: the same ref appears earlier in the file"),
+        ((text["visit_code"].lengths > 0) & ~visit_code.isin(ctx.visits), "visit_code", "visit_code: no such visit"),
+        (has_ref & ref.duplicated(), "ref", "ref: the same ref appears earlier in the file"),
         (text["reporter_phone"].has_other_than(_PHONE), "reporter_phone",
          "reporter_phone: digits, spaces, +, - and brackets only"),
     ]

@@ -36,7 +36,8 @@ class TextColumn:
         self.starts = np.cumsum(self.lengths + 1) - (self.lengths + 1)
         self.empty = not self.lengths.any()
         # the separators stay NUL here: _rows drops any hit on one
-        self.cp = np.frombuffer(("\x00".join(values) + "\x00").encode("utf-32-le"), dtype=np.uint32)
+        self.cp = np.frombuffer(("\x00".join(values) + "\x00").encode("utf-32-le"), dtype=np.uint32) \
+            if not self.empty else np.zeros(len(values) + 1, dtype=np.uint32)
 
     def _rows(self, positions: np.ndarray) -> np.ndarray:
         if self.empty:
