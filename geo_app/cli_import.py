@@ -52,19 +52,31 @@ def _mapping(mapping_file: Path | None, columns: tuple[str, ...], categories: tu
 @click.option("--mapping", "mapping_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help='JSON file {"columns": {...}, "categories": {...}, "statuses": {...}}.')
 @click.option("--snap", type=click.Choice(["auto", "memory", "sql"]), default="auto", show_default=True,
-              help="Link to segments in memory (STR-tree) or with one SQL UPDATE.")
+              help="Link to segments in memory (numpy grid) or with one SQL UPDATE (the bulk path always "
+                   "links in memory).")
+@click.option("--bulk", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
+              help="Bulk mode: indexes and constraints of issues and issue_events rebuilt after the load, several "
+                   "times faster, but those tables and the ones their foreign keys join (categories, "
+                   "street_segments, teams, visits, fire_lanes, users, dispatches, site_visit_issues) are LOCKED, "
+                   "reads included, until the import commits. auto: from IMPORT_BULK_MIN_ROWS accepted rows "
+                   "(default 50000).")
 @click.option("--progress/--no-progress", default=True, show_default=True, help="Progress bar on stderr.")
 @with_appcontext
-def import_issues_command(file: Path, rejected_path, columns, categories, mapping_file, snap, progress) -> None:
-    """Import issues from a CSV file: accepted rows all in (or none), every rejected row reported."""
+def import_issues_command(file: Path, rejected_path, columns, categories, mapping_file, snap, bulk, progress) -> None:
+    """Import issues from a CSV file: accepted rows all in (or none), every rejected row reported.
+
+    Large files go in bulk mode, which locks the issue tables for the import's duration (see --bulk)."""
+    from flask import current_app
     from tqdm import tqdm
 
     from .domain.importers.issues_csv import import_issues
 
     mapping = _mapping(mapping_file, columns, categories)
+    bulk_min = {"auto": current_app.config["IMPORT_BULK_MIN_ROWS"], "always": 0, "never": None}[bulk]
     bar = tqdm(unit=" rows", desc="reading", disable=not progress, file=sys.stderr)
     try:
-        result = import_issues(db.session, file, intake_settings(), mapping, progress=bar.update, snap=snap)
+        result = import_issues(db.session, file, intake_settings(), mapping, progress=bar.update, snap=snap,
+                               bulk_min_rows=bulk_min)
     except DomainError as err:
         bar.close()
         _fail(err)
@@ -72,7 +84,7 @@ def import_issues_command(file: Path, rejected_path, columns, categories, mappin
     db.session.commit()
     click.echo(f"read {result.read}, inserted {result.inserted}, linked {result.linked}, "
                f"already there {result.skipped_existing}, rejected {len(result.rejected)}"
-               + (f" (linked {result.snap_method}; " + ", ".join(f"{k} {v:.1f} s" for k, v in result.seconds.items())
+               + (f" ({'bulk, ' if result.bulk else ''}linked {result.snap_method}; " + ", ".join(f"{k} {v:.1f} s" for k, v in result.seconds.items())
                   + ")" if result.inserted else ""))
     if result.rejected:
         rejected_path = rejected_path or file.with_suffix(".rejected.csv")

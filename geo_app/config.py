@@ -46,6 +46,7 @@ def from_env_without_db() -> dict:
         "SNAP_MAX_M": float(os.environ.get("SNAP_MAX_M", "60")),
         "DUPLICATE_RADIUS_M": float(os.environ.get("DUPLICATE_RADIUS_M", "50")),
         "FIRE_LANE_LINK_M": float(os.environ.get("FIRE_LANE_LINK_M", "30")),
+        "IMPORT_BULK_MIN_ROWS": int(os.environ.get("IMPORT_BULK_MIN_ROWS", "50000")),
         "TIMEZONE": os.environ.get("TIMEZONE", "Asia/Shanghai"),
         "REF_PREFIX": os.environ.get("REF_PREFIX", "DT"),
         "TILE_URL": os.environ.get("TILE_URL") or None,

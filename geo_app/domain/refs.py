@@ -26,3 +26,20 @@ def bump_counters(session: Session) -> None:
         FROM issues WHERE ref ~ '^[A-Z]{1,10}-\d{4}-\d{5,}$'
         GROUP BY 1, 2
         ON CONFLICT (prefix, year) DO UPDATE SET last = GREATEST(ref_counters.last, EXCLUDED.last)"""))
+
+
+_REF_PARTS = re.compile(r"([A-Z]{1,10}-[0-9]{4})-([0-9]{5,})")     # ASCII digits, as PostgreSQL's \d
+
+
+def raise_counters(session: Session, new_refs) -> None:
+    """Raise the counters to at least the highest of `new_refs` (bump_counters for just-inserted issues)."""
+    highest: dict[str, int] = {}
+    for match in map(_REF_PARTS.fullmatch, new_refs):
+        if match and int(match[2]) > highest.get(match[1], -1):
+            highest[match[1]] = int(match[2])
+    for key, last in highest.items():
+        prefix, year = key.rsplit("-", 1)
+        session.execute(text("""
+            INSERT INTO ref_counters (prefix, year, last) VALUES (:p, :y, :n)
+            ON CONFLICT (prefix, year) DO UPDATE SET last = GREATEST(ref_counters.last, EXCLUDED.last)"""),
+                        {"p": prefix, "y": int(year), "n": last})

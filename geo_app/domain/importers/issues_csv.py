@@ -2,13 +2,16 @@
 
 Accepted rows go in together (one transaction, committed by the caller) or not at all; every rejected
 row is reported with its line, field and reason. Rows whose `ref` already exists are skipped, so
-re-running is harmless. Linking: in memory with an STR-tree for large files (measured faster, see
-bench/ingest.py), one set-based UPDATE for small ones.
+re-running is harmless. Two ways to write, with the same result:
+- the small path (fewer rows than `bulk_min_rows`): one COPY into `issues` with its indexes and foreign
+  keys maintained row by row, then linking and events in SQL; it takes no table lock;
+- the bulk path: links computed in memory, the indexes and constraints of `issues` and `issue_events`
+  set aside (bulk_ddl.py), issues and events written with binary COPY, everything rebuilt and re-validated
+  set-based; several times faster for large files, but it locks those tables until the commit, and its
+  rebuilds cost as much as the table holds, not as much as the file brings.
 """
 from __future__ import annotations
 
-import csv
-import io
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,21 +19,24 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import Transformer
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from ...models import METRIC_SRID
 from .. import fire_lanes, refs, snapping
 from ..intake import IntakeSettings
-from ..snapping_memory import nearest_ids
+from . import bulk_ddl
+from .issues_links import link_fire_lanes, link_segments, metric_xy
 from .issues_rows import Context, Mapping, RowError, read_frame, validate
+from .issues_write import (
+    copy_columns,
+    event_columns,
+    event_count,
+    issue_columns,
+    reserve_ids,
+)
 
 MEMORY_SNAP_MIN = 2_000     # below this the set-based UPDATE is as fast and needs no segment load
-BULK_MIN = 50_000           # from here (and more rows than the table holds) indexes are rebuilt, not maintained
-COLUMNS = ("id", "ref", "category", "description", "address", "geom", "channel", "reporter_name", "reporter_phone",
-           "visit_id", "reported_at", "updated_at", "due_at", "status", "resolution", "resolved_at", "closed_at",
-           "segment_id", "snap_distance_m", "team_id", "priority", "version")
+BULK_MIN_ROWS = 50_000      # from here the bulk path (IMPORT_BULK_MIN_ROWS in the app's settings)
 __all__ = ["ImportResult", "Mapping", "RowError", "import_issues"]
 
 
@@ -42,6 +48,7 @@ class ImportResult:
     linked: int = 0
     rejected: list[RowError] = field(default_factory=list)
     snap_method: str = ""
+    bulk: bool = False
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -56,8 +63,10 @@ def _context(session: Session) -> Context:
 
 
 def import_issues(session: Session, path: Path, settings: IntakeSettings, mapping: Mapping | None = None,
-                  progress=None, snap: str = "auto") -> ImportResult:
-    """Import the issues of a CSV file; the caller commits (or rolls back) the session."""
+                  progress=None, snap: str = "auto", bulk_min_rows: int | None = BULK_MIN_ROWS) -> ImportResult:
+    """Import the issues of a CSV file; the caller commits (or rolls back) the session.
+
+    The bulk path is taken from `bulk_min_rows` accepted rows on (None: never, 0: always)."""
     result, clock = ImportResult(), _Clock()
     frame = read_frame(Path(path), mapping or Mapping(), progress)
     result.read = len(frame)
@@ -65,59 +74,69 @@ def import_issues(session: Session, path: Path, settings: IntakeSettings, mappin
     rows, result.rejected = validate(frame, mapping or Mapping(), _context(session))
     del frame
     clock.lap(result, "validate")
+    result.bulk = bulk_min_rows is not None and len(rows) >= max(bulk_min_rows, 1)
+    if result.bulk:
+        bulk_ddl.lock(session)
     rows = _drop_existing(session, rows, result)
     if rows.empty:
         return result
     _assign_refs(session, rows, settings.ref_prefix)
-    rows["id"] = session.execute(text("SELECT nextval(pg_get_serial_sequence('issues', 'id')) "
-                                      "FROM generate_series(1, :n)"), {"n": len(rows)}).scalars().all()
     sla = dict(session.execute(text("SELECT code, sla_days FROM categories")).all())
     rows["due_at"] = rows["reported_at"] + pd.to_timedelta(rows["category"].map(sla), unit="D")
+    if result.bulk:
+        _bulk(session, rows, settings, result, clock)
+    else:
+        _small(session, rows, settings, snap, result, clock)
+    result.inserted = len(rows)
+    return result
+
+
+def _small(session: Session, rows: pd.DataFrame, settings: IntakeSettings, snap: str, result: ImportResult,
+           clock: _Clock) -> None:
+    """Write with the tables' indexes and keys in place; link and log events in SQL."""
+    rows["id"] = session.execute(text("SELECT nextval(pg_get_serial_sequence('issues', 'id')) "
+                                      "FROM generate_series(1, :n)"), {"n": len(rows)}).scalars().all()
     result.snap_method = "memory" if snap == "memory" or (snap == "auto" and len(rows) >= MEMORY_SNAP_MIN) else "sql"
     if result.snap_method == "memory":
-        _snap_in_memory(session, rows, settings.snap_max_m)
+        link_segments(session, rows, metric_xy(rows), settings.snap_max_m)
     else:
-        rows["segment_id"] = rows["snap_distance_m"] = rows["team_id"] = np.nan
+        rows["segment_id"] = rows["team_id"] = pd.Series(pd.NA, index=rows.index, dtype="Int64")
+        rows["snap_distance_m"] = np.nan
+    rows["fire_lane_id"] = pd.Series(pd.NA, index=rows.index, dtype="Int64")
+    rows["priority"] = np.full(len(rows), 3, dtype=np.int16)
     clock.lap(result, "snap")
-    rebuild = _drop_secondary_indexes(session) if len(rows) >= BULK_MIN and len(rows) > _table_rows(session) else []
-    _copy_issues(session, rows)
-    result.inserted = len(rows)
+    copy_columns(session, "issues", issue_columns(rows))
+    session.execute(text("CREATE TEMP TABLE import_new (id bigint PRIMARY KEY) ON COMMIT DROP"))
+    copy_columns(session, "import_new", [("id", "int8", rows["id"].to_numpy())])
     clock.lap(result, "write")
     if result.snap_method == "sql":
         result.linked = snapping.snap_issues_in_bulk(session, settings.snap_max_m, "SELECT id FROM import_new")
     else:
         result.linked = int(rows["segment_id"].notna().sum())
-    clock.lap(result, "link")
     fire_lanes.link_issues_in(session, settings.fire_lane_link_m, "SELECT id FROM import_new")
     _log_events(session)
     refs.bump_counters(session)
     session.execute(text("DROP TABLE import_new"))
     clock.lap(result, "events")
-    for ddl in rebuild:
-        session.execute(text(ddl))
-    if rebuild:
-        clock.lap(result, "index")
-    return result
 
 
-def _table_rows(session: Session) -> int:
-    return session.execute(text("SELECT greatest(reltuples, 0)::bigint FROM pg_class "
-                                "WHERE oid = 'issues'::regclass")).scalar() or 0
-
-
-def _drop_secondary_indexes(session: Session) -> list[str]:
-    """Drop the non-unique indexes of issues and issue_events; return the DDL that rebuilds them.
-
-    Building an index once after a large load is several times cheaper than maintaining it row by row
-    (pg_restore does the same); it is all one transaction, so a failed import leaves them as they were.
-    The tables are locked for the import's duration."""
-    rows = session.execute(text("""
-        SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS ddl
-        FROM pg_index i WHERE i.indrelid IN ('issues'::regclass, 'issue_events'::regclass)
-          AND NOT i.indisunique AND NOT i.indisprimary""")).all()
-    for row in rows:
-        session.execute(text(f'DROP INDEX "{row.name}"'))
-    return [row.ddl for row in rows]
+def _bulk(session: Session, rows: pd.DataFrame, settings: IntakeSettings, result: ImportResult,
+          clock: _Clock) -> None:
+    """Link in memory, set indexes and constraints aside, COPY issues and events, rebuild (tables locked)."""
+    rows["id"] = np.arange(len(rows), dtype=np.int64) + reserve_ids(session, "issues", len(rows))
+    xy = metric_xy(rows)
+    link_segments(session, rows, xy, settings.snap_max_m)
+    link_fire_lanes(session, rows, xy, settings.fire_lane_link_m)
+    result.snap_method, result.linked = "memory", int(rows["segment_id"].notna().sum())
+    clock.lap(result, "snap")
+    saved = bulk_ddl.set_aside(session)
+    copy_columns(session, "issues", issue_columns(rows))
+    clock.lap(result, "write")
+    copy_columns(session, "issue_events", event_columns(rows, reserve_ids(session, "issue_events", event_count(rows))))
+    refs.raise_counters(session, rows["ref"])
+    clock.lap(result, "events")
+    bulk_ddl.rebuild(session, saved)
+    clock.lap(result, "index")
 
 
 class _Clock:
@@ -134,7 +153,12 @@ def _drop_existing(session: Session, rows: pd.DataFrame, result: ImportResult) -
     given = rows["ref"][rows["ref"] != ""].tolist()
     if not given:
         return rows
-    existing = set(session.execute(text("SELECT ref FROM issues WHERE ref = ANY(:r)"), {"r": given}).scalars())
+    stored = session.execute(text("SELECT greatest(reltuples, 0) FROM pg_class WHERE oid = 'issues'::regclass")).scalar()
+    if stored < len(given):     # a table smaller than the file: read its refs rather than probe the index per row
+        known = set(session.execute(text("SELECT ref FROM issues")).scalars())
+        existing = {ref for ref in given if ref in known} if known else set()
+    else:
+        existing = set(session.execute(text("SELECT ref FROM issues WHERE ref = ANY(:r)"), {"r": given}).scalars())
     result.skipped_existing = len(existing)
     return rows[~rows["ref"].isin(existing)].reset_index(drop=True) if existing else rows
 
@@ -153,63 +177,6 @@ def _assign_refs(session: Session, rows: pd.DataFrame, prefix: str) -> None:
                                {"p": prefix, "y": int(year), "n": len(index)}).scalar_one()
         numbers = np.arange(last - len(index) + 1, last + 1)
         rows.loc[index, "ref"] = [f"{prefix}-{year}-{n:05d}" for n in numbers]
-
-
-def _snap_in_memory(session: Session, rows: pd.DataFrame, max_m: float) -> None:
-    """Link rows to the nearest live segment with shapely's STR-tree, in the metric CRS (as PostGIS does)."""
-    segs = session.execute(text("SELECT id, ST_AsBinary(geom_m) FROM street_segments WHERE retired_at IS NULL "
-                                "ORDER BY id")).all()
-    teams = dict(session.execute(text("SELECT segment_id, min(team_id) FROM team_segments GROUP BY 1")).all())
-    if not segs:
-        rows["segment_id"] = rows["snap_distance_m"] = rows["team_id"] = np.nan
-        return
-    ids = np.array([s[0] for s in segs], dtype=np.int64)
-    lines = shapely.from_wkb([bytes(s[1]) for s in segs])
-    x, y = Transformer.from_crs(4326, METRIC_SRID, always_xy=True).transform(rows["lon"].to_numpy(),
-                                                                               rows["lat"].to_numpy())
-    seg, dist = nearest_ids(lines, ids, np.asarray(x), np.asarray(y), max_m)
-    linked = seg >= 0
-    rows["segment_id"] = np.where(linked, seg, np.nan)
-    rows["snap_distance_m"] = np.where(linked, dist, np.nan)
-    rows["team_id"] = pd.Series(seg).map(teams).where(linked).to_numpy(dtype=float)
-
-
-def _copy_issues(session: Session, rows: pd.DataFrame) -> None:
-    """Write the rows straight into `issues` with one COPY (CSV), and their ids into import_new."""
-    solved = rows["status"].isin(("resolved", "verified", "closed"))
-    done_at = rows["closed_at"].fillna(rows["reported_at"])
-    out = pd.DataFrame({
-        "id": rows["id"], "ref": rows["ref"], "category": rows["category"], "description": rows["description"],
-        "address": rows["address"].replace("", None),
-        "geom": "SRID=4326;POINT(" + rows["lon"].astype(str) + " " + rows["lat"].astype(str) + ")",
-        "channel": rows["channel"], "reporter_name": rows["reporter_name"].replace("", None),
-        "reporter_phone": rows["reporter_phone"].replace("", None), "visit_id": rows["visit_id"].astype("Int64"),
-        "reported_at": rows["reported_at"], "updated_at": done_at.where(solved, rows["reported_at"]),
-        "due_at": rows["due_at"], "status": rows["status"], "resolution": rows["resolution"].replace("", None),
-        "resolved_at": done_at.where(solved), "closed_at": done_at.where(rows["status"] == "closed"),
-        "segment_id": rows["segment_id"].astype("Int64"), "snap_distance_m": rows["snap_distance_m"].round(2),
-        "team_id": rows["team_id"].astype("Int64"), "priority": 3, "version": 1})
-    raw = session.connection().connection.driver_connection
-    with raw.cursor() as cur:
-        _copy_frame(cur, f"COPY issues ({', '.join(COLUMNS)}) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL "
-                         "(description))", out[list(COLUMNS)])
-        cur.execute("CREATE TEMP TABLE import_new (id bigint PRIMARY KEY) ON COMMIT DROP")
-        _copy_frame(cur, "COPY import_new (id) FROM STDIN WITH (FORMAT csv)", out[["id"]])
-
-
-def _copy_frame(cur, sql: str, frame: pd.DataFrame, chunk: int = 100_000) -> None:
-    frame = frame.copy()
-    for col in frame.columns:   # ISO text in C (numpy) rather than strftime per value
-        if isinstance(frame[col].dtype, pd.DatetimeTZDtype):
-            values = frame[col].dt.tz_convert("UTC").dt.tz_localize(None).to_numpy()
-            iso = np.char.add(np.datetime_as_string(values, unit="s"), "Z").astype(object)
-            iso[pd.isna(values)] = None
-            frame[col] = iso
-    with cur.copy(sql) as copy:
-        for start in range(0, len(frame), chunk):
-            buf = io.StringIO()
-            frame.iloc[start:start + chunk].to_csv(buf, header=False, index=False, quoting=csv.QUOTE_MINIMAL)
-            copy.write(buf.getvalue())
 
 
 def _log_events(session: Session) -> None:
