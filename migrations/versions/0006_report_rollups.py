@@ -29,6 +29,12 @@ MONTH = "date_trunc('month', reported_at AT TIME ZONE 'Asia/Shanghai')::date"
 YEAR = "extract(year FROM reported_at AT TIME ZONE 'Asia/Shanghai')::int"
 
 
+def _any(statuses: str) -> str:
+    """An index predicate in the form PostgreSQL prints back unchanged (the bulk import rebuilds indexes from
+    pg_get_indexdef, and `status IN (…)` on a varchar does not survive that round trip word for word)."""
+    return f"status::text = ANY (ARRAY[{statuses[1:-1]}]::text[])"
+
+
 def _apply(kind: str) -> str:
     """Return one SQL statement applying the deltas of `kind` rows (new_rows / old_rows / both) to the rollups.
 
@@ -82,10 +88,10 @@ def upgrade() -> None:
     CREATE UNIQUE INDEX ux_report_resolve_hist ON report_resolve_hist (month, team_id, bucket) NULLS NOT DISTINCT;
     """)
     op.execute(f"""
-    CREATE INDEX ix_issues_open_due ON issues (due_at) WHERE status IN {OPEN};
+    CREATE INDEX ix_issues_open_due ON issues (due_at) WHERE {_any(OPEN)};
     CREATE INDEX ix_issues_updated_at ON issues (updated_at);
     CREATE INDEX ix_issues_resolve_hours ON issues (team_id, ({HOURS})) INCLUDE (reported_at, resolved_at, id)
-        WHERE status IN {SOLVED};
+        WHERE {_any(SOLVED)};
     """)
     for kind in ("insert", "update", "delete"):
         tables = {"insert": "NEW TABLE AS new_rows", "delete": "OLD TABLE AS old_rows",
