@@ -104,12 +104,16 @@ def _params(coord: TileCoord, margin: float, **extra) -> dict:
     return {"z": coord.z, "x": coord.x, "y": coord.y, "margin": margin, **extra}
 
 
-def issues_tile(session: Session, coord: TileCoord, f: TileFilters, tz: str = "Asia/Shanghai") -> bytes:
-    """Return the staff `issues` tile: clusters with counts below DETAIL_ZOOM, else one point per issue."""
+def issues_tile(session: Session, coord: TileCoord, f: TileFilters, tz: str = "Asia/Shanghai",
+                live: bool = False) -> bytes:
+    """Return the staff `issues` tile: clusters with counts below DETAIL_ZOOM, else one point per issue.
+
+    `live` counts from issues even where the rollups could answer (tests and benchmarks compare the two).
+    """
     statuses = f.statuses or OPEN_STATUSES
     if coord.z < DETAIL_ZOOM:
         params = _params(coord, RING_MARGIN, **cell_params(coord, cluster_level(coord.z), ring=1))
-        if tile_path("issues", coord.z, f) == "rollup":
+        if not live and tile_path("issues", coord.z, f) == "rollup":
             expanding: list[str] = []
             cells = rollups.issue_cells(f, statuses, params, expanding)
         else:
@@ -130,20 +134,24 @@ def issues_tile(session: Session, coord: TileCoord, f: TileFilters, tz: str = "A
     return _mvt(session, "issues", inner, params, expanding)
 
 
-def public_tile(session: Session, coord: TileCoord, f: TileFilters) -> bytes:
+def public_tile(session: Session, coord: TileCoord, f: TileFilters, live: bool = False) -> bytes:
     """Return the public tile: solved issues only, placed at their segment's midpoint, no personal data."""
     low = coord.z < DETAIL_ZOOM
     params = _params(coord, RING_MARGIN if low else BUFFER / EXTENT)
     if low:
         params.update(cell_params(coord, cluster_level(coord.z), ring=1))
-    rollup = tile_path("public", coord.z, f) == "rollup"
+    rollup = not live and tile_path("public", coord.z, f) == "rollup"
     if low and rollup:
         expanding: list[str] = []
         return _mvt(session, "public", _clusters(rollups.public_cells(f, params, expanding)), params, expanding)
     # Segments whose midpoint is in the tile, then their solved issues counted per category: the
     # reported point never leaves the database, and an issue shows in the tile of its segment's midpoint.
-    segs = """SELECT s.id, s.code, s.street_name, ST_LineInterpolatePoint(s.geom, 0.5) AS m
-              FROM street_segments s, env WHERE s.geom && env.g AND ST_LineInterpolatePoint(s.geom, 0.5) && env.g"""
+    # (the tile geometry is made here, once a segment: the planner thinks `seg` has one row, and a filter on
+    # a geometry made after the join ran ST_AsMVTGeom once per pair in a nested loop)
+    mvt = "NULL" if low else f"ST_AsMVTGeom(ST_Transform(p.m, 3857), env.e, {EXTENT}, {BUFFER}, true)"
+    segs = f"""SELECT s.id, s.code, s.street_name, p.m, {mvt} AS mvt
+               FROM street_segments s, env, LATERAL (SELECT ST_LineInterpolatePoint(s.geom, 0.5) AS m) p
+               WHERE s.geom && env.g AND p.m && env.g"""
     if rollup:
         expanding = []
         per_segment = rollups.public_segments(f, SOLVED_STATUSES, params, expanding)
@@ -163,13 +171,13 @@ def public_tile(session: Session, coord: TileCoord, f: TileFilters) -> bytes:
             SELECT seg.code AS segment, seg.street_name AS street, sum(ps.n)::int AS n,
                    string_agg(ps.category || ':' || ps.n, ',' ORDER BY ps.n DESC, ps.category) AS cats,
                    to_char(max(ps.last) AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD') AS last,
-                   ST_AsMVTGeom(ST_Transform(seg.m, 3857), (SELECT e FROM env), {EXTENT}, {BUFFER}, true) AS geom
+                   seg.mvt AS geom
             FROM ({per_segment}) ps JOIN seg ON seg.id = ps.segment_id
-            GROUP BY seg.id, seg.code, seg.street_name, seg.m"""
+            GROUP BY seg.id, seg.code, seg.street_name, seg.mvt"""
     return _mvt(session, "public", inner, params, expanding, ctes=f", seg AS ({segs})")
 
 
-def heat_tile(session: Session, coord: TileCoord, f: TileFilters) -> bytes:
+def heat_tile(session: Session, coord: TileCoord, f: TileFilters, live: bool = False) -> bytes:
     """Return the `heat` tile: grid cells with their issue count and density per hectare.
 
     Cells are Web-Mercator tiles of level heat_level(z) (8 × 8 a tile, never finer than level 18, so a
@@ -177,7 +185,7 @@ def heat_tile(session: Session, coord: TileCoord, f: TileFilters) -> bytes:
     """
     statuses = f.statuses or STATUSES
     params = _params(coord, 0.0, **cell_params(coord, heat_level(coord.z)))
-    if tile_path("heat", coord.z, f) == "rollup":
+    if not live and tile_path("heat", coord.z, f) == "rollup":
         expanding: list[str] = []
         cells = rollups.issue_cells(f, statuses, params, expanding)
     else:
