@@ -73,10 +73,9 @@ def segment_counts(session: Session, ids: np.ndarray, where: str, params: dict) 
     analysis_cache.no_jit(session)
     rows = tile_rollups.gistar_counts(session, where, params)
     if rows is None:
-        rows = np.array(session.execute(text(f"""
+        rows = tile_rollups.rows_array(session.execute(text(f"""
             SELECT i.segment_id, count(*) FROM issues i
-            WHERE i.segment_id IS NOT NULL AND {where} GROUP BY i.segment_id"""), params).all(),
-            dtype=np.int64).reshape(-1, 2)
+            WHERE i.segment_id IS NOT NULL AND {where} GROUP BY i.segment_id"""), params))
     y = np.zeros(len(ids))
     if len(rows):
         seg, cnt = rows.T

@@ -17,7 +17,7 @@ DETAIL_ZOOM = 15          # from here on, one feature per issue (staff) or per s
 CELL_BITS = 4             # clusters below DETAIL_ZOOM: 2^4 = 16 × 16 cells a tile, level z + 4
 HEAT_BITS = 3             # heat: 8 × 8 cells a tile (32 px at 256 px tiles)...
 HEAT_FINEST_ZOOM = 15     # ...down to level 18 (about 140 m at Wuzhou), kept at higher zooms
-FINEST_LEVEL = 18         # the finest level the rollups keep
+ROLLUP_LEVEL = 17         # the finest level the rollups keep (migration 0004); finer cells are counted live
 _INT = re.compile(r"\d{1,7}")
 
 

@@ -1,7 +1,7 @@
-"""Reads of the tile rollups (migration 0004: issue_cells, issue_segments, public_cells), which triggers keep
-equal to a GROUP BY of issues. They hold counts per cell / segment, category and status only, so they
-answer when the filters are category and status alone; team scope, blockage and periods need the live
-queries of tiles.py (which select far fewer rows).
+"""Reads of the rollups of migration 0004 (issue_cells, public_cells, issue_segment_counts), which triggers
+keep equal to a GROUP BY of issues. They hold counts per cell, category and status only, so they answer
+when the filters are category and status alone; team scope, blockage and periods need the live queries
+of tiles.py (which select far fewer rows).
 
 Every source here has the shape of its live twin in tiles.py, so one tile comes out the same either way.
 """
@@ -44,28 +44,20 @@ def public_cells(f: TileFilters, params: dict, expanding: list[str]) -> str:
                WHERE {_RANGE}{_category(f, params, expanding)} GROUP BY cx, cy"""
 
 
-def public_segments(f: TileFilters, statuses: tuple[str, ...], params: dict, expanding: list[str]) -> str:
-    """SQL of (segment_id, category, n, last) of solved issues per segment of the CTE `seg`."""
-    params["statuses"] = list(statuses)
-    expanding.append("statuses")
-    return f"""SELECT segment_id, category, sum(n) AS n, max(last_resolved_at) AS last FROM issue_segments
-               WHERE segment_id IN (SELECT id FROM seg) AND status IN :statuses{_category(f, params, expanding)}
-               GROUP BY 1, 2"""
-
-
-# the exact conditions hotspots.issue_filter builds without a period
-_GISTAR_ALL = "i.status <> 'duplicate'"
-_GISTAR_CATEGORY = "i.status <> 'duplicate' AND i.category = :category"
+_GISTAR_ALL = "i.status <> 'duplicate'"   # hotspots.issue_filter without category or period
 
 
 def gistar_counts(session: Session, where: str, params: dict) -> np.ndarray | None:
-    """Return (segment_id, count) rows from issue_segments for Gi*'s filter, or None when it has a period."""
-    if where == _GISTAR_ALL:
-        sql, bind = "", {}
-    elif where == _GISTAR_CATEGORY and set(params) == {"category"}:
-        sql, bind = " AND category = :category", {"category": params["category"]}
-    else:
+    """Return (segment_id, count) rows of issue_segment_counts for Gi* over every issue, else None.
+
+    Only the unfiltered count is kept: per segment and category the rollup would hold about as many rows
+    as there are issues (the live count of one category reads a sixth of them through an index).
+    """
+    if where != _GISTAR_ALL or params:
         return None
-    rows = session.execute(text(f"""SELECT segment_id, sum(n) FROM issue_segments
-                                    WHERE status <> 'duplicate'{sql} GROUP BY segment_id"""), bind).all()
-    return np.array(rows, dtype=np.int64).reshape(-1, 2)
+    return rows_array(session.execute(text("SELECT segment_id, n FROM issue_segment_counts")))
+
+
+def rows_array(rows) -> np.ndarray:
+    """Return (id, count) result rows as an n × 2 int64 array (numpy reads SQLAlchemy rows 70× slower)."""
+    return np.array([tuple(r) for r in rows], dtype=np.int64).reshape(-1, 2)

@@ -25,8 +25,8 @@ from .map_filters import (
     scope_team_ids,
     team_id,
 )
-from .tile_grid import (DETAIL_ZOOM, MAX_ZOOM, MIN_ZOOM, TileCoord, cell_params, cluster_level, heat_level,
-                        parse_coord)
+from .tile_grid import (DETAIL_ZOOM, MAX_ZOOM, MIN_ZOOM, ROLLUP_LEVEL, TileCoord, cell_params, cluster_level,
+                        heat_level, parse_coord)
 from .validation import period_bounds
 
 __all__ = ["BUILDERS", "LAYERS", "MAX_ZOOM", "MIN_ZOOM", "TileCoord", "parse_coord", "render_tile", "tile_path"]
@@ -42,9 +42,13 @@ RING_MARGIN = 1 / 16 + 1 / EXTENT
 
 def tile_path(layer: str, z: int, f: TileFilters) -> str:
     """Return "rollup" when the tile of `layer` at zoom z with filters `f` is read from the rollups, else "live"."""
-    if layer == "heat" or (layer == "issues" and z < DETAIL_ZOOM) or layer == "public":
-        return "rollup" if rollups.usable(f) else "live"
-    return "live"
+    if layer == "heat":
+        level = heat_level(z)
+    elif layer in ("issues", "public") and z < DETAIL_ZOOM:
+        level = cluster_level(z)
+    else:
+        return "live"
+    return "rollup" if level <= ROLLUP_LEVEL and rollups.usable(f) else "live"
 
 
 def _period_sql(col: str, f: TileFilters, params: dict) -> str:
@@ -140,8 +144,7 @@ def public_tile(session: Session, coord: TileCoord, f: TileFilters, live: bool =
     params = _params(coord, RING_MARGIN if low else BUFFER / EXTENT)
     if low:
         params.update(cell_params(coord, cluster_level(coord.z), ring=1))
-    rollup = not live and tile_path("public", coord.z, f) == "rollup"
-    if low and rollup:
+    if low and not live and tile_path("public", coord.z, f) == "rollup":
         expanding: list[str] = []
         return _mvt(session, "public", _clusters(rollups.public_cells(f, params, expanding)), params, expanding)
     # Segments whose midpoint is in the tile, then their solved issues counted per category: the
@@ -152,15 +155,11 @@ def public_tile(session: Session, coord: TileCoord, f: TileFilters, live: bool =
     segs = f"""SELECT s.id, s.code, s.street_name, p.m, {mvt} AS mvt
                FROM street_segments s, env, LATERAL (SELECT ST_LineInterpolatePoint(s.geom, 0.5) AS m) p
                WHERE s.geom && env.g AND p.m && env.g"""
-    if rollup:
-        expanding = []
-        per_segment = rollups.public_segments(f, SOLVED_STATUSES, params, expanding)
-    else:
-        where, expanding = _issue_where(f, params, SOLVED_STATUSES, spatial="")
-        where += _period_sql("i.resolved_at", f, params)
-        per_segment = f"""
-            SELECT i.segment_id, i.category, count(*) AS n, max(i.resolved_at) AS last
-            FROM issues i WHERE i.segment_id IN (SELECT id FROM seg) AND {where} GROUP BY 1, 2"""
+    where, expanding = _issue_where(f, params, SOLVED_STATUSES, spatial="")
+    where += _period_sql("i.resolved_at", f, params)
+    per_segment = f"""
+        SELECT i.segment_id, i.category, count(*) AS n, max(i.resolved_at) AS last
+        FROM issues i WHERE i.segment_id IN (SELECT id FROM seg) AND {where} GROUP BY 1, 2"""
     if low:
         inner = _clusters(_live_cells(f"""
             SELECT merc_x_cm(ST_X(seg.m)) AS mx, merc_y_cm(ST_Y(seg.m)) AS my, ps.n

@@ -6,7 +6,6 @@ import json
 import threading
 
 import numpy as np
-import pytest
 from sqlalchemy import create_engine, text
 
 from geo_app.domain import hotspots, hotspots_gistar
@@ -21,21 +20,21 @@ RECOUNT = {
     "issue_cells": """
         SELECT l, merc_cell_x(mx, l), merc_cell_y(my, l), category, status, count(*), sum(mx), sum(my)
         FROM (SELECT merc_x_cm(ST_X(geom)) AS mx, merc_y_cm(ST_Y(geom)) AS my, category, status FROM issues) i,
-             generate_series(15, 18) l GROUP BY 1, 2, 3, 4, 5""",
-    "issue_segments": """
-        SELECT segment_id, category, status, count(*), max(resolved_at) FROM issues
-        WHERE segment_id IS NOT NULL GROUP BY 1, 2, 3""",
+             generate_series(15, 17) l GROUP BY 1, 2, 3, 4, 5""",
+    "issue_segment_counts": """
+        SELECT segment_id, count(*) FROM issues WHERE segment_id IS NOT NULL AND status <> 'duplicate'
+        GROUP BY 1""",
     "public_cells": f"""
         SELECT l, merc_cell_x(mx, l), merc_cell_y(my, l), category, sum(n), sum(n * mx), sum(n * my)
         FROM (SELECT i.category, count(*) AS n, merc_x_cm(ST_X(ST_LineInterpolatePoint(s.geom, 0.5))) AS mx,
                      merc_y_cm(ST_Y(ST_LineInterpolatePoint(s.geom, 0.5))) AS my
               FROM issues i JOIN street_segments s ON s.id = i.segment_id
               WHERE i.status IN {SOLVED} GROUP BY s.id, i.category) p,
-             generate_series(16, 18) l GROUP BY 1, 2, 3, 4""",
+             generate_series(16, 17) l GROUP BY 1, 2, 3, 4""",
 }
 STORED = {
     "issue_cells": "SELECT level, cx, cy, category, status, n, sx, sy FROM issue_cells",
-    "issue_segments": "SELECT segment_id, category, status, n, last_resolved_at FROM issue_segments",
+    "issue_segment_counts": "SELECT segment_id, n FROM issue_segment_counts",
     "public_cells": "SELECT level, cx, cy, category, n, sx, sy FROM public_cells",
 }
 
@@ -71,12 +70,12 @@ def assert_tiles_match_live(session, bounds, cases):
 
 
 ALL_CASES = [
-    ("issues", (12, 13, 14), TileFilters()),
-    ("issues", (13, 14), TileFilters(statuses=("resolved", "closed"), categories=("noise", "cooking_fumes"))),
-    ("heat", (12, 13, 14, 15, 16), TileFilters()),
+    ("issues", (12, 13), TileFilters()),
+    ("issues", (13,), TileFilters(statuses=("resolved", "closed"), categories=("noise", "cooking_fumes"))),
+    ("heat", (12, 13, 14), TileFilters()),
     ("heat", (14,), TileFilters(statuses=("reported",), categories=("noise",))),
-    ("public", (12, 13, 14, 15, 16), TileFilters()),
-    ("public", (14, 15), TileFilters(categories=("cooking_fumes",))),
+    ("public", (12, 13), TileFilters()),
+    ("public", (13,), TileFilters(categories=("cooking_fumes",))),
 ]
 
 
@@ -131,11 +130,11 @@ def test_deletes_remove_keys_that_reach_zero(session):
              (SELECT id, ST_LineInterpolatePoint(geom, 0.3) AS geom_pt FROM street_segments ORDER BY id LIMIT 1) s"""))
     assert_rollups_exact(session)
     session.execute(text("DELETE FROM issues WHERE ref LIKE 'DEL-%' AND ref NOT IN ('DEL-1', 'DEL-2')"))
-    assert_rollups_exact(session)                       # the latest resolved_at went with its issue
+    assert_rollups_exact(session)
     session.execute(text("DELETE FROM issues WHERE ref IN ('DEL-1', 'DEL-2')"))
     assert_rollups_exact(session)
     zero = session.execute(text("""SELECT (SELECT count(*) FROM issue_cells WHERE n = 0)
-                                        + (SELECT count(*) FROM issue_segments WHERE n = 0)
+                                        + (SELECT count(*) FROM issue_segment_counts WHERE n = 0)
                                         + (SELECT count(*) FROM public_cells WHERE n = 0)""")).scalar()
     assert zero == 0
 
@@ -147,7 +146,7 @@ def test_an_update_of_other_columns_leaves_the_rollups_untouched(session):
 
 
 def test_rebuild_recounts_from_scratch(session):
-    session.execute(text("UPDATE issue_cells SET n = n + 5 WHERE level = 18"))
+    session.execute(text("UPDATE issue_cells SET n = n + 5 WHERE level = 17"))
     session.execute(text("DELETE FROM public_cells WHERE level = 16"))
     session.execute(text("SELECT tile_rollups_rebuild()"))
     assert_rollups_exact(session)
@@ -155,24 +154,25 @@ def test_rebuild_recounts_from_scratch(session):
 
 def test_public_rollups_hold_no_reported_point_or_personal_field(session):
     columns = set(session.execute(text("""SELECT column_name FROM information_schema.columns
-                                          WHERE table_name IN ('issue_segments', 'public_cells')""")).scalars())
-    assert columns == {"segment_id", "category", "status", "n", "last_resolved_at", "level", "cx", "cy", "sx", "sy"}
+                                          WHERE table_name IN ('issue_segment_counts', 'public_cells')""")).scalars())
+    assert columns == {"segment_id", "n", "level", "cx", "cy", "category", "sx", "sy"}
     # public cells' positions are the segments' midpoints: equal to the recount over midpoints (above) and
     # not to the same sums over the reported points
     reported = _rows(session, f"""
-        SELECT 18, merc_cell_x(mx, 18), merc_cell_y(my, 18), category, count(*), sum(mx), sum(my)
+        SELECT 17, merc_cell_x(mx, 17), merc_cell_y(my, 17), category, count(*), sum(mx), sum(my)
         FROM (SELECT merc_x_cm(ST_X(geom)) AS mx, merc_y_cm(ST_Y(geom)) AS my, category FROM issues
               WHERE status IN {SOLVED} AND segment_id IS NOT NULL) q GROUP BY 1, 2, 3, 4""")
-    stored = _rows(session, "SELECT level, cx, cy, category, n, sx, sy FROM public_cells WHERE level = 18")
+    stored = _rows(session, "SELECT level, cx, cy, category, n, sx, sy FROM public_cells WHERE level = 17")
     assert stored and not stored & reported
 
 
-@pytest.mark.parametrize("category", [None, "noise"])
-def test_gistar_counts_from_the_rollup_equal_the_live_count(session, category):
+def test_gistar_counts_from_the_rollup_equal_the_live_count(session):
+    from datetime import date
+
+    from geo_app.domain import tile_rollups
     new_issue(session, category="noise")
     net = hotspots_gistar.segment_graph(session)
-    where, params = hotspots.issue_filter(session, category, None, None)
-    from geo_app.domain import tile_rollups
+    where, params = hotspots.issue_filter(session, None, None, None)
     assert tile_rollups.gistar_counts(session, where, params) is not None
     rolled = hotspots_gistar.segment_counts(session, net.ids, where, params)
     live = np.zeros(len(net.ids))
@@ -180,9 +180,9 @@ def test_gistar_counts_from_the_rollup_equal_the_live_count(session, category):
                                        f" AND {where} GROUP BY 1"), params):
         live[np.searchsorted(net.ids, seg)] = n
     assert rolled.sum() > 0 and np.array_equal(rolled, live)
-    # a period is counted live
-    where_p, params_p = hotspots.issue_filter(session, category, *(__import__("datetime").date(2020, 6, 1),) * 2)
-    assert tile_rollups.gistar_counts(session, where_p, params_p) is None
+    # a category or a period is counted live
+    for category, period in (("noise", (None, None)), (None, (date(2020, 6, 1), date(2020, 6, 30)))):
+        assert tile_rollups.gistar_counts(session, *hotspots.issue_filter(session, category, *period)) is None
 
 
 def test_live_paths_for_scope_blockage_and_periods():
@@ -190,7 +190,9 @@ def test_live_paths_for_scope_blockage_and_periods():
     assert tile_path("issues", 12, TileFilters(team_ids=(1,))) == "live"
     assert tile_path("heat", 12, TileFilters(blockage=True)) == "live"
     assert tile_path("public", 12, TileFilters(start=date(2020, 6, 1))) == "live"
-    assert tile_path("issues", 15, TileFilters()) == "live"
+    assert tile_path("issues", 14, TileFilters()) == "live"      # level 18: finer than the rollups keep
+    assert tile_path("heat", 15, TileFilters()) == "live"
+    assert tile_path("public", 14, TileFilters()) == "live"
     assert tile_path("segments", 12, TileFilters()) == "live"
 
 
