@@ -67,8 +67,8 @@ def _build_graph(session: Session) -> SegmentGraph:
 def segment_counts(session: Session, ids: np.ndarray, where: str, params: dict) -> np.ndarray:
     """Return the number of linked issues per segment of `ids` that match the SQL condition on `i`.
 
-    Without a period (all issues, or one category) the counts come from the issue_segments rollup;
-    any other condition counts the issues live.
+    Over every issue (no category, no period) the counts come from the issue_segment_counts rollup;
+    any other condition counts the matching issues live.
     """
     analysis_cache.no_jit(session)
     rows = tile_rollups.gistar_counts(session, where, params)

@@ -3,9 +3,10 @@
 Tiles never grow without bound: below DETAIL_ZOOM points are aggregated into Web-Mercator grid cells
 (16 × 16 a tile, see tile_grid) with their count, at the mean position of their issues; heat is 8 × 8
 cells a tile; at detail zooms the public layer is one feature per street segment. When the filters are
-only category and status (the planner's and admin's default view, the public map without a period), the
-cells and per-segment counts come from the rollups that triggers keep (tile_rollups); team scope,
-blockage and periods count the matching issues live, with the same cells.
+only category and status (the planner's and admin's default view, the public map without a period) and
+the cells are no finer than the rollups keep, they come from the rollups that triggers keep
+(tile_rollups); team scope, blockage, periods and finer cells count the matching issues live, with the
+same cells.
 """
 from __future__ import annotations
 
@@ -179,8 +180,9 @@ def public_tile(session: Session, coord: TileCoord, f: TileFilters, live: bool =
 def heat_tile(session: Session, coord: TileCoord, f: TileFilters, live: bool = False) -> bytes:
     """Return the `heat` tile: grid cells with their issue count and density per hectare.
 
-    Cells are Web-Mercator tiles of level heat_level(z) (8 × 8 a tile, never finer than level 18, so a
-    tile past zoom 15 lies in one or a few cells); density uses the cell's ground area on the ellipsoid.
+    Cells are Web-Mercator tiles of level heat_level(z): 8 × 8 a tile, never finer than level 18 (about
+    140 m; 4 × 4 cells a tile at z16, a tile inside one cell from z18); density per hectare uses the cell's
+    ground area on the ellipsoid (geography), not its Mercator area.
     """
     statuses = f.statuses or STATUSES
     params = _params(coord, 0.0, **cell_params(coord, heat_level(coord.z)))

@@ -152,6 +152,27 @@ def test_rebuild_recounts_from_scratch(session):
     assert_rollups_exact(session)
 
 
+def test_downgrade_drops_the_rollups_and_upgrade_backfills_them(clone_db):
+    from flask_migrate import downgrade, upgrade
+
+    from geo_app.extensions import db
+    from tests.conftest import make_app
+
+    app = make_app(clone_db())
+    with app.app_context():
+        downgrade(revision="0003")
+        left = db.session.execute(text("""
+            SELECT (SELECT count(*) FROM pg_class WHERE relname IN ('issue_cells', 'public_cells', 'issue_segment_counts'))
+                 + (SELECT count(*) FROM pg_proc WHERE proname LIKE '%rollups%' OR proname LIKE 'merc_%')
+                 + (SELECT count(*) FROM pg_trigger WHERE tgname LIKE '%rollups%')""")).scalar()
+        db.session.commit()
+        upgrade()
+        assert_rollups_exact(db.session)
+        db.session.remove()
+        db.engine.dispose()
+    assert left == 0
+
+
 def test_public_rollups_hold_no_reported_point_or_personal_field(session):
     columns = set(session.execute(text("""SELECT column_name FROM information_schema.columns
                                           WHERE table_name IN ('issue_segment_counts', 'public_cells')""")).scalars())
