@@ -26,8 +26,17 @@ from .map_filters import (
     scope_team_ids,
     team_id,
 )
-from .tile_grid import (DETAIL_ZOOM, MAX_ZOOM, MIN_ZOOM, ROLLUP_LEVEL, TileCoord, cell_params, cluster_level,
-                        heat_level, parse_coord)
+from .tile_grid import (
+    DETAIL_ZOOM,
+    MAX_ZOOM,
+    MIN_ZOOM,
+    ROLLUP_LEVEL,
+    TileCoord,
+    cell_params,
+    cluster_level,
+    heat_level,
+    parse_coord,
+)
 from .validation import period_bounds
 
 __all__ = ["BUILDERS", "LAYERS", "MAX_ZOOM", "MIN_ZOOM", "TileCoord", "parse_coord", "render_tile", "tile_path"]

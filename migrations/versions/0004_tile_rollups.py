@@ -106,8 +106,8 @@ ZERO_DELETE = """
 def _apply(delta: str) -> str:
     """PL/pgSQL adding `delta` (rows: s ±1, mx, my in cm, category, status, segment_id, c_cells, c_seg) to
     the three rollups: the body shared by the triggers and the rebuild."""
-    segs = (f"SELECT segment_id, sum(s)::int AS n FROM d WHERE c_seg AND segment_id IS NOT NULL "
-            f"AND status <> 'duplicate' GROUP BY 1")
+    segs = ("SELECT segment_id, sum(s)::int AS n FROM d WHERE c_seg AND segment_id IS NOT NULL "
+            "AND status <> 'duplicate' GROUP BY 1")
     return f"""
     WITH d AS MATERIALIZED ({delta}),
     cells AS ({_cells("d WHERE c_cells", "category, status")}),

@@ -45,8 +45,8 @@ def _rows(conn, sql) -> set[tuple]:
 
 
 def assert_rollups_exact(conn):
-    for table in RECOUNT:
-        stored, recount = _rows(conn, STORED[table]), _rows(conn, RECOUNT[table])
+    for table, recount_sql in RECOUNT.items():
+        stored, recount = _rows(conn, STORED[table]), _rows(conn, recount_sql)
         assert stored == recount, (table, sorted(stored - recount)[:5], sorted(recount - stored)[:5])
         assert stored, table
 
