@@ -81,8 +81,10 @@ def _issue_where(f: TileFilters, params: dict, statuses: tuple[str, ...],
         expanding.append("cats")
     if f.team_ids is not None:
         # a team answers for its own issues and for every issue on a segment it covers
-        where += (" AND (i.team_id IN :teams OR i.segment_id IN "
-                  "(SELECT segment_id FROM team_segments WHERE team_id IN :teams))")
+        # (= ANY(ARRAY(…)) rather than IN (SELECT …): the planner can then OR two index scans, the team's
+        # issues and its segments', instead of filtering every issue in the tile: 160 → 41 ms at z12, 1M)
+        where += (" AND (i.team_id IN :teams OR i.segment_id = ANY(ARRAY("
+                  "SELECT segment_id FROM team_segments WHERE team_id IN :teams)))")
         params["teams"] = list(f.team_ids) or [-1]
         expanding.append("teams")
     if f.blockage:
@@ -159,30 +161,32 @@ def public_tile(session: Session, coord: TileCoord, f: TileFilters, live: bool =
         return _mvt(session, "public", _clusters(rollups.public_cells(f, params, expanding)), params, expanding)
     # Segments whose midpoint is in the tile, then their solved issues counted per category: the
     # reported point never leaves the database, and an issue shows in the tile of its segment's midpoint.
-    # (the tile geometry is made here, once a segment: the planner thinks `seg` has one row, and a filter on
-    # a geometry made after the join ran ST_AsMVTGeom once per pair in a nested loop)
-    mvt = "NULL" if low else f"ST_AsMVTGeom(ST_Transform(p.m, 3857), env.e, {EXTENT}, {BUFFER}, true)"
-    segs = f"""SELECT s.id, s.code, s.street_name, p.m, {mvt} AS mvt
+    # What the tile needs of a segment is made in `seg`, once a segment, and carried through the one join
+    # with issues: the planner thinks `seg` has one row, and a second join back to it ran as a nested loop
+    # (83 s for a month's z12 tile at 1M issues).
+    if low:
+        seg_cols = "merc_x_cm(ST_X(p.m)) AS mx, merc_y_cm(ST_Y(p.m)) AS my"
+    else:
+        seg_cols = f"s.code, s.street_name, ST_AsMVTGeom(ST_Transform(p.m, 3857), env.e, {EXTENT}, {BUFFER}, true) AS mvt"
+    segs = f"""SELECT s.id, {seg_cols}
                FROM street_segments s, env, LATERAL (SELECT ST_LineInterpolatePoint(s.geom, 0.5) AS m) p
                WHERE s.geom && env.g AND p.m && env.g"""
     where, expanding = _issue_where(f, params, SOLVED_STATUSES, spatial="")
     where += _period_sql("i.resolved_at", f, params)
-    per_segment = f"""
-        SELECT i.segment_id, i.category, count(*) AS n, max(i.resolved_at) AS last
-        FROM issues i WHERE i.segment_id IN (SELECT id FROM seg) AND {where} GROUP BY 1, 2"""
     if low:
         inner = _clusters(_live_cells(f"""
-            SELECT merc_x_cm(ST_X(seg.m)) AS mx, merc_y_cm(ST_Y(seg.m)) AS my, ps.n
-            FROM (SELECT segment_id, sum(n) AS n FROM ({per_segment}) q GROUP BY 1) ps
-            JOIN seg ON seg.id = ps.segment_id"""))
+            SELECT seg.mx, seg.my, count(*) AS n FROM seg JOIN issues i ON i.segment_id = seg.id
+            WHERE {where} GROUP BY seg.id, seg.mx, seg.my"""))
     else:
         inner = f"""
-            SELECT seg.code AS segment, seg.street_name AS street, sum(ps.n)::int AS n,
-                   string_agg(ps.category || ':' || ps.n, ',' ORDER BY ps.n DESC, ps.category) AS cats,
-                   to_char(max(ps.last) AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD') AS last,
-                   seg.mvt AS geom
-            FROM ({per_segment}) ps JOIN seg ON seg.id = ps.segment_id
-            GROUP BY seg.id, seg.code, seg.street_name, seg.mvt"""
+            SELECT code AS segment, street_name AS street, sum(n)::int AS n,
+                   string_agg(category || ':' || n, ',' ORDER BY n DESC, category) AS cats,
+                   to_char(max(last) AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD') AS last, mvt AS geom
+            FROM (SELECT seg.id, seg.code, seg.street_name, seg.mvt, i.category, count(*) AS n,
+                         max(i.resolved_at) AS last
+                  FROM seg JOIN issues i ON i.segment_id = seg.id WHERE {where}
+                  GROUP BY seg.id, seg.code, seg.street_name, seg.mvt, i.category) ps
+            GROUP BY id, code, street_name, mvt"""
     return _mvt(session, "public", inner, params, expanding, ctes=f", seg AS ({segs})")
 
 
