@@ -18,7 +18,7 @@ event: PostgreSQL refuses transition tables on multi-event triggers) add signed 
 order). Keys that reach zero are deleted by ctid in a second statement: the row is still locked by us
 since the upsert, `n = 0` is checked again, and a concurrent upsert of the key waits for us and then
 inserts afresh. An UPDATE that changes no rolled-up column (description, due date, version…) stops after
-one join of the transition tables. Segment midpoints are read FOR SHARE, so a concurrent change of a
+one (hash) join of the transition tables. Segment midpoints are read FOR SHARE, so a concurrent change of a
 segment's geometry is waited for and then seen; the `street_segments` UPDATE trigger moves the public
 cells of segments whose midpoint moved. TRUNCATE of issues empties the rollups. `tile_rollups_rebuild()`
 recounts everything from scratch (the backfill below).
@@ -164,7 +164,9 @@ BEGIN
 
 def _issue_functions() -> str:
     update = f"""
-    IF NOT EXISTS (WITH ch0 AS ({CHANGES}) SELECT 1 FROM ({CHANGED}) ch WHERE c_cells OR c_seg) THEN
+    -- (bool_or, not EXISTS: EXISTS plans for a quick first match, a nested loop over the two transition
+    -- tables, and with no match that is n² rows: 121 s for a 20k-row UPDATE)
+    IF NOT (WITH ch0 AS ({CHANGES}) SELECT coalesce(bool_or(c_cells OR c_seg), false) FROM ({CHANGED}) ch) THEN
         RETURN NULL;
     END IF;
     {_apply(UPDATE_DELTA)}"""
