@@ -37,6 +37,7 @@ SOLVED = "('resolved', 'verified', 'closed')"
 BASE = 17                                      # the finest level kept
 ISSUE_LEVELS, PUBLIC_LEVELS = (15, 16), (16,)  # coarser levels, merged from BASE
 ROLLUPS = "issue_cells, issue_segment_counts, public_cells"
+FRESH_PLAN_ROWS = 1000                         # larger transition tables get a plan of their own
 
 FUNCTIONS = """
 -- Web Mercator (EPSG:3857) in centimetres from lon/lat in degrees: PROJ's formulas (to 1e-7 cm).
@@ -103,12 +104,27 @@ ZERO_DELETE = """
     IF zero_pub IS NOT NULL THEN DELETE FROM public_cells WHERE ctid = ANY(zero_pub) AND n = 0; END IF;"""
 
 
-def _apply(delta: str) -> str:
+def _planned(sql: str, into: str, rows: str | None) -> str:
+    """PL/pgSQL running `sql` INTO `into`: a plan cached per session for small transition tables, planned
+    afresh (EXECUTE) for large ones. A trigger's static SQL is planned once, on the sizes of its first call:
+    planned on one row and reused for 20k, a join of the transition tables ran as an n² nested loop."""
+    if rows is None:
+        return f"{sql}\n    INTO {into};"
+    return f"""
+    IF (SELECT count(*) FROM {rows}) > {FRESH_PLAN_ROWS} THEN
+        EXECUTE $q${sql}$q$ INTO {into};
+    ELSE
+        {sql}
+        INTO {into};
+    END IF;"""
+
+
+def _apply(delta: str, rows: str | None) -> str:
     """PL/pgSQL adding `delta` (rows: s ±1, mx, my in cm, category, status, segment_id, c_cells, c_seg) to
-    the three rollups: the body shared by the triggers and the rebuild."""
+    the three rollups: the body shared by the triggers (`rows`: a transition table) and the rebuild."""
     segs = ("SELECT segment_id, sum(s)::int AS n FROM d WHERE c_seg AND segment_id IS NOT NULL "
             "AND status <> 'duplicate' GROUP BY 1")
-    return f"""
+    sql = f"""
     WITH d AS MATERIALIZED ({delta}),
     cells AS ({_cells("d WHERE c_cells", "category, status")}),
     up_cells AS ({_upsert("issue_cells", "level, cx, cy, category, status",
@@ -124,9 +140,8 @@ def _apply(delta: str) -> str:
     pcells AS ({_cells("solved p JOIN mids m ON m.id = p.segment_id", "category", weight="p.n")}),
     up_pub AS ({_upsert("public_cells", "level, cx, cy, category", _levels("pcells", PUBLIC_LEVELS, "category"))})
     SELECT (SELECT array_agg(ctid) FROM up_cells WHERE n = 0), (SELECT array_agg(ctid) FROM up_segs WHERE n = 0),
-           (SELECT array_agg(ctid) FROM up_pub WHERE n = 0)
-    INTO zero_cells, zero_segs, zero_pub;
-    {ZERO_DELETE}"""
+           (SELECT array_agg(ctid) FROM up_pub WHERE n = 0)"""
+    return _planned(sql, "zero_cells, zero_segs, zero_pub", rows) + ZERO_DELETE
 
 
 def _row(alias: str, sign: int) -> str:
@@ -156,26 +171,27 @@ def _function(name: str, body: str, returns: str = "trigger") -> str:
     end = "    RETURN NULL;\n" if returns == "trigger" else ""
     return f"""
 CREATE FUNCTION {name}() RETURNS {returns} LANGUAGE plpgsql AS $fn$
-DECLARE zero_cells tid[]; zero_segs tid[]; zero_pub tid[];
+DECLARE zero_cells tid[]; zero_segs tid[]; zero_pub tid[]; changed boolean;
 BEGIN
 {body}
 {end}END $fn$;"""
 
 
 def _issue_functions() -> str:
-    update = f"""
-    -- (bool_or, not EXISTS: EXISTS plans for a quick first match, a nested loop over the two transition
-    -- tables, and with no match that is n² rows: 121 s for a 20k-row UPDATE)
-    IF NOT (WITH ch0 AS ({CHANGES}) SELECT coalesce(bool_or(c_cells OR c_seg), false) FROM ({CHANGED}) ch) THEN
+    # (bool_or, not EXISTS: EXISTS plans for a quick first match, a nested loop over the two transition
+    # tables, and with no match that is n² rows: 121 s for a 20k-row UPDATE)
+    changed = f"WITH ch0 AS ({CHANGES}) SELECT coalesce(bool_or(c_cells OR c_seg), false) FROM ({CHANGED}) ch"
+    update = f"""{_planned(changed, "changed", "new_rows")}
+    IF NOT changed THEN
         RETURN NULL;
     END IF;
-    {_apply(UPDATE_DELTA)}"""
+    {_apply(UPDATE_DELTA, "new_rows")}"""
     rebuild = f"""
     LOCK TABLE issues IN SHARE MODE;   -- no writer may slip between the truncation and the recount
     TRUNCATE {ROLLUPS};
-    {_apply(_row("r", 1) + " FROM issues r")}"""
-    return (_function("issue_rollups_insert", _apply(_row("r", 1) + " FROM new_rows r"))
-            + _function("issue_rollups_delete", _apply(_row("r", -1) + " FROM old_rows r"))
+    {_apply(_row("r", 1) + " FROM issues r", None)}"""
+    return (_function("issue_rollups_insert", _apply(_row("r", 1) + " FROM new_rows r", "new_rows"))
+            + _function("issue_rollups_delete", _apply(_row("r", -1) + " FROM old_rows r", "old_rows"))
             + _function("issue_rollups_update", update)
             + _function("issue_rollups_truncate", f"    TRUNCATE {ROLLUPS};")
             + _function("tile_rollups_rebuild", rebuild, returns="void"))
@@ -184,7 +200,7 @@ def _issue_functions() -> str:
 # A street import moved segments: their solved issues' public cells move from the old midpoint to the new.
 # Counting the issues here is exact under concurrency: an issue writer holds its segments FOR SHARE until
 # it commits, so this UPDATE waited for it, and a later one waits for us and then reads the new geometry.
-SEGMENT_MOVES = f"""
+SEGMENT_MOVES = _planned(f"""
     WITH moved AS (
         SELECT n.id, merc_x_cm(ST_X(om)) AS omx, merc_y_cm(ST_Y(om)) AS omy,
                merc_x_cm(ST_X(nm)) AS nmx, merc_y_cm(ST_Y(nm)) AS nmy
@@ -201,8 +217,7 @@ SEGMENT_MOVES = f"""
         SELECT c.n, m.nmx, m.nmy, c.category FROM counts c JOIN moved m ON m.id = c.segment_id),
     pcells AS ({_cells("d", "category", weight="w")}),
     up_pub AS ({_upsert("public_cells", "level, cx, cy, category", _levels("pcells", PUBLIC_LEVELS, "category"))})
-    SELECT array_agg(ctid) FILTER (WHERE n = 0) INTO zero_pub FROM up_pub;
-    {ZERO_DELETE}"""
+    SELECT array_agg(ctid) FILTER (WHERE n = 0) FROM up_pub""", "zero_pub", "new_rows") + ZERO_DELETE
 
 TRIGGERS = """
 CREATE TRIGGER issues_rollups_insert AFTER INSERT ON issues REFERENCING NEW TABLE AS new_rows

@@ -107,7 +107,9 @@ def test_copy_orm_inserts_workflow_moves_and_segment_changes_keep_rollups_exact(
                             {"s": issue.segment_id}).scalar()
     session.execute(text("UPDATE issues SET segment_id = :o WHERE id = :i"), {"o": other, "i": issue.id})
     session.execute(text("UPDATE issues SET geom = ST_Translate(geom, 0.0007, 0.0004) WHERE id = :i"), {"i": issue.id})
-    session.execute(text("UPDATE issues SET category = 'dog_keeping' WHERE ref LIKE 'SYN11-%' AND id % 7 = 0"))
+    # (4,000 rows: past FRESH_PLAN_ROWS, so the trigger's freshly planned path runs too)
+    session.execute(text("""UPDATE issues SET category = CASE WHEN id % 7 = 0 THEN 'dog_keeping' ELSE category END
+                            WHERE ref LIKE 'SYN11-%'"""))
     session.execute(text("""UPDATE issues SET status = 'closed', closed_at = resolved_at
                             WHERE ref LIKE 'SYN11-%' AND status = 'resolved' AND id % 3 = 0"""))
     session.execute(text("UPDATE issues SET resolved_at = resolved_at - interval '400 days' WHERE id % 5 = 0"
@@ -124,9 +126,9 @@ def test_copy_orm_inserts_workflow_moves_and_segment_changes_keep_rollups_exact(
 def test_deletes_remove_keys_that_reach_zero(session):
     session.execute(text("""
         INSERT INTO issues (ref, category, description, geom, channel, status, resolution, resolved_at, segment_id)
-        SELECT 'DEL-' || k, 'street_light', 'to delete', ST_Translate(s.geom_pt, k * 0.00001, 0), 'web',
+        SELECT 'DEL-' || k, 'street_light', 'to delete', ST_Translate(s.geom_pt, (k % 30) * 0.00001, 0), 'web',
                'resolved', 'team', now() - k * interval '1 day', s.id
-        FROM generate_series(1, 30) k,
+        FROM generate_series(1, 1500) k,
              (SELECT id, ST_LineInterpolatePoint(geom, 0.3) AS geom_pt FROM street_segments ORDER BY id LIMIT 1) s"""))
     assert_rollups_exact(session)
     session.execute(text("DELETE FROM issues WHERE ref LIKE 'DEL-%' AND ref NOT IN ('DEL-1', 'DEL-2')"))
