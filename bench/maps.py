@@ -1,7 +1,8 @@
 """Map benchmark: synthetic cities of 1k, 100k and 1M issues in throwaway databases; for each, the five
 map pages' HTML bytes and load time in headless Chromium, and tile latency at z12-18 through Flask next
-to the raw ST_AsMVT query time and the tile bytes. Targets at 1M issues: pages < 300 KB and loaded in
-< 1.5 s; tiles p95 < 100 ms and < 256 KB. Run: `.venv/bin/python -m bench maps` (BENCH_MAPS_SIZES=1000,...).
+to the raw ST_AsMVT query time and the tile bytes, with the path each took (rollup or live), and the
+live tiles the rollups cannot answer (one team's issues, a month's public and heat tiles). Targets at
+1M issues: pages < 300 KB and loaded in < 1.5 s; tiles p95 < 100 ms and < 256 KB. Run: `.venv/bin/python -m bench maps` (BENCH_MAPS_SIZES=1000,...).
 """
 from __future__ import annotations
 
@@ -91,36 +92,72 @@ def bench_pages(base: str) -> list[tuple]:
     return rows
 
 
-def bench_tiles(app, lon: float, lat: float, per_zoom: int = 12) -> list[tuple]:
+def _time_tiles(app, auth, layer, z, coords, query="", filters=None) -> tuple:
+    """Return (flask p50, p95, raw p50, p95, max bytes, mean bytes) of `coords` at zoom z."""
     from geo_app.domain.map_filters import TileFilters
     from geo_app.domain.tiles import BUILDERS, TileCoord
     from geo_app.extensions import db
 
     client = app.test_client()
-    token = client.post("/api/token", json={"username": "bench", "password": "bench-password"}).get_json()["token"]
-    auth = {"Authorization": f"Bearer {token}"}
-    rows = []
+    flask_ms, raw_ms, sizes = [], [], []
+    for x, y in coords:
+        t0 = time.perf_counter()
+        r = client.get(f"/tiles/{layer}/{z}/{x}/{y}.pbf{query}", headers=auth)
+        flask_ms.append((time.perf_counter() - t0) * 1000)
+        assert r.status_code == 200, r.data[:200]
+        sizes.append(len(r.data))
+    with app.app_context():
+        for x, y in coords:
+            t0 = time.perf_counter()
+            BUILDERS[layer](db.session, TileCoord(z, x, y), filters or TileFilters())
+            raw_ms.append((time.perf_counter() - t0) * 1000)
+        db.session.rollback()
+    return (_pct(flask_ms, .5), _pct(flask_ms, .95), _pct(raw_ms, .5), _pct(raw_ms, .95), max(sizes),
+            statistics.mean(sizes))
+
+
+def _around(lon, lat, z, per_zoom):
     side = int(math.ceil(math.sqrt(per_zoom)))
-    for layer in LAYERS:
-        for z in ZOOMS:
-            cx, cy = _tile_of(lon, lat, z)
-            coords = [(cx + dx - side // 2, cy + dy - side // 2) for dx in range(side) for dy in range(side)][:per_zoom]
-            flask_ms, raw_ms, sizes = [], [], []
-            for x, y in coords:
-                t0 = time.perf_counter()
-                r = client.get(f"/tiles/{layer}/{z}/{x}/{y}.pbf", headers=auth)
-                flask_ms.append((time.perf_counter() - t0) * 1000)
-                assert r.status_code == 200, r.data[:200]
-                sizes.append(len(r.data))
-            with app.app_context():
-                for x, y in coords:
-                    t0 = time.perf_counter()
-                    BUILDERS[layer](db.session, TileCoord(z, x, y), TileFilters())
-                    raw_ms.append((time.perf_counter() - t0) * 1000)
-                db.session.rollback()
-            rows.append((layer, z, _pct(flask_ms, .5), _pct(flask_ms, .95), _pct(raw_ms, .5), _pct(raw_ms, .95),
-                         max(sizes), statistics.mean(sizes)))
-    return rows
+    cx, cy = _tile_of(lon, lat, z)
+    return [(cx + dx - side // 2, cy + dy - side // 2) for dx in range(side) for dy in range(side)][:per_zoom]
+
+
+def _token(app) -> dict:
+    client = app.test_client()
+    token = client.post("/api/token", json={"username": "bench", "password": "bench-password"}).get_json()["token"]
+    return {"Authorization": f"Bearer {token}"}
+
+
+def bench_tiles(app, lon: float, lat: float, per_zoom: int = 12) -> list[tuple]:
+    """Return (layer, z, path, flask p50, p95, raw p50, p95, max KB, mean KB) per layer and zoom."""
+    from geo_app.domain.map_filters import TileFilters
+    from geo_app.domain.tiles import tile_path
+
+    auth = _token(app)
+    return [(layer, z, tile_path(layer, z, TileFilters()),
+             *_time_tiles(app, auth, layer, z, _around(lon, lat, z, per_zoom))) for layer in LAYERS for z in ZOOMS]
+
+
+def bench_filtered_tiles(app, lon: float, lat: float, per_zoom: int = 12) -> list[tuple]:
+    """The same figures for tiles the rollups cannot answer: one team's issues, and a month's public and heat."""
+    from datetime import date
+
+    from geo_app.domain.map_filters import TileFilters
+    from geo_app.domain.tiles import tile_path
+    from geo_app.extensions import db
+
+    with app.app_context():
+        code, team = db.session.execute(text("""
+            SELECT t.code, t.id FROM issues i JOIN teams t ON t.id = i.team_id
+            ORDER BY i.geom <-> ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) LIMIT 1"""), {"lon": lon, "lat": lat}).one()
+    month = TileFilters(start=date(2025, 3, 1), end=date(2025, 3, 31))
+    cases = [("issues", f"team={code}", TileFilters(team_ids=(team,)), range(12, 16)),
+             ("public", "start=2025-03-01&end=2025-03-31", month, range(12, 16)),
+             ("heat", "start=2025-03-01&end=2025-03-31", month, range(12, 16))]
+    auth = _token(app)
+    return [(f"{layer}?{query.split('=')[0]}", z, tile_path(layer, z, f),
+             *_time_tiles(app, auth, layer, z, _around(lon, lat, z, per_zoom), "?" + query, f))
+            for layer, query, f, zooms in cases for z in zooms]
 
 
 def main() -> None:
@@ -144,11 +181,13 @@ def main() -> None:
                 print(f"  {path:<18}{size:>12,}{loaded:>9.2f}{idle:>14.2f}{flag}", flush=True)
             lon, lat = hotspot(app)
             print(f"  tiles around the densest cell ({lon:.4f}, {lat:.4f}); ms through Flask vs raw ST_AsMVT")
-            print(f"  {'layer':<9}{'z':>3}{'flask p50':>11}{'p95':>8}{'raw p50':>9}{'p95':>8}{'max KB':>9}{'mean KB':>9}")
-            for layer, z, fp50, fp95, rp50, rp95, big, mean in bench_tiles(app, lon, lat):
+            print(f"  {'layer':<14}{'z':>3}{'path':>8}{'flask p50':>11}{'p95':>8}{'raw p50':>9}{'p95':>8}"
+                  f"{'max KB':>9}{'mean KB':>9}")
+            for layer, z, path, fp50, fp95, rp50, rp95, big, mean in (bench_tiles(app, lon, lat)
+                                                                     + bench_filtered_tiles(app, lon, lat)):
                 flag = "" if fp95 < 100 and big < 256_000 else "  (over target)"
-                print(f"  {layer:<9}{z:>3}{fp50:>11.1f}{fp95:>8.1f}{rp50:>9.1f}{rp95:>8.1f}{big / 1000:>9.1f}"
-                      f"{mean / 1000:>9.1f}{flag}", flush=True)
+                print(f"  {layer:<14}{z:>3}{path:>8}{fp50:>11.1f}{fp95:>8.1f}{rp50:>9.1f}{rp95:>8.1f}"
+                      f"{big / 1000:>9.1f}{mean / 1000:>9.1f}{flag}", flush=True)
         finally:
             server.shutdown()
             with app.app_context():

@@ -9,7 +9,8 @@ from tests.conftest import RUN, create_database, drop_database, make_app
 TABLES = {"admin_areas", "street_segments", "reception_halls", "compounds", "water_areas", "fire_lanes",
           "fire_lane_status_events", "categories", "departments", "teams", "team_members", "team_segments",
           "users", "api_keys", "visits", "site_visits", "site_visit_issues", "issues", "issue_events",
-          "dispatches", "ref_counters", "report_cohorts", "report_segment_years", "report_resolve_hist"}
+          "dispatches", "ref_counters", "issue_cells", "public_cells", "issue_segment_counts",
+          "report_cohorts", "report_segment_years", "report_resolve_hist"}
 
 
 @pytest.fixture()

@@ -26,7 +26,7 @@ from scipy.stats import norm
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from . import analysis_cache
+from . import analysis_cache, tile_rollups
 
 LEVELS = (99, 95, 90)
 
@@ -65,14 +65,20 @@ def _build_graph(session: Session) -> SegmentGraph:
 
 
 def segment_counts(session: Session, ids: np.ndarray, where: str, params: dict) -> np.ndarray:
-    """Return the number of linked issues per segment of `ids` that match the SQL condition on `i`."""
+    """Return the number of linked issues per segment of `ids` that match the SQL condition on `i`.
+
+    Over every issue (no category, no period) the counts come from the issue_segment_counts rollup;
+    any other condition counts the matching issues live.
+    """
     analysis_cache.no_jit(session)
-    rows = session.execute(text(f"""
-        SELECT i.segment_id, count(*) FROM issues i
-        WHERE i.segment_id IS NOT NULL AND {where} GROUP BY i.segment_id"""), params).all()
+    rows = tile_rollups.gistar_counts(session, where, params)
+    if rows is None:
+        rows = tile_rollups.rows_array(session.execute(text(f"""
+            SELECT i.segment_id, count(*) FROM issues i
+            WHERE i.segment_id IS NOT NULL AND {where} GROUP BY i.segment_id"""), params))
     y = np.zeros(len(ids))
-    if rows:
-        seg, cnt = np.array(rows, dtype=np.int64).T
+    if len(rows):
+        seg, cnt = rows.T
         pos = np.searchsorted(ids, seg)
         ok = (pos < len(ids)) & (ids[np.minimum(pos, len(ids) - 1)] == seg)   # retired segments drop out
         y[pos[ok]] = cnt[ok]

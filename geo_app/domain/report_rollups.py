@@ -1,4 +1,4 @@
-"""The report's cohort figures read from the rollups of migration 0006 rather than from every issue.
+"""The report's cohort figures read from the rollups of migration 0005 rather than from every issue.
 
 For a period [start, end] (local days) over the whole district or one team, this returns the same rows as
 the live query in reports.py (equality is tested in tests/analysis/test_report_rollups.py):

@@ -1,6 +1,6 @@
 """The report read from the rollups equals the report computed live from issues and events.
 
-The rollups (migration 0006) are kept by triggers: after every kind of change they must equal a fresh
+The rollups (migration 0005) are kept by triggers: after every kind of change they must equal a fresh
 aggregation of the issues, and the report built on them must give the live query's figures for any period
 and team, including issues whose state changed after the period's end.
 """

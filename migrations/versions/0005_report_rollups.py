@@ -15,8 +15,8 @@ delete. Rows are upserted in key order, so concurrent statements lock them in th
 """
 from alembic import op
 
-revision = "0006"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
