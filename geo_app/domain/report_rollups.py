@@ -26,7 +26,7 @@ import math
 from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
 from ..models.issue import OPEN_STATUSES, SOLVED_STATUSES
@@ -42,7 +42,8 @@ class RollupMismatch(RuntimeError):
     """The rollups disagree with the issues they summarise (a bug): the caller falls back to the live query."""
 
 
-def _utc(day: date) -> datetime:
+def _local_midnight(day: date) -> datetime:
+    """Return the start of `day` in local (report) time."""
     return datetime(day.year, day.month, day.day, tzinfo=LOCAL_TZ)
 
 
@@ -67,7 +68,7 @@ def cohort_rows(session: Session, start: date, end: date, asof: datetime, team: 
     `live_rows(cond, params)` runs the live query on the issues matching an extra SQL condition: it answers
     for the few candidate segments of the top-N search.
     """
-    lo, hi = _utc(start), _utc(end + timedelta(days=1))
+    lo, hi = _local_midnight(start), _local_midnight(end + timedelta(days=1))
     months, edges = split_period(start, end)
     cond, params = ("i.team_id = :team", {"team": team}) if team is not None else ("TRUE", {})
     params.update(lo=lo, hi=hi, asof=asof)
@@ -75,11 +76,28 @@ def cohort_rows(session: Session, start: date, end: date, asof: datetime, team: 
     hist = _histogram(session, months, edges, cond, params)
     edges_h = list(session.execute(text("SELECT report_hour_edges()")).scalar())
     late = _late(session, cond, params)
-    not_due = Counter({(r.category, r.team_id): r.n for r in session.execute(text(f"""
+    not_due = _not_due(session, cond, params)
+    _move_late(late, asof, edges_h, counts, not_due, hist)
+    rows = _count_rows(counts, not_due)
+    rows += _top_segment_rows(session, start, end, cond, params, top_segments, live_rows)
+    rows += _time_rows(session, hist, edges_h, late, cond, params)
+    return rows
+
+
+def _not_due(session: Session, cond: str, params: dict) -> Counter:
+    """Return {(category, team): open issues of the period not yet due at :asof}, by current state."""
+    query = text(f"""
         SELECT i.category, i.team_id, count(*) AS n FROM issues i
         WHERE i.status IN :open AND (i.due_at >= :asof OR i.due_at IS NULL)
-          AND i.reported_at >= :lo AND i.reported_at < :hi AND {cond} GROUP BY 1, 2""").bindparams(
-        *_expanding("open")), {**params, "open": list(OPEN_STATUSES)})})
+          AND i.reported_at >= :lo AND i.reported_at < :hi AND {cond} GROUP BY 1, 2""")
+    rows = session.execute(query.bindparams(bindparam("open", expanding=True)),
+                           {**params, "open": list(OPEN_STATUSES)})
+    return Counter({(r.category, r.team_id): r.n for r in rows})
+
+
+def _move_late(late: list, asof: datetime, edges_h: list[float], counts: Counter, not_due: Counter,
+               hist: dict) -> None:
+    """Move the issues in flight at the period's end from their current state to their state then."""
     for r in late:
         counts[(r.category, r.team_id, r.cur_status, r.cur_resolution)] -= 1
         if r.cur_status in OPEN_STATUSES and (r.due_at is None or r.due_at >= asof):
@@ -93,16 +111,6 @@ def cohort_rows(session: Session, start: date, end: date, asof: datetime, team: 
             not_due[(r.category, r.team_id)] += 1
         if r.end_hours is not None:
             hist[r.team_id][bisect.bisect_right(edges_h, r.end_hours)] += 1
-    rows = _count_rows(counts, not_due)
-    rows += _top_segment_rows(session, start, end, cond, params, top_segments, live_rows)
-    rows += _time_rows(session, hist, edges_h, late, cond, params)
-    return rows
-
-
-def _expanding(*names):
-    from sqlalchemy import bindparam
-
-    return [bindparam(n, expanding=True) for n in names]
 
 
 def _counts(session: Session, months, edges, cond: str, params: dict) -> Counter:
@@ -119,7 +127,7 @@ def _counts(session: Session, months, edges, cond: str, params: dict) -> Counter
         for r in session.execute(text(f"""
                 SELECT i.category, i.team_id, i.status, i.resolution, count(*) AS n FROM issues i
                 WHERE i.reported_at >= :a AND i.reported_at < :b AND {cond} GROUP BY 1, 2, 3, 4"""),
-                {**params, "a": _utc(a), "b": _utc(b)}):
+                {**params, "a": _local_midnight(a), "b": _local_midnight(b)}):
             counts[(r.category, r.team_id, r.status, r.resolution)] += r.n
     return counts
 
@@ -139,7 +147,7 @@ def _histogram(session: Session, months, edges, cond: str, params: dict) -> dict
                 SELECT i.team_id, width_bucket({HOURS}, report_hour_edges()) AS bucket, count(*) AS n
                 FROM issues i WHERE {SOLVED_SQL} AND i.resolved_at IS NOT NULL
                   AND i.reported_at >= :a AND i.reported_at < :b AND {cond} GROUP BY 1, 2"""),
-                {**params, "a": _utc(a), "b": _utc(b)}):
+                {**params, "a": _local_midnight(a), "b": _local_midnight(b)}):
             hist[r.team_id][r.bucket] += r.n
     return hist
 
