@@ -98,23 +98,22 @@ def main() -> None:
             drop_database(name)
 
 
-def _vacuum(name: str) -> None:
+def _connect(dbname: str):
+    """An autocommit connection to `dbname` on the test server (VACUUM cannot run in a transaction)."""
     import psycopg
 
     from tests.conftest import SERVER
 
-    params = {k: v for k, v in SERVER.items() if v is not None}
-    with psycopg.connect(dbname=name, autocommit=True, **params) as conn:
+    return psycopg.connect(dbname=dbname, autocommit=True, **{k: v for k, v in SERVER.items() if v is not None})
+
+
+def _vacuum(name: str) -> None:
+    with _connect(name) as conn:
         conn.execute("VACUUM ANALYZE")
 
 
 def _exists(name: str) -> bool:
-    import psycopg
-
-    from tests.conftest import SERVER
-
-    params = {k: v for k, v in SERVER.items() if v is not None}
-    with psycopg.connect(dbname="postgres", autocommit=True, **params) as conn:
+    with _connect("postgres") as conn:
         return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is not None
 
 

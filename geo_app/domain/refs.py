@@ -6,7 +6,10 @@ import re
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-REF_PATTERN = re.compile(r"^(?P<prefix>[A-Z]{1,10})-(?P<year>\d{4})-(?P<num>\d{5,})$")
+# prefix, year, number (use with fullmatch); \d takes any Unicode digit, as the import's check always has
+REF_PATTERN = re.compile(r"([A-Z]{1,10})-(\d{4})-(\d{5,})")
+_REF_ASCII = re.compile(REF_PATTERN.pattern, re.ASCII)      # ASCII digits only, as PostgreSQL's \d
+_RAISE = "ON CONFLICT (prefix, year) DO UPDATE SET last = GREATEST(ref_counters.last, EXCLUDED.last)"
 
 
 def next_ref(session: Session, prefix: str, year: int) -> str:
@@ -25,21 +28,16 @@ def bump_counters(session: Session) -> None:
         SELECT split_part(ref, '-', 1), split_part(ref, '-', 2)::int, max(split_part(ref, '-', 3)::int)
         FROM issues WHERE ref ~ '^[A-Z]{1,10}-\d{4}-\d{5,}$'
         GROUP BY 1, 2
-        ON CONFLICT (prefix, year) DO UPDATE SET last = GREATEST(ref_counters.last, EXCLUDED.last)"""))
-
-
-_REF_PARTS = re.compile(r"([A-Z]{1,10}-[0-9]{4})-([0-9]{5,})")     # ASCII digits, as PostgreSQL's \d
+        """ + _RAISE))
 
 
 def raise_counters(session: Session, new_refs) -> None:
     """Raise the counters to at least the highest of `new_refs` (bump_counters for just-inserted issues)."""
-    highest: dict[str, int] = {}
-    for match in map(_REF_PARTS.fullmatch, new_refs):
-        if match and int(match[2]) > highest.get(match[1], -1):
-            highest[match[1]] = int(match[2])
-    for key, last in highest.items():
-        prefix, year = key.rsplit("-", 1)
-        session.execute(text("""
-            INSERT INTO ref_counters (prefix, year, last) VALUES (:p, :y, :n)
-            ON CONFLICT (prefix, year) DO UPDATE SET last = GREATEST(ref_counters.last, EXCLUDED.last)"""),
-                        {"p": prefix, "y": int(year), "n": last})
+    highest: dict[tuple[str, int], int] = {}
+    for match in map(_REF_ASCII.fullmatch, new_refs):
+        if match:
+            key = (match[1], int(match[2]))
+            highest[key] = max(highest.get(key, -1), int(match[3]))
+    if highest:
+        session.execute(text("INSERT INTO ref_counters (prefix, year, last) VALUES (:p, :y, :n) " + _RAISE),
+                        [{"p": p, "y": y, "n": n} for (p, y), n in highest.items()])

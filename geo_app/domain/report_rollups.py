@@ -29,11 +29,12 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
+from ..models.base import in_list
 from ..models.issue import OPEN_STATUSES, SOLVED_STATUSES
 from .validation import LOCAL_TZ
 
 HOURS = "(extract(epoch FROM i.resolved_at - i.reported_at) / 3600.0)::float8"
-SOLVED_SQL = "i.status IN ('resolved', 'verified', 'closed')"
+SOLVED_SQL = in_list("i.status", SOLVED_STATUSES)
 PERCENTILES = (0.5, 0.9)
 COUNTED = ("issues_collected", "solved_on_site", "solved_by_team", "open", "rejected")
 
@@ -113,42 +114,41 @@ def _move_late(late: list, asof: datetime, edges_h: list[float], counts: Counter
             hist[r.team_id][bisect.bisect_right(edges_h, r.end_hours)] += 1
 
 
+def _summed(session: Session, months, edges, cond: str, params: dict, rollup: str, live: str):
+    """Yield the rows of `rollup` summed over the whole months, then of `live` counted over each edge range.
+
+    `rollup` reads a rollup table for months :m0 to :m1 (and :team when given); `live` counts the issues
+    `i` reported in [:a, :b) that match `cond`; both return the same columns."""
+    if months:
+        team = "AND team_id = :team" if "team" in params else ""
+        yield from session.execute(text(rollup.format(team=team)), {**params, "m0": months[0], "m1": months[1]})
+    for a, b in edges:
+        yield from session.execute(text(live.format(cond=cond)),
+                                   {**params, "a": _local_midnight(a), "b": _local_midnight(b)})
+
+
 def _counts(session: Session, months, edges, cond: str, params: dict) -> Counter:
     """Return {(category, team, status, resolution): issues} reported in the period, by current state."""
     counts: Counter = Counter()
-    if months:
-        team = "AND team_id = :team" if "team" in params else ""
-        for r in session.execute(text(f"""
-                SELECT category, team_id, status, resolution, sum(n) AS n FROM report_cohorts
-                WHERE month >= :m0 AND month < :m1 {team} GROUP BY 1, 2, 3, 4"""),
-                {**params, "m0": months[0], "m1": months[1]}):
-            counts[(r.category, r.team_id, r.status, r.resolution)] += r.n
-    for a, b in edges:
-        for r in session.execute(text(f"""
-                SELECT i.category, i.team_id, i.status, i.resolution, count(*) AS n FROM issues i
-                WHERE i.reported_at >= :a AND i.reported_at < :b AND {cond} GROUP BY 1, 2, 3, 4"""),
-                {**params, "a": _local_midnight(a), "b": _local_midnight(b)}):
-            counts[(r.category, r.team_id, r.status, r.resolution)] += r.n
+    for r in _summed(session, months, edges, cond, params, """
+            SELECT category, team_id, status, resolution, sum(n) AS n FROM report_cohorts
+            WHERE month >= :m0 AND month < :m1 {team} GROUP BY 1, 2, 3, 4""", """
+            SELECT i.category, i.team_id, i.status, i.resolution, count(*) AS n FROM issues i
+            WHERE i.reported_at >= :a AND i.reported_at < :b AND {cond} GROUP BY 1, 2, 3, 4"""):
+        counts[(r.category, r.team_id, r.status, r.resolution)] += r.n
     return counts
 
 
 def _histogram(session: Session, months, edges, cond: str, params: dict) -> dict:
     """Return {team: Counter(bucket: solved issues)} reported in the period, by current state."""
     hist: dict = defaultdict(Counter)
-    if months:
-        team = "AND team_id = :team" if "team" in params else ""
-        for r in session.execute(text(f"""
-                SELECT team_id, bucket, sum(n) AS n FROM report_resolve_hist
-                WHERE month >= :m0 AND month < :m1 {team} GROUP BY 1, 2"""),
-                {**params, "m0": months[0], "m1": months[1]}):
-            hist[r.team_id][r.bucket] += r.n
-    for a, b in edges:
-        for r in session.execute(text(f"""
-                SELECT i.team_id, width_bucket({HOURS}, report_hour_edges()) AS bucket, count(*) AS n
-                FROM issues i WHERE {SOLVED_SQL} AND i.resolved_at IS NOT NULL
-                  AND i.reported_at >= :a AND i.reported_at < :b AND {cond} GROUP BY 1, 2"""),
-                {**params, "a": _local_midnight(a), "b": _local_midnight(b)}):
-            hist[r.team_id][r.bucket] += r.n
+    for r in _summed(session, months, edges, cond, params, """
+            SELECT team_id, bucket, sum(n) AS n FROM report_resolve_hist
+            WHERE month >= :m0 AND month < :m1 {team} GROUP BY 1, 2""", f"""
+            SELECT i.team_id, width_bucket({HOURS}, report_hour_edges()) AS bucket, count(*) AS n
+            FROM issues i WHERE {SOLVED_SQL} AND i.resolved_at IS NOT NULL
+              AND i.reported_at >= :a AND i.reported_at < :b AND {{cond}} GROUP BY 1, 2"""):
+        hist[r.team_id][r.bucket] += r.n
     return hist
 
 
@@ -159,7 +159,7 @@ def _late(session: Session, cond: str, params: dict) -> list:
                i.status AS cur_status, i.resolution AS cur_resolution,
                CASE WHEN {SOLVED_SQL} AND i.resolved_at IS NOT NULL THEN {HOURS} END AS cur_hours,
                ev.end_status, ev.end_resolution,
-               CASE WHEN ev.end_status IN ('resolved', 'verified', 'closed')
+               CASE WHEN {in_list("ev.end_status", SOLVED_STATUSES)}
                     THEN (extract(epoch FROM ev.resolve_at - i.reported_at) / 3600.0)::float8 END AS end_hours
         FROM issues i
         CROSS JOIN LATERAL (
@@ -226,7 +226,8 @@ _BOUNDS_COHORT = """
 
 
 def _bounds(session: Session, start: date, end: date, cond: str, params: dict, first: int):
-    """Yield batches of (segment, upper bound of its issues in the period), in decreasing order of bound.
+    """Yield batches of (segment, upper bound of its issues in the period), in decreasing order of bound,
+    each twice the size of the one before.
 
     Over most of their years, the years' counts (report_segment_years) bound a period's counts tightly;
     a shorter period counts its own issues per segment (every issue of the period: a bound, since the report
@@ -235,15 +236,13 @@ def _bounds(session: Session, start: date, end: date, cond: str, params: dict, f
     years = (date(end.year + 1, 1, 1) - date(start.year, 1, 1)).days
     if 2 * ((end - start).days + 1) < years:
         rows = session.execute(text(_BOUNDS_COHORT.format(cond=cond)), params).all()
-        batch, offset = first, 0
-        while offset < len(rows):
-            yield rows[offset:offset + batch]
-            offset, batch = offset + batch, 2 * batch
-        return
-    query = text(_BOUNDS_ONE_YEAR if start.year == end.year else _BOUNDS_YEARS)
+        page = lambda k, o: rows[o:o + k]
+    else:
+        query = text(_BOUNDS_ONE_YEAR if start.year == end.year else _BOUNDS_YEARS)
+        page = lambda k, o: session.execute(query, {"y0": start.year, "y1": end.year, "k": k, "o": o}).all()
     batch, offset = first, 0
-    while rows := session.execute(query, {"y0": start.year, "y1": end.year, "k": batch, "o": offset}).all():
-        yield rows
+    while rows_now := page(batch, offset):
+        yield rows_now
         offset, batch = offset + batch, 2 * batch
 
 

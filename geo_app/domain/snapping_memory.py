@@ -34,7 +34,7 @@ class _Grid:
         width, height = i1 - i0 + 1, j1 - j0 + 1
         count = width * height
         which = np.repeat(np.arange(len(count)), count)
-        k = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
+        k = _ranks(count)
         keys = (i0[which] + k % width[which]) * self.rows + j0[which] + k // width[which]
         order = np.argsort(keys, kind="stable")
         self.entry = which[order]
@@ -54,8 +54,12 @@ class _Grid:
         lo = np.where(hit, self.start[pos], 0)
         count = np.where(hit, self.end[pos] - self.start[pos], 0)
         point = np.repeat(np.arange(len(x)), count)
-        k = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
-        return point, self.entry[np.repeat(lo, count) + k]
+        return point, self.entry[np.repeat(lo, count) + _ranks(count)]
+
+
+def _ranks(count: np.ndarray) -> np.ndarray:
+    """Return 0, 1, …, count[i] - 1 for each i in turn: each repeated item's place within its group."""
+    return np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
 
 
 def _distance(px, py, ax, ay, bx, by) -> np.ndarray:

@@ -35,7 +35,7 @@ def test_checks_agree_with_re_value_by_value():
     assert (column.has_any(issues_rows._CONTROL) == [control.search(v) is not None for v in values]).all()
     phone = re.compile(r"[0-9+\- ()]*")
     assert (column.has_other_than(issues_rows._PHONE) == [phone.fullmatch(v) is None for v in values]).all()
-    ref = issues_rows._REF
+    ref = issues_rows.REF_PATTERN
     assert (looks_like_ref(column, ref) == [ref.fullmatch(v) is not None for v in values]).all()
     stripped = np.array([v.strip() for v in values], dtype=object)
     assert (ends_with_offset(stripped, issues_rows._TZ_END)

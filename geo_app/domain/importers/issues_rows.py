@@ -17,7 +17,9 @@ import shapely
 
 from ...errors import DomainError
 from ...models.issue import CHANNELS, DESCRIPTION_MAX
+from ...models.issue import SOLVED_STATUSES as SOLVED
 from ..intake import ADDRESS_MAX, NAME_MAX, PHONE_MAX
+from ..refs import REF_PATTERN
 from ..validation import LOCAL_TZ, parse_datetime
 from .textscan import TextColumn, ends_with_offset, looks_like_ref, strip_all
 
@@ -27,13 +29,11 @@ ALIASES = {"id": "ref", "opened": "reported_at", "opened_at": "reported_at", "cl
 STATUS_WORDS = {"open": "reported", "new": "reported", "reported": "reported", "accepted": "accepted",
                 "dispatched": "dispatched", "in_progress": "in_progress", "resolved": "resolved",
                 "verified": "verified", "closed": "closed", "done": "closed", "fixed": "closed"}
-SOLVED = ("resolved", "verified", "closed")
 _TAG = re.compile(r"<\s*[a-zA-Z!/?]|javascript\s*:", re.IGNORECASE)
 _CONTROL = [*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F]     # as [\x00-\x08\x0b\x0c\x0e-\x1f\x7f]
 _WKT = re.compile(r"^\s*POINT\s*\(\s*(?P<lon>[-+0-9.eE]+)\s+(?P<lat>[-+0-9.eE]+)\s*\)\s*$", re.IGNORECASE)
 _LATLON = re.compile(r"^\s*\(\s*(?P<lat>[-+0-9.eE]+)\s*,\s*(?P<lon>[-+0-9.eE]+)\s*\)\s*$")
 _TZ_END = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})\s*$")
-_REF = re.compile(r"[A-Z]{1,10}-\d{4}-\d{5,}")
 _PHONE = [ord(c) for c in "0123456789+- ()"]
 
 
@@ -161,7 +161,7 @@ def validate(frame: pd.DataFrame, mapping: Mapping, ctx: Context) -> tuple[pd.Da
     if ctx.service_area is not None:
         inside = shapely.contains_xy(ctx.service_area, lon.fillna(0).to_numpy(), lat.fillna(0).to_numpy())
     checks = [
-        (has_ref & ~looks_like_ref(text["ref"], _REF), "ref", "ref: must look like DT-2020-00123"),
+        (has_ref & ~looks_like_ref(text["ref"], REF_PATTERN), "ref", "ref: must look like DT-2020-00123"),
         (~cat.isin(ctx.categories), "category", "category: unknown category"),
         (lon.isna() | lat.isna(), "lon", "lon/lat: a number is required (lon and lat, or a point)"),
         (~np.isfinite(lon.fillna(0)) | ~np.isfinite(lat.fillna(0)), "lon", "lon/lat: must be finite numbers"),

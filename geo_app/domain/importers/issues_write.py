@@ -12,9 +12,9 @@ from psycopg.copy import QueuedLibpqWriter
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from ...models.issue import SOLVED_STATUSES as SOLVED
 from . import pgcopy
 
-SOLVED = ("resolved", "verified", "closed")
 PROGRESS_ACTIONS = {"accepted": "accept", "dispatched": "dispatch", "in_progress": "start"}
 
 
