@@ -155,3 +155,46 @@ def test_heat_tiles_count_every_issue_once_per_cell(client, session):
     noise = all_features(client, "heat", 15, bounds, "?category=noise")
     n_noise = session.execute(text("SELECT count(*) FROM issues WHERE category = 'noise'")).scalar()
     assert 0 < max(f["properties"]["n"] for f in noise) <= n_noise
+
+
+def _own(feats: list[dict]) -> list[dict]:
+    """The cluster points a tile draws inside itself (not the neighbours' cells in its buffer)."""
+    return [f for f in feats if all(0 <= c < 4096 for c in f["geometry"]["coordinates"])]
+
+
+def _drawn(client, layer: str, z: int, bounds, query: str) -> list[tuple[int, str]]:
+    """Every feature of the layer's tiles over `bounds`: its count and its geometry."""
+    return sorted((f["properties"]["n"], repr(f["geometry"])) for f in all_features(client, layer, z, bounds, query))
+
+
+@pytest.mark.parametrize("layer, zooms", [("public", (12, 13, 14)), ("heat", (12, 13, 14, 15)),
+                                          ("issues", (12, 13, 14))])
+def test_a_period_spanning_everything_draws_the_tiles_of_no_period(client, session, layer, zooms):
+    """Period tiles take other queries (and indexes) than the rollups: on all time they must agree."""
+    login(client, "planner")
+    bounds = demo_extent(session)
+    for z in zooms:
+        every = _drawn(client, layer, z, bounds, "")
+        assert every, (layer, z)
+        assert _drawn(client, layer, z, bounds, "?start=2000-01-01&end=2099-12-31") == every, (layer, z)
+
+
+@pytest.mark.parametrize("layer, statuses, column", [
+    ("public", "('resolved', 'verified', 'closed')", "resolved_at"),     # solved, by when (on a segment)
+    ("issues", OPEN, "reported_at"),                                    # staff default: open, by when reported
+])
+def test_a_period_counts_exactly_its_issues_at_low_zoom(client, session, layer, statuses, column):
+    login(client, "planner")
+    bounds = demo_extent(session)
+    on_map = f"status IN {statuses}" + (" AND segment_id IS NOT NULL" if layer == "public" else "")
+    local_day = f"({column} AT TIME ZONE 'Asia/Shanghai')::date"
+    start = session.execute(text(f"""SELECT date_trunc('month', {local_day})::date FROM issues WHERE {on_map}
+                                      GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1""")).scalar()
+    end = session.execute(text("SELECT (:m + interval '1 month - 1 day')::date"), {"m": start}).scalar()
+    expected, everything = session.execute(text(f"""
+        SELECT count(*) FILTER (WHERE {local_day} BETWEEN :s AND :e), count(*) FROM issues WHERE {on_map}"""),
+                                           {"s": start, "e": end}).one()
+    assert 0 < expected < everything
+    for z in (12, 13, 14):
+        feats = _own(all_features(client, layer, z, bounds, f"?start={start}&end={end}"))
+        assert sum(f["properties"]["n"] for f in feats) == expected, z
