@@ -74,7 +74,7 @@ def _issue_where(f: TileFilters, params: dict, statuses: tuple[str, ...],
     """Return the WHERE conditions on issues `i` for the filters, and the expanding bind names."""
     spatial = f"i.geom && {_G}" if spatial is None else spatial
     conditions, expanding = ([spatial] if spatial else []), []
-    # every status (heat's default) is no condition, and then a period is read from ix_issues_reported_at alone
+    # every status (heat's default) is no condition, and then a period is read from ix_issues_reported_cover alone
     if set(statuses) != set(STATUSES):
         conditions.append("i.status IN :statuses")
         params["statuses"] = list(statuses)

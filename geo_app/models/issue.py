@@ -36,7 +36,8 @@ class Issue(Base):
         CheckConstraint("version >= 1", name="version"),
         CheckConstraint("reporter_email IS NULL OR reporter_email ~ '^[^@[:space:]]+@[^@[:space:]]+$'",
                         name="reporter_email_shape"),
-        Index("ix_issues_reported_at", "reported_at", postgresql_include=["geom", "status", "category"]),  # 0006
+        Index("ix_issues_reported_at", "reported_at"),
+        Index("ix_issues_reported_cover", "reported_at", postgresql_include=["geom", "status", "category"]),  # 0006
         Index("ix_issues_status_category", "status", "category"),
     )
 
