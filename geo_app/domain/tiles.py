@@ -178,6 +178,8 @@ def public_tile(session: Session, coord: TileCoord, f: TileFilters, live: bool =
     # What the tile needs of a segment is made in `seg`, once a segment, and carried through the one join
     # with issues: the planner thinks `seg` has one row, and a second join back to it ran as a nested loop
     # (83 s for a month's z12 tile at 1M issues).
+    # The issues of a segment come from ix_issues_solved_by_segment (migration 0006), index only: one probe
+    # a segment, whatever the period (a month or six at z12, 1M issues: ~60-70 ms).
     if low:
         seg_cols = "merc_x_cm(ST_X(p.m)) AS mx, merc_y_cm(ST_Y(p.m)) AS my"
     else:
@@ -187,16 +189,6 @@ def public_tile(session: Session, coord: TileCoord, f: TileFilters, live: bool =
                WHERE s.geom && {_G} AND p.m && {_G}"""
     where, expanding = _issue_where(f, params, SOLVED_STATUSES, spatial="")
     where += _period_sql("i.resolved_at", f, params)
-    if low and (f.start or f.end):
-        # a period: its solved issues counted per segment first (one index-only range scan of
-        # ix_issues_solved_at, migration 0006), then hash-joined to the tile's segments. The planner
-        # still believes `seg` has one row and would rather loop over the counts once a segment (100 s at
-        # z12, one month, 1M issues): nested loops are off for this one query.
-        inner = _clusters(_live_cells(f"""
-            SELECT seg.mx, seg.my, per.n FROM seg JOIN (SELECT i.segment_id, count(*) AS n FROM issues i
-                                                         WHERE {where} GROUP BY i.segment_id) per
-                                                    ON per.segment_id = seg.id"""))
-        return _mvt(session, "public", inner, params, expanding, ctes=f", seg AS ({segs})", nestloop=False)
     if low:
         inner = _clusters(_live_cells(f"""
             SELECT seg.mx, seg.my, count(*) AS n FROM seg JOIN issues i ON i.segment_id = seg.id
@@ -263,8 +255,7 @@ def segments_tile(session: Session, coord: TileCoord, f: TileFilters) -> bytes:
     return _mvt(session, "segments", inner, params, [])
 
 
-def _mvt(session: Session, layer: str, inner: str, params: dict, expanding: list[str], ctes: str = "",
-         nestloop: bool = True) -> bytes:
+def _mvt(session: Session, layer: str, inner: str, params: dict, expanding: list[str], ctes: str = "") -> bytes:
     sql = text(f"{_ENV}{ctes} SELECT ST_AsMVT(q, '{layer}', {EXTENT}, 'geom') FROM ({inner}) q WHERE q.geom IS NOT NULL")
     if expanding:
         sql = sql.bindparams(*(bindparam(name, expanding=True) for name in expanding))
@@ -272,11 +263,7 @@ def _mvt(session: Session, layer: str, inner: str, params: dict, expanding: list
     # and each tile is planned for its own box and period (a generic plan, which psycopg's prepared
     # statements would get after a few runs, cannot fold the boxes or match the partial indexes)
     session.execute(text("SELECT set_config('jit', 'off', true), set_config('plan_cache_mode', 'force_custom_plan', true), set_config('max_parallel_workers_per_gather', '0', true)"))
-    if not nestloop:
-        session.execute(text("SET LOCAL enable_nestloop = off"))
     data = session.execute(sql, params).scalar()
-    if not nestloop:
-        session.execute(text("RESET enable_nestloop"))
     return bytes(data) if data else b""
 
 
