@@ -29,6 +29,7 @@ from geo_app.extensions import db
 from tests.conftest import create_database, drop_database, make_app, migrate_and_load
 
 NAIVE_SAMPLE = 10_000
+PHASES = ("parse", "validate", "snap", "write", "events", "index")   # printed in this order (index comes in two laps)
 
 
 def _csv(session, n: int, path: Path, seed: int = 7) -> None:
@@ -129,7 +130,8 @@ def main() -> None:
             print(f"{n:>9,} issues ({r['csv_mb']:.0f} MiB CSV) on {segments:,} segments: import-issues "
                   f"{r['total_s']:.1f} s ({n / r['total_s']:,.0f} rows/s; {'bulk' if r['bulk'] else 'small'} path, "
                   f"linked {r['linked']:,} by {r['method']}; rejected {r['rejected']})", flush=True)
-            print("           phases: " + ", ".join(f"{k} {v:.1f} s" for k, v in r["phases"].items()), flush=True)
+            phases = sorted(r["phases"].items(), key=lambda kv: PHASES.index(kv[0]) if kv[0] in PHASES else len(PHASES))
+            print("           phases: " + ", ".join(f"{k} {v:.1f} s" for k, v in phases), flush=True)
             floor_s = f['copy_index_s'] + f['nearest_join_s']
             print(f"           floor: raw COPY + GiST {f['copy_index_s']:.1f} s + raw nearest join "
                   f"{f['nearest_join_s']:.1f} s = {floor_s:.1f} s (linked {f['linked']:,}); "

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from geo_app.domain.importers import bulk_ddl
+from geo_app.domain.importers import bulk_ddl, issues_csv
 from geo_app.domain.importers.issues_csv import Mapping, import_issues
 from geo_app.domain.intake import IntakeSettings
 
@@ -107,6 +107,25 @@ def test_a_failure_late_in_the_bulk_path_leaves_everything_as_it_was(session, tm
     assert session.execute(text(counts)).one() == before
     assert bulk_ddl.definitions(session) == definitions
     assert session.execute(text("SELECT count(*) FROM issues WHERE ref LIKE 'BK-%'")).scalar() == 0
+
+
+def test_a_failure_while_the_events_are_encoded_aside_fails_the_import(session, tmp_path, monkeypatch):
+    # the events are built in a worker thread while the server loads the issues: its error must surface
+    path = tmp_path / "bulk.csv"
+    _write_csv(session, path, n=40)
+    counts = "SELECT (SELECT count(*) FROM issues), (SELECT count(*) FROM issue_events)"
+    before, definitions = session.execute(text(counts)).one(), bulk_ddl.definitions(session)
+
+    def broken(rows, first_id):
+        raise RuntimeError("events could not be built")
+
+    monkeypatch.setattr(issues_csv, "event_columns", broken)
+    nested = session.begin_nested()
+    with pytest.raises(RuntimeError, match="events could not be built"):
+        import_issues(session, path, IntakeSettings(), Mapping(), bulk_min_rows=0)
+    nested.rollback()
+    assert session.execute(text(counts)).one() == before
+    assert bulk_ddl.definitions(session) == definitions
 
 
 def test_cli_bulk_option(runner, session, tmp_path):

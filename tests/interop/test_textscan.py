@@ -38,7 +38,7 @@ def test_checks_agree_with_re_value_by_value():
     ref = issues_rows.REF_PATTERN
     assert (looks_like_ref(column, ref) == [ref.fullmatch(v) is not None for v in values]).all()
     stripped = np.array([v.strip() for v in values], dtype=object)
-    assert (ends_with_offset(stripped, issues_rows._TZ_END)
+    assert (ends_with_offset(TextColumn(stripped), issues_rows._TZ_END)
             == [issues_rows._TZ_END.search(v) is not None for v in stripped]).all()
     got = strip_all(pd.DataFrame({"x": values}), ["x"])["x"].values
     assert (got == stripped).all()

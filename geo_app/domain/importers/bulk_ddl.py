@@ -31,8 +31,8 @@ LOCK_TIMEOUT = "10s"        # a waiting ACCESS EXCLUSIVE request queues every la
 class SetAside:
     """How to rebuild what was dropped: plain indexes, then keys (PK/UNIQUE), then foreign keys."""
 
-    indexes: list[str] = field(default_factory=list)
-    keys: list[tuple[str, str, str]] = field(default_factory=list)
+    indexes: list[tuple[str, str]] = field(default_factory=list)         # (table, CREATE INDEX …)
+    keys: list[tuple[str, str, str]] = field(default_factory=list)        # (table, name, definition)
     foreign_keys: list[tuple[str, str, str]] = field(default_factory=list)
 
 
@@ -77,11 +77,12 @@ def set_aside(session: Session) -> SetAside:
         WHERE contype IN ('p', 'u', 'x') AND conrelid::regclass::text = ANY(:t) ORDER BY contype, 1, 2"""),
         tables).all()]
     plain = session.execute(text("""
-        SELECT indexrelid::regclass::text AS name, pg_get_indexdef(indexrelid) AS ddl FROM pg_index i
+        SELECT indexrelid::regclass::text AS name, indrelid::regclass::text AS "table",
+               pg_get_indexdef(indexrelid) AS ddl FROM pg_index i
         WHERE indrelid::regclass::text = ANY(:t)
           AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
         ORDER BY 1"""), tables).all()
-    saved.indexes = [r.ddl for r in plain]
+    saved.indexes = [(r.table, r.ddl) for r in plain]
     lock(session, sorted({table for table, _, _ in saved.foreign_keys} | set(session.execute(text("""
         SELECT DISTINCT confrelid::regclass::text FROM pg_constraint
         WHERE contype = 'f' AND conrelid::regclass::text = ANY(:t)"""), tables).scalars())))   # the joined tables too
@@ -92,12 +93,20 @@ def set_aside(session: Session) -> SetAside:
     return saved
 
 
-def rebuild(session: Session, saved: SetAside) -> None:
-    """Build the indexes and keys again and re-validate every foreign key in one query each."""
+def rebuild(session: Session, saved: SetAside, skip: tuple[str, ...] = ()) -> SetAside:
+    """Build the indexes and keys again and re-validate every foreign key in one query each.
+
+    What belongs to a table in `skip` (its indexes, its keys, its own foreign keys) is left out and
+    returned, for a later call once that table is loaded."""
     session.execute(text(f"SET LOCAL maintenance_work_mem = '{MAINTENANCE_WORK_MEM}'"))
-    statements = saved.indexes + [f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'
-                                  for table, name, definition in saved.keys + saved.foreign_keys]
+    now = SetAside(*([item for item in items if item[0] not in skip]
+                     for items in (saved.indexes, saved.keys, saved.foreign_keys)))
+    later = SetAside(*([item for item in items if item[0] in skip]
+                       for items in (saved.indexes, saved.keys, saved.foreign_keys)))
+    statements = [ddl for _, ddl in now.indexes] + [f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'
+                                                    for table, name, definition in now.keys + now.foreign_keys]
     for ddl in statements:
         started = time.perf_counter()
         session.execute(text(ddl))
         log.info("%.2f s: %s", time.perf_counter() - started, ddl)
+    return later

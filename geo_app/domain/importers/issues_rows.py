@@ -102,7 +102,7 @@ def _times(column: TextColumn, field_name: str) -> pd.Series:
     """Parse (stripped) date/times column-wise: ISO 8601 fast, other common formats one by one; naive = local."""
     text, given = pd.Series(column.values, dtype=object), column.lengths > 0
     out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns, UTC]")
-    aware = ends_with_offset(column.values, _TZ_END)
+    aware = ends_with_offset(column, _TZ_END)   # the column's code points, not a second copy of them
     if aware.any():
         out[aware] = pd.to_datetime(text[aware], format="ISO8601", utc=True, errors="coerce")
     naive = ~aware & given

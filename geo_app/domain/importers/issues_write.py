@@ -6,6 +6,9 @@ path: the same actions, statuses, times and data, in the same order of ids.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 from psycopg.copy import QueuedLibpqWriter
@@ -58,15 +61,36 @@ def ewkb_points(rows: pd.DataFrame) -> np.ndarray:
     return out.view(np.uint8).reshape(len(rows), layout.itemsize)
 
 
-def copy_columns(session: Session, table: str, columns: list[tuple[str, str, object]]) -> None:
-    """COPY the columns into `table` in PostgreSQL's binary format."""
+@dataclass
+class Encoded:
+    """A binary COPY stream made ahead of its COPY: the column names and the pieces, in order."""
+
+    names: list[str]
+    pieces: Iterable[bytes]
+
+
+def encode(columns: list[tuple[str, str, object]], lazy: bool = False) -> Encoded:
+    """Return the columns as a binary COPY stream (made now, or piece by piece as it is read if `lazy`)."""
     columns = [columns[i] for i in pgcopy.ordered([c[1] for c in columns], [c[2] for c in columns])]
-    names = ", ".join(name for name, _, _ in columns)
+    pieces = pgcopy.chunks([(kind, values) for _, kind, values in columns])
+    return Encoded([name for name, _, _ in columns], pieces if lazy else list(pieces))
+
+
+def copy_encoded(session: Session, table: str, stream: Encoded, sent: Callable[[], None] | None = None) -> None:
+    """COPY an encoded stream into `table`; `sent` is called once the last piece is handed over, while the
+    server still loads and runs the statement's triggers (a time to do other client work in)."""
     raw = session.connection().connection.driver_connection
-    with raw.cursor() as cur, cur.copy(f"COPY {table} ({names}) FROM STDIN WITH (FORMAT binary)",
+    with raw.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(stream.names)}) FROM STDIN WITH (FORMAT binary)",
                                        writer=QueuedLibpqWriter(cur)) as copy:   # encode while the server loads
-        for piece in pgcopy.chunks([(kind, values) for _, kind, values in columns]):
+        for piece in stream.pieces:
             copy.write(piece)
+        if sent is not None:
+            sent()
+
+
+def copy_columns(session: Session, table: str, columns: list[tuple[str, str, object]]) -> None:
+    """COPY the columns into `table` in PostgreSQL's binary format (encoded while the server loads)."""
+    copy_encoded(session, table, encode(columns, lazy=True))
 
 
 def _utc_us(times: pd.Series) -> np.ndarray:

@@ -92,10 +92,10 @@ def strip_all(frame: pd.DataFrame, names) -> dict[str, TextColumn]:
     return out
 
 
-def ends_with_offset(values: np.ndarray, pattern: re.Pattern) -> np.ndarray:
+def ends_with_offset(column: TextColumn, pattern: re.Pattern) -> np.ndarray:
     """Which values end with 'Z', '+hh:mm' or '+hhmm' (`pattern` says the same for values that are not ASCII)."""
-    col = TextColumn(values)
-    t = col.tail(6)
+    values = column.values
+    t = column.tail(6)
     digit = (t >= 0x30) & (t <= 0x39)
     sign = (t == 0x2B) | (t == 0x2D)
     ascii_end = t[:, 5] == 0x5A
