@@ -1,4 +1,4 @@
-"""Indexes for the maps' period filters: a month of issues in a tile read from one index range.
+"""Indexes for the maps' period filters: a tile's issues of a period read from an index alone.
 
 Tiles the rollups cannot answer because they are limited to a period were counted by location first,
 then filtered by time (a z12 tile's ~140k issues for the ~12k of one month). Two covering indexes let
