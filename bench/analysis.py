@@ -79,9 +79,7 @@ def main() -> None:
                           transform="B", permutations=0, star=True)
             print(f"    z-scores equal: {np.allclose(esda.Zs, scores['z'], equal_nan=True)}")
             _timed("  of which the counts query (SQL)", hotspots_gistar.segment_counts, s, net.ids, where, params)
-            _timed("  of which Gi* on those counts (esda + p-values + FDR)", hotspots_gistar.gi_star,
-                   np.asarray(scores["count"], dtype=float), net.graph)
-            ours = _best_of("Gi* on the counts (esda + p-values + FDR)", 7, hotspots_gistar.gi_star,
+            ours = _best_of("  of which Gi* on those counts (esda + p-values + FDR)", 7, hotspots_gistar.gi_star,
                             np.asarray(scores["count"], dtype=float), net.graph)
             alone = _best_of("esda.G_Local alone", 7, G_Local, scores["count"], net.graph,
                              transform="B", permutations=0, star=True)

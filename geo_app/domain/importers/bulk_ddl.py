@@ -99,10 +99,11 @@ def rebuild(session: Session, saved: SetAside, skip: tuple[str, ...] = ()) -> Se
     What belongs to a table in `skip` (its indexes, its keys, its own foreign keys) is left out and
     returned, for a later call once that table is loaded."""
     session.execute(text(f"SET LOCAL maintenance_work_mem = '{MAINTENANCE_WORK_MEM}'"))
-    now = SetAside(*([item for item in items if item[0] not in skip]
-                     for items in (saved.indexes, saved.keys, saved.foreign_keys)))
-    later = SetAside(*([item for item in items if item[0] in skip]
-                       for items in (saved.indexes, saved.keys, saved.foreign_keys)))
+    def part(deferred: bool) -> SetAside:      # every item's first field is its table
+        return SetAside(*([item for item in items if (item[0] in skip) == deferred]
+                          for items in (saved.indexes, saved.keys, saved.foreign_keys)))
+
+    now, later = part(False), part(True)
     statements = [ddl for _, ddl in now.indexes] + [f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'
                                                     for table, name, definition in now.keys + now.foreign_keys]
     for ddl in statements:
