@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from geo_app.domain.importers import bulk_ddl, issues_csv
+from geo_app.domain.importers import bulk_ddl, issues_csv, issues_rollups
 from geo_app.domain.importers.issues_csv import Mapping, import_issues
 from geo_app.domain.intake import IntakeSettings
 
@@ -109,23 +109,36 @@ def test_a_failure_late_in_the_bulk_path_leaves_everything_as_it_was(session, tm
     assert session.execute(text("SELECT count(*) FROM issues WHERE ref LIKE 'BK-%'")).scalar() == 0
 
 
-def test_a_failure_while_the_events_are_encoded_aside_fails_the_import(session, tmp_path, monkeypatch):
-    # the events are built in a worker thread while the server loads the issues: its error must surface
+def _broken(*args):
+    raise RuntimeError("broken on purpose")
+
+
+@pytest.mark.parametrize("where", ["events", "rollup deltas", "issues' COPY"])
+def test_a_failure_in_any_step_of_the_bulk_path_changes_nothing(session, tmp_path, monkeypatch, where):
+    # events and rollup deltas are built in a worker thread while the server loads the issues (their errors
+    # must surface); the issues' COPY runs with the rollup triggers suspended (the rollback must restore them)
     path = tmp_path / "bulk.csv"
     _write_csv(session, path, n=40)
     counts = "SELECT (SELECT count(*) FROM issues), (SELECT count(*) FROM issue_events)"
+    rollups = ("SELECT (SELECT array_agg(c ORDER BY c::text) FROM issue_cells c), "
+               "(SELECT array_agg(r ORDER BY r::text) FROM report_cohorts r)")
     before, definitions = session.execute(text(counts)).one(), bulk_ddl.definitions(session)
-
-    def broken(rows, first_id):
-        raise RuntimeError("events could not be built")
-
-    monkeypatch.setattr(issues_csv, "event_columns", broken)
+    rolled_up = session.execute(text(rollups)).one()
+    if where == "events":
+        monkeypatch.setattr(issues_csv, "event_columns", _broken)
+    elif where == "rollup deltas":
+        monkeypatch.setattr(issues_rollups, "deltas", _broken)
+    else:
+        copy = issues_csv.copy_encoded
+        monkeypatch.setattr(issues_csv, "copy_encoded",
+                            lambda session, table, *a, **k: _broken() if table == "issues" else copy(session, table, *a, **k))
     nested = session.begin_nested()
-    with pytest.raises(RuntimeError, match="events could not be built"):
+    with pytest.raises(RuntimeError, match="broken on purpose"):
         import_issues(session, path, IntakeSettings(), Mapping(), bulk_min_rows=0)
     nested.rollback()
     assert session.execute(text(counts)).one() == before
-    assert bulk_ddl.definitions(session) == definitions
+    assert bulk_ddl.definitions(session) == definitions      # the triggers enabled again among them
+    assert session.execute(text(rollups)).one() == rolled_up
 
 
 def test_cli_bulk_option(runner, session, tmp_path):

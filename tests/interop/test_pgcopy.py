@@ -57,3 +57,15 @@ def test_no_rows_is_a_valid_stream(session):
         for piece in pgcopy.chunks([("int8", np.array([], dtype=np.int64))]):
             copy.write(piece)
     assert session.execute(text("SELECT count(*) FROM t0")).scalar() == 0
+
+
+def test_dates_round_trip_through_postgres(session):
+    from datetime import date
+    days = pd.Series(pd.to_datetime(["2025-03-01", None, "1999-12-31", "1969-07-20"]))
+    session.execute(text("CREATE TEMP TABLE td (k int, d date)"))
+    raw = session.connection().connection.driver_connection
+    with raw.cursor() as cur, cur.copy("COPY td FROM STDIN WITH (FORMAT binary)") as copy:
+        for piece in pgcopy.chunks([("int4", np.arange(4)), ("date", days)]):
+            copy.write(piece)
+    assert session.execute(text("SELECT d FROM td ORDER BY k")).scalars().all() == [
+        date(2025, 3, 1), None, date(1999, 12, 31), date(1969, 7, 20)]

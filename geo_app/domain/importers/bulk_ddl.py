@@ -52,7 +52,7 @@ def lock(session: Session, tables=TABLES) -> None:
 
 
 def definitions(session: Session) -> dict[str, list]:
-    """Return the tables' index and constraint definitions (for tests: the same before and after)."""
+    """Return the tables' index, constraint and trigger definitions (for tests: the same before and after)."""
     tables = {"t": list(TABLES)}
     return {
         "indexes": sorted(session.execute(text(
@@ -61,6 +61,9 @@ def definitions(session: Session) -> dict[str, list]:
         "constraints": sorted(tuple(r) for r in session.execute(text("""
             SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), convalidated FROM pg_constraint
             WHERE conrelid::regclass::text = ANY(:t) OR confrelid::regclass::text = ANY(:t)"""), tables).all()),
+        "triggers": sorted(tuple(r) for r in session.execute(text("""
+            SELECT tgrelid::regclass::text, tgname, tgenabled, pg_get_triggerdef(oid) FROM pg_trigger
+            WHERE tgrelid::regclass::text = ANY(:t) AND NOT tgisinternal"""), tables).all()),
     }
 
 

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from .. import fire_lanes, refs, snapping
 from ..intake import IntakeSettings
-from . import bulk_ddl
+from . import bulk_ddl, issues_rollups
 from .issues_links import link_fire_lanes, link_segments, metric_xy
 from .issues_rows import Context, Mapping, RowError, read_frame, validate
 from .issues_write import (
@@ -134,18 +134,28 @@ def _bulk(session: Session, rows: pd.DataFrame, settings: IntakeSettings, result
     clock.lap(result, "snap")
     saved = bulk_ddl.set_aside(session)
     first_event = reserve_ids(session, "issue_events", event_count(rows))
-    events: list[Future] = []
+    rollup_inputs = issues_rollups.load_inputs(session, rows)
+    issues_rollups.suspend_triggers(session)        # their work is done below, from the rows in memory
+    columns = issue_columns(rows)
+    later: list[Future] = []
     with ThreadPoolExecutor(max_workers=1) as pool:
-        # Two cores: once the issues are sent, the events are built and encoded here while the server loads
-        # the issues, runs their rollup triggers and rebuilds their indexes; only then does it need them.
-        copy_encoded(session, "issues", encode(issue_columns(rows), lazy=True),
-                     sent=lambda: events.append(pool.submit(lambda: encode(event_columns(rows, first_event)))))
+        # Two cores: once the issues are sent, the events and the rollups' deltas are computed here while the
+        # server loads the issues and rebuilds their indexes; only then does it need them.
+        def sent():
+            later.append(pool.submit(lambda: encode(event_columns(rows, first_event))))
+            later.append(pool.submit(issues_rollups.deltas, {name: values for name, _, values in columns},
+                                     rows["lon"].to_numpy(float), rows["lat"].to_numpy(float), rollup_inputs))
+
+        copy_encoded(session, "issues", encode(columns, lazy=True), sent=sent)
+        issues_rollups.resume_triggers(session)
         clock.lap(result, "write")
         saved = bulk_ddl.rebuild(session, saved, skip=("issue_events",))
         clock.lap(result, "index")
-        copy_encoded(session, "issue_events", events[0].result())
-    refs.raise_counters(session, rows["ref"])
-    clock.lap(result, "events")
+        copy_encoded(session, "issue_events", later[0].result())
+        refs.raise_counters(session, rows["ref"])
+        clock.lap(result, "events")
+        issues_rollups.apply(session, later[1].result())
+        clock.lap(result, "rollups")
     bulk_ddl.rebuild(session, saved)
     clock.lap(result, "index")
 

@@ -2,7 +2,7 @@
 
 The server then parses no text (numbers, times and geometries arrive in their binary form), and the
 client spends a fraction of what formatting CSV costs. Columns are (kind, values) pairs; a value that is
-None, NaN or NaT is written as NULL. Kinds: int2, int4, int8, float8, timestamptz (fixed width), text and
+None, NaN or NaT is written as NULL. Kinds: int2, int4, int8, float8, timestamptz, date (fixed width), text and
 jsonb (strings; a pandas Categorical skips encoding each row), bytea and geometry (bytes; EWKB), and raw: an (n, w)
 uint8 array of values already in binary form (e.g. EWKB points), never NULL.
 """
@@ -15,8 +15,9 @@ import pandas as pd
 
 HEADER = b"PGCOPY\n\xff\r\n\x00" + b"\x00\x00\x00\x00" + b"\x00\x00\x00\x00"
 TRAILER = b"\xff\xff"
-_FIXED = {"int2": ">i2", "int4": ">i4", "int8": ">i8", "float8": ">f8", "timestamptz": ">i8"}
+_FIXED = {"int2": ">i2", "int4": ">i4", "int8": ">i8", "float8": ">f8", "timestamptz": ">i8", "date": ">i4"}
 _PG_EPOCH_US = 946_684_800_000_000      # 2000-01-01 in microseconds since 1970-01-01
+_PG_EPOCH_DAYS = 10_957                 # 2000-01-01 in days since 1970-01-01
 
 
 _NULL = b"\xff\xff\xff\xff"
@@ -33,6 +34,9 @@ def _fixed(kind: str, values) -> tuple[np.ndarray, np.ndarray]:
         if series.dt.tz is not None:
             series = series.dt.tz_convert(None)             # UTC, without going through objects
         ints = series.to_numpy().astype("datetime64[us]").astype(np.int64) - _PG_EPOCH_US
+    elif kind == "date":                                    # naive dates or midnights: the day they fall on
+        ints = pd.to_datetime(series).fillna(pd.Timestamp(0)).to_numpy().astype("datetime64[D]").astype(np.int64) \
+            - _PG_EPOCH_DAYS
     else:
         ints = series.fillna(0).to_numpy()
     return _with_length(np.ascontiguousarray(ints.astype(_FIXED[kind])).view(np.uint8).reshape(len(ints), -1)), null
