@@ -29,11 +29,11 @@ LOCK_TIMEOUT = "10s"        # a waiting ACCESS EXCLUSIVE request queues every la
 
 @dataclass
 class SetAside:
-    """How to rebuild what was dropped: plain indexes, then keys (PK/UNIQUE), then foreign keys."""
+    """How to rebuild what was dropped: plain indexes, keys (PK/UNIQUE) and foreign keys."""
 
     indexes: list[tuple[str, str]] = field(default_factory=list)         # (table, CREATE INDEX …)
     keys: list[tuple[str, str, str]] = field(default_factory=list)        # (table, name, definition)
-    foreign_keys: list[tuple[str, str, str]] = field(default_factory=list)
+    foreign_keys: list[tuple[str, str, str, str]] = field(default_factory=list)   # (…, referenced table)
 
 
 def lock(session: Session, tables=TABLES) -> None:
@@ -72,7 +72,8 @@ def set_aside(session: Session) -> SetAside:
     tables = {"t": list(TABLES)}
     saved = SetAside()
     saved.foreign_keys = [tuple(r) for r in session.execute(text("""
-        SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint
+        SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), confrelid::regclass::text
+        FROM pg_constraint
         WHERE contype = 'f' AND (conrelid::regclass::text = ANY(:t) OR confrelid::regclass::text = ANY(:t))
         ORDER BY 1, 2"""), tables).all()]
     saved.keys = [tuple(r) for r in session.execute(text("""
@@ -86,10 +87,10 @@ def set_aside(session: Session) -> SetAside:
           AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
         ORDER BY 1"""), tables).all()
     saved.indexes = [(r.table, r.ddl) for r in plain]
-    lock(session, sorted({table for table, _, _ in saved.foreign_keys} | set(session.execute(text("""
+    lock(session, sorted({fk[0] for fk in saved.foreign_keys} | set(session.execute(text("""
         SELECT DISTINCT confrelid::regclass::text FROM pg_constraint
         WHERE contype = 'f' AND conrelid::regclass::text = ANY(:t)"""), tables).scalars())))   # the joined tables too
-    for table, name, _ in saved.foreign_keys + saved.keys:
+    for table, name, *_ in saved.foreign_keys + saved.keys:
         session.execute(text(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"'))
     for r in plain:
         session.execute(text(f"DROP INDEX {r.name}"))
@@ -100,15 +101,22 @@ def rebuild(session: Session, saved: SetAside, skip: tuple[str, ...] = ()) -> Se
     """Build the indexes and keys again and re-validate every foreign key in one query each.
 
     What belongs to a table in `skip` (its indexes, its keys, its own foreign keys) is left out and
-    returned, for a later call once that table is loaded."""
+    returned, for a later call once that table is loaded. The statements that run in one server process
+    come first (GiST builds; foreign keys checked against other tables' keys, which need none of the
+    indexes being rebuilt), while the client's worker thread still uses the other core; then the btree
+    builds, which take both; then keys and the foreign keys that need them."""
     session.execute(text(f"SET LOCAL maintenance_work_mem = '{MAINTENANCE_WORK_MEM}'"))
     def part(deferred: bool) -> SetAside:      # every item's first field is its table
         return SetAside(*([item for item in items if (item[0] in skip) == deferred]
                           for items in (saved.indexes, saved.keys, saved.foreign_keys)))
 
     now, later = part(False), part(True)
-    statements = [ddl for _, ddl in now.indexes] + [f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'
-                                                    for table, name, definition in now.keys + now.foreign_keys]
+    add = [(f'ALTER TABLE {fk[0]} ADD CONSTRAINT "{fk[1]}" {fk[2]}', fk[3] not in TABLES) for fk in now.foreign_keys]
+    btree = [ddl for _, ddl in now.indexes if " USING btree " in ddl]
+    statements = ([ddl for _, ddl in now.indexes if ddl not in btree] + [ddl for ddl, outward in add if outward]
+                  + btree + [f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'
+                             for table, name, definition in now.keys]
+                  + [ddl for ddl, outward in add if not outward])
     for ddl in statements:
         started = time.perf_counter()
         session.execute(text(ddl))

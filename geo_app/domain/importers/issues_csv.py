@@ -137,24 +137,23 @@ def _bulk(session: Session, rows: pd.DataFrame, settings: IntakeSettings, result
     rollup_inputs = issues_rollups.load_inputs(session)
     issues_rollups.suspend_triggers(session)        # their work is done below, from the rows in memory
     columns = issue_columns(rows)
-    later: list[Future] = []
+    events: list[Future] = []
     with ThreadPoolExecutor(max_workers=1) as pool:
-        # Two cores: once the issues are sent, the events and the rollups' deltas are computed here while the
-        # server loads the issues and rebuilds their indexes; only then does it need them.
-        def sent():
-            later.append(pool.submit(lambda: encode(event_columns(rows, first_event))))
-            later.append(pool.submit(issues_rollups.deltas, {name: values for name, _, values in columns},
-                                     rows["lon"].to_numpy(float), rows["lat"].to_numpy(float), rollup_inputs))
-
-        copy_encoded(session, "issues", encode(columns, lazy=True), sent=sent)
+        # Two cores: once the issues are sent, the events are built and encoded here while the server loads
+        # the issues and rebuilds their indexes (its one-process steps first); the rollups' deltas while it
+        # loads the events.
+        copy_encoded(session, "issues", encode(columns, lazy=True),
+                     sent=lambda: events.append(pool.submit(lambda: encode(event_columns(rows, first_event)))))
         issues_rollups.resume_triggers(session)
         clock.lap(result, "write")
         saved = bulk_ddl.rebuild(session, saved, skip=("issue_events",))
         clock.lap(result, "index")
-        copy_encoded(session, "issue_events", later[0].result())
+        deltas = pool.submit(issues_rollups.deltas, {name: values for name, _, values in columns},
+                             rows["lon"].to_numpy(float), rows["lat"].to_numpy(float), rollup_inputs)
+        copy_encoded(session, "issue_events", events[0].result())
         refs.raise_counters(session, rows["ref"])
         clock.lap(result, "events")
-        issues_rollups.apply(session, later[1].result())
+        issues_rollups.apply(session, deltas.result())
         clock.lap(result, "rollups")
     bulk_ddl.rebuild(session, saved)
     clock.lap(result, "index")
