@@ -2,6 +2,8 @@
 what the triggers would have made, a recount of the issues, and the triggers are back on."""
 import csv
 
+import numpy as np
+
 from sqlalchemy import text
 
 from geo_app.domain.importers import issues_rollups
@@ -61,3 +63,15 @@ def test_the_bulk_import_stands_in_for_every_rollup_insert_trigger(session):
         SELECT tgname FROM pg_trigger WHERE tgrelid = 'issues'::regclass AND NOT tgisinternal
           AND tgtype & 4 = 4 AND tgname NOT LIKE 'RI_%' ORDER BY 1""")).scalars().all()     # 4: INSERT
     assert tuple(found) == tuple(sorted(issues_rollups.INSERT_TRIGGERS))
+
+
+def test_midpoints_by_probe_and_by_scan_agree(session):
+    """A few segments are probed by id, a large share read in one scan: the same midpoints either way."""
+    ids = session.execute(text("SELECT id FROM street_segments ORDER BY id")).scalars().all()
+    every = issues_rollups.midpoints(session, np.array(ids[:3]), scan=True)
+    few = issues_rollups.midpoints(session, np.array(ids[:3]))        # probed: a few of them
+    assert len(every) == len(ids) and list(few.index) == ids[:3]
+    assert few.equals(every.loc[ids[:3]])
+    assert tuple(every.loc[ids[0]]) == tuple(session.execute(text(
+        "SELECT merc_x_cm(ST_X(p)), merc_y_cm(ST_Y(p)) FROM (SELECT ST_LineInterpolatePoint(geom, 0.5) p "
+        "FROM street_segments WHERE id = :i) q"), {"i": ids[0]}).one())

@@ -134,7 +134,7 @@ def _bulk(session: Session, rows: pd.DataFrame, settings: IntakeSettings, result
     clock.lap(result, "snap")
     saved = bulk_ddl.set_aside(session)
     first_event = reserve_ids(session, "issue_events", event_count(rows))
-    rollup_inputs = issues_rollups.load_inputs(session)
+    rollup_inputs = issues_rollups.load_inputs(session, rows)
     issues_rollups.suspend_triggers(session)        # their work is done below, from the rows in memory
     columns = issue_columns(rows)
     events: list[Future] = []

@@ -33,6 +33,7 @@ ISSUE_LEVELS, PUBLIC_LEVELS = (16, 15), (16,)  # coarser levels of 0004, merged 
 _X_CM = 11131949.079327357                     # merc_x_cm: round(lon * this)
 _Y_CM = 637813700.0                            # merc_y_cm: round(ln(tan(pi() / 4 + radians(lat) / 2)) * this)
 _RADIANS_PER_DEGREE = 0.0174532925199432957692  # PostgreSQL's radians()
+PROBE_UP_TO = 10_000                           # midpoints: probe fewer ids than this (or half the network)
 _ORIGIN_CM, _CELL18_CM = 2003750834.2789244, 15287.405657035251   # merc_cell_x/y
 
 
@@ -64,16 +65,25 @@ class Inputs:
     hour_edges: np.ndarray
 
 
-def load_inputs(session: Session) -> Inputs:
-    """Read every segment's midpoint (one scan: cheaper than probing the ids of a large import) and the
-    report's hour edges."""
-    found = session.execute(text("""
+def load_inputs(session: Session, rows: pd.DataFrame) -> Inputs:
+    """Read the midpoints of the segments that solved rows are linked to, and the report's hour edges."""
+    solved = rows["status"].isin(SOLVED_STATUSES).to_numpy() & rows["segment_id"].notna().to_numpy()
+    return Inputs(midpoints(session, np.unique(rows.loc[solved, "segment_id"].to_numpy(np.int64))),
+                  np.asarray(session.execute(text("SELECT report_hour_edges()")).scalar_one(), dtype=np.float64))
+
+
+def midpoints(session: Session, ids: np.ndarray, scan: bool | None = None) -> pd.DataFrame:
+    """Return the segments' midpoints in Mercator cm (index: segment id; columns mx, my). For a large share of
+    the network (`scan` None: decided from the table's size) one scan of every segment beats probing ids."""
+    if scan is None:
+        network = session.execute(text("SELECT reltuples FROM pg_class WHERE oid = 'street_segments'::regclass"))
+        scan = 2 * len(ids) >= max(network.scalar() or 0, PROBE_UP_TO)
+    found = session.execute(text(f"""
         SELECT s.id, merc_x_cm(ST_X(m.p)), merc_y_cm(ST_Y(m.p))
-        FROM street_segments s, LATERAL (SELECT ST_LineInterpolatePoint(s.geom, 0.5) AS p) m""")).all()
+        FROM street_segments s, LATERAL (SELECT ST_LineInterpolatePoint(s.geom, 0.5) AS p) m
+        {"" if scan else "WHERE s.id = ANY(CAST(:ids AS bigint[]))"}"""), {"ids": ids.tolist()}).all()
     table = np.array([tuple(r) for r in found], dtype=np.int64).reshape(-1, 3)
-    mids = pd.DataFrame({"mx": table[:, 1], "my": table[:, 2]}, index=table[:, 0])
-    edges = np.asarray(session.execute(text("SELECT report_hour_edges()")).scalar_one(), dtype=np.float64)
-    return Inputs(mids, edges)
+    return pd.DataFrame({"mx": table[:, 1], "my": table[:, 2]}, index=table[:, 0])
 
 
 def merc_x_cm(lon: np.ndarray) -> np.ndarray:
