@@ -3,7 +3,6 @@ what the triggers would have made, a recount of the issues, and the triggers are
 import csv
 
 import numpy as np
-
 from sqlalchemy import text
 
 from geo_app.domain.importers import issues_rollups
