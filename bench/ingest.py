@@ -29,7 +29,7 @@ from geo_app.extensions import db
 from tests.conftest import create_database, drop_database, make_app, migrate_and_load
 
 NAIVE_SAMPLE = 10_000
-PHASES = ("parse", "validate", "snap", "write", "events", "rollups", "index")   # printed in this order (index comes in two laps)
+PHASES = ("parse", "validate", "snap", "write", "events", "rollups", "index")   # print order; index: two laps
 
 
 def _csv(session, n: int, path: Path, seed: int = 7) -> None:

@@ -130,8 +130,11 @@ def test_a_failure_in_any_step_of_the_bulk_path_changes_nothing(session, tmp_pat
         monkeypatch.setattr(issues_rollups, "deltas", _broken)
     else:
         copy = issues_csv.copy_encoded
-        monkeypatch.setattr(issues_csv, "copy_encoded",
-                            lambda session, table, *a, **k: _broken() if table == "issues" else copy(session, table, *a, **k))
+
+        def copy_but_issues(session, table, *args, **kwargs):
+            return _broken() if table == "issues" else copy(session, table, *args, **kwargs)
+
+        monkeypatch.setattr(issues_csv, "copy_encoded", copy_but_issues)
     nested = session.begin_nested()
     with pytest.raises(RuntimeError, match="broken on purpose"):
         import_issues(session, path, IntakeSettings(), Mapping(), bulk_min_rows=0)

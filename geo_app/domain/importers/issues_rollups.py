@@ -4,8 +4,8 @@ The statement-level insert triggers of migrations 0004 (tile rollups) and 0005 (
 ~10 s of server time on a 1M-row COPY, most of it in the executor's per-row work. The bulk import holds
 ACCESS EXCLUSIVE locks on `issues` and `street_segments` (bulk_ddl), so no other writer can move the
 rollups meanwhile: it suspends those two triggers for its COPY, computes the same deltas here with pandas
-(on the client's second core, while the server rebuilds indexes) and merges them with one upsert per
-rollup, in key order as the triggers do.
+(in a worker thread, while the server loads the events) and merges them with one upsert per rollup, in key
+order as the triggers do.
 
 Exactness: the keys are computed with the same floating-point operations as the SQL functions of 0004
 (`merc_x_cm`, `merc_y_cm` through the C library's tan and log, as PostgreSQL's; `merc_cell_x/y`), the

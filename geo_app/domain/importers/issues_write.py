@@ -21,7 +21,7 @@ from . import pgcopy
 PROGRESS_ACTIONS = {"accepted": "accept", "dispatched": "dispatch", "in_progress": "start"}
 
 
-def blank_none(col: pd.Series) -> np.ndarray:
+def _blank_none(col: pd.Series) -> np.ndarray:
     values = col.to_numpy(dtype=object).copy()
     values[col.to_numpy(dtype=object) == ""] = None
     return values
@@ -36,14 +36,14 @@ def issue_columns(rows: pd.DataFrame) -> list[tuple[str, str, object]]:
         ("id", "int8", rows["id"].to_numpy()), ("ref", "text", rows["ref"].to_numpy(dtype=object)),
         ("category", "text", cat("category")),
         ("description", "text", rows["description"].to_numpy(dtype=object)),
-        ("address", "text", blank_none(rows["address"])), ("geom", "raw", ewkb_points(rows)),
+        ("address", "text", _blank_none(rows["address"])), ("geom", "raw", ewkb_points(rows)),
         ("channel", "text", cat("channel")),
-        ("reporter_name", "text", blank_none(rows["reporter_name"])),
-        ("reporter_phone", "text", blank_none(rows["reporter_phone"])),
+        ("reporter_name", "text", _blank_none(rows["reporter_name"])),
+        ("reporter_phone", "text", _blank_none(rows["reporter_phone"])),
         ("visit_id", "int4", rows["visit_id"]), ("reported_at", "timestamptz", rows["reported_at"]),
         ("updated_at", "timestamptz", done_at.where(solved, rows["reported_at"])),
         ("due_at", "timestamptz", rows["due_at"]), ("status", "text", cat("status")),
-        ("resolution", "text", pd.Categorical(blank_none(rows["resolution"]))),
+        ("resolution", "text", pd.Categorical(_blank_none(rows["resolution"]))),
         ("resolved_at", "timestamptz", done_at.where(solved)),
         ("closed_at", "timestamptz", done_at.where(rows["status"] == "closed")),
         ("segment_id", "int4", rows["segment_id"]), ("snap_distance_m", "float8", rows["snap_distance_m"]),
