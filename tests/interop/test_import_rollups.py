@@ -52,6 +52,9 @@ def test_bulk_import_rollups_equal_a_recount_and_the_triggers_are_back(session, 
                            {"t": list(issues_rollups.INSERT_TRIGGERS)}).scalar()
     session.execute(text("UPDATE issues SET status = 'closed', resolution = 'team', resolved_at = now(), "
                          "closed_at = now() WHERE ref LIKE 'BK-%' AND status = 'reported'"))
+    session.execute(text("""INSERT INTO issues (ref, category, description, geom, channel)
+                            SELECT 'BE-2021-99999', 'noise', 'after', geom, 'web' FROM issues
+                            WHERE ref = 'BE-2021-00001'"""))
     assert_tile_rollups_exact(session)              # later writes are counted by the triggers again
     assert_report_rollups_exact(session)
 
