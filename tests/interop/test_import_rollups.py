@@ -77,3 +77,23 @@ def test_midpoints_by_probe_and_by_scan_agree(session):
     assert tuple(every.loc[ids[0]]) == tuple(session.execute(text(
         "SELECT merc_x_cm(ST_X(p)), merc_y_cm(ST_Y(p)) FROM (SELECT ST_LineInterpolatePoint(geom, 0.5) p "
         "FROM street_segments WHERE id = :i) q"), {"i": ids[0]}).one())
+
+
+def test_deltas_of_unlinked_open_issues_leave_the_segment_rollups_alone():
+    """No linked, no solved row: the per-segment, public and resolve-time deltas are empty (nothing to add)."""
+    import pandas as pd
+
+    times = pd.Series(pd.to_datetime(["2021-03-01T08:00:00+08:00", "2021-03-31T23:00:00+08:00"], utc=True))
+    stored = {"category": pd.Categorical(["noise", "noise"]), "status": pd.Categorical(["reported", "accepted"]),
+              "resolution": pd.Categorical([None, None]), "segment_id": pd.Series([None, None], dtype="Int64"),
+              "team_id": pd.Series([None, None], dtype="Int64"), "reported_at": times,
+              "resolved_at": pd.Series(pd.NaT, index=times.index, dtype=times.dtype)}
+    inputs = issues_rollups.Inputs(pd.DataFrame({"mx": [], "my": []}, dtype=np.int64), np.array([0.0, 0.25]))
+    found = {d.table: d for d in issues_rollups.deltas(stored, np.array([111.28, 111.29]), np.array([23.48, 23.49]),
+                                                       inputs)}
+    sizes = {table: len(d.columns[0][2]) for table, d in found.items()}
+    assert sizes["issue_segment_counts"] == sizes["public_cells"] == sizes["report_resolve_hist"] == 0
+    assert sizes["report_segment_years"] == 0
+    assert sizes["issue_cells"] == 3 * 2 and sizes["report_cohorts"] == 2   # two statuses, at 3 levels / in March
+    cohort = dict(zip([c[0] for c in found["report_cohorts"].columns], [c[2] for c in found["report_cohorts"].columns]))
+    assert list(pd.Series(cohort["n"])) == [1, 1] and pd.Series(cohort["team_id"]).isna().all()
