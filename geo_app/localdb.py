@@ -5,6 +5,11 @@ PostgreSQL refuses to run as root, so every server command goes through
 with its own port and socket directory; it is created on first use and reused after.
 If the postgres user cannot reach the project directory (a checkout under /root, say),
 the data directory moves to /var/lib/geo-app/<hash> and `var/pg` becomes a link to it.
+
+The cluster is durable unless started `fast` (the tests and benchmarks do, and LOCAL_PG_FAST=1 asks for it):
+without fsync, synchronous commit and full-page writes, several times quicker to create databases and load
+data, and liable to lose or corrupt them in a crash. A cluster running fast is restarted durable as soon as
+a command wants it durable (`make run` does); a durable one is never switched to fast.
 """
 from __future__ import annotations
 
@@ -22,6 +27,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
 DEFAULT_PORT = int(os.environ.get("LOCAL_PG_PORT", "55432"))
 DEFAULT_DB = "geo_app"
+FAST_SETTINGS = ("fsync=off", "synchronous_commit=off", "full_page_writes=off")
 
 
 class LocalDbError(RuntimeError):
@@ -93,10 +99,40 @@ def is_running(port: int = DEFAULT_PORT) -> bool:
     return res.returncode == 0
 
 
-def start(port: int = DEFAULT_PORT) -> None:
-    """Start the cluster (creating it first) unless it already runs."""
+def wants_fast() -> bool:
+    """Return True when LOCAL_PG_FAST asks for a cluster without durability (tests, benchmarks)."""
+    return os.environ.get("LOCAL_PG_FAST", "").strip().lower() in ("1", "true", "yes")
+
+
+def options(port: int, sock: Path, fast: bool) -> str:
+    """Return the server options of the cluster (`fast`: the FAST_SETTINGS too)."""
+    opts = [f"-p {port}", f"-k {sock}", "-c listen_addresses=127.0.0.1", "-c max_connections=200",
+            "-c shared_buffers=512MB", "-c work_mem=64MB", "-c maintenance_work_mem=512MB"]
+    return " ".join(opts + ([f"-c {setting}" for setting in FAST_SETTINGS] if fast else []))
+
+
+def runs_fast(port: int = DEFAULT_PORT) -> bool:
+    """Return True when the running cluster has fsync off."""
+    import psycopg  # local import: keeps `import geo_app` cheap
+
+    with psycopg.connect(host="127.0.0.1", port=port, user="postgres", dbname="postgres", autocommit=True) as conn:
+        return conn.execute("SHOW fsync").fetchone()[0] == "off"
+
+
+def must_restart(running_fast: bool, fast: bool) -> bool:
+    """A running cluster is restarted only to make it durable, never to make it fast."""
+    return running_fast and not fast
+
+
+def start(port: int = DEFAULT_PORT, fast: bool | None = None) -> None:
+    """Start the cluster (creating it first) unless it already runs; durable unless `fast` (default:
+    LOCAL_PG_FAST). A cluster running fast when a durable one is wanted is restarted."""
+    fast = wants_fast() if fast is None else fast
     if is_running(port):
-        return
+        if not must_restart(runs_fast(port), fast):
+            return
+        log.warning("the local cluster runs without fsync (started for tests): restarting it durable")
+        stop()
     init_cluster()
     pgdata, sock = data_dir(), socket_dir()
     sock.mkdir(exist_ok=True)
@@ -104,11 +140,8 @@ def start(port: int = DEFAULT_PORT) -> None:
     logfile = pgdata.parent / "pg.log"
     logfile.touch()
     _chown_postgres(logfile)
-    opts = (f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200 "
-            "-c shared_buffers=512MB -c work_mem=64MB -c maintenance_work_mem=512MB")
     res = _as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(pgdata), "-l", str(logfile),
-                        "-o", opts, "-w", "-t", "60", "start"])
+                        "-o", options(port, sock, fast), "-w", "-t", "60", "start"])
     if res.returncode != 0 and not is_running(port):
         tail = logfile.read_text(errors="replace")[-2000:]
         raise LocalDbError(f"pg_ctl start failed: {res.stderr.strip()}\n{tail}")

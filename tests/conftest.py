@@ -31,7 +31,7 @@ def _server() -> dict:
         url = make_url(os.environ["DATABASE_URL"])
         return {"host": url.host or "127.0.0.1", "port": url.port or 5432, "user": url.username or "postgres",
                 "password": url.password}
-    localdb.start()
+    localdb.start(fast=True)            # throwaway databases: no fsync (a durable cluster already running stays so)
     return {"host": "127.0.0.1", "port": localdb.DEFAULT_PORT, "user": "postgres", "password": None}
 
 
