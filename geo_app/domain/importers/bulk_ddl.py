@@ -97,6 +97,11 @@ def set_aside(session: Session) -> SetAside:
     return saved
 
 
+def _add(table: str, name: str, definition: str, *_) -> str:
+    """ADD CONSTRAINT of a key or foreign key as set_aside saved it (a foreign key's referenced table last)."""
+    return f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'
+
+
 def rebuild(session: Session, saved: SetAside, skip: tuple[str, ...] = ()) -> SetAside:
     """Build the indexes and keys again and re-validate every foreign key in one query each.
 
@@ -111,12 +116,11 @@ def rebuild(session: Session, saved: SetAside, skip: tuple[str, ...] = ()) -> Se
                           for items in (saved.indexes, saved.keys, saved.foreign_keys)))
 
     now, later = part(False), part(True)
-    add = [(f'ALTER TABLE {fk[0]} ADD CONSTRAINT "{fk[1]}" {fk[2]}', fk[3] not in TABLES) for fk in now.foreign_keys]
-    btree = [ddl for _, ddl in now.indexes if " USING btree " in ddl]
-    statements = ([ddl for _, ddl in now.indexes if ddl not in btree] + [ddl for ddl, outward in add if outward]
-                  + btree + [f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'
-                             for table, name, definition in now.keys]
-                  + [ddl for ddl, outward in add if not outward])
+    one_process = ([ddl for _, ddl in now.indexes if " USING btree " not in ddl]
+                   + [_add(*fk) for fk in now.foreign_keys if fk[3] not in TABLES])
+    parallel = [ddl for _, ddl in now.indexes if " USING btree " in ddl]
+    inward = [_add(*fk) for fk in now.foreign_keys if fk[3] in TABLES]
+    statements = one_process + parallel + [_add(*key) for key in now.keys] + inward
     for ddl in statements:
         started = time.perf_counter()
         session.execute(text(ddl))
