@@ -2,7 +2,7 @@
 PORT ?= 5000
 FLASK := .venv/bin/flask --app geo_app
 
-.PHONY: run test setup setup-test db demo bench stop-db
+.PHONY: run test lint setup setup-test db demo bench stop-db
 
 setup:
 	bash scripts/bootstrap.sh run
@@ -20,6 +20,12 @@ run: db
 
 test: setup-test
 	.venv/bin/python -m pytest
+
+# Lint and types (configured in pyproject.toml); needs no database.
+lint: setup-test
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	.venv/bin/mypy
 
 bench: setup-test
 	.venv/bin/python -m bench $(BENCH)

@@ -39,22 +39,17 @@ def _best_of(label: str, repeats: int, fn, *args, **kw) -> float:
 
 
 def main() -> None:
-    from geo_app.domain import analysis_cache, hotspots, hotspots_gistar, reports
-    from geo_app.domain.synth import synth_city
+    from geo_app.domain.analysis import cache
+    from geo_app.domain.analysis.hotspots import gistar, query
+    from geo_app.domain.analysis.reports import report as reports
+    from geo_app.domain.datasets.synth import synth_city
     from geo_app.extensions import db
-    from tests.conftest import (
-        create_database,
-        drop_database,
-        make_app,
-        migrate_and_load,
-    )
+    from geo_app.testing import create_database, database_exists, db_url, drop_database, make_app, migrate_and_load
 
     # BENCH_KEEP_DB=name keeps (or reuses) the synthetic database under that name instead of a throwaway one.
     keep = os.environ.get("BENCH_KEEP_DB")
     name = keep or f"geo_app_bench_analysis_{os.getpid()}"
-    from tests.conftest import db_url
-
-    reuse = bool(keep) and _exists(name)
+    reuse = bool(keep) and database_exists(name)
     url = db_url(name) if reuse else create_database(name)
     try:
         if not reuse:
@@ -68,30 +63,30 @@ def main() -> None:
                 # what autovacuum does soon after a bulk load: statistics, and the visibility map that lets the
                 # report read its covering index without visiting the table
                 _vacuum(name)
-            analysis_cache.clear()
+            cache.clear()
             print("Getis-Ord Gi* (all issues of the year, junction weights)")
-            net = _timed("segment weights from the network (cached after)", hotspots_gistar.segment_graph, s)
+            net = _timed("segment weights from the network (cached after)", gistar.segment_graph, s)
             print(f"    {len(net.ids)} segments, {int(net.graph.adjacency.shape[0])} weights incl. self")
-            where, params = hotspots.issue_filter(s, None, None, None)
-            scores = _timed("Gi* of the app: counts query + esda + FDR", hotspots.gistar_scores, s, where, params)
+            where, params = query.issue_filter(s, None, None, None)
+            scores = _timed("Gi* of the app: counts query + esda + FDR", query.gistar_scores, s, where, params)
             from esda.getisord import G_Local
             esda = _timed("esda.G_Local alone on the same counts and weights", G_Local, scores["count"], net.graph,
                           transform="B", permutations=0, star=True)
             print(f"    z-scores equal: {np.allclose(esda.Zs, scores['z'], equal_nan=True)}")
-            _timed("  of which the counts query (SQL)", hotspots_gistar.segment_counts, s, net.ids, where, params)
-            ours = _best_of("  of which Gi* on those counts (esda + p-values + FDR)", 7, hotspots_gistar.gi_star,
+            _timed("  of which the counts query (SQL)", gistar.segment_counts, s, net.ids, where, params)
+            ours = _best_of("  of which Gi* on those counts (esda + p-values + FDR)", 7, gistar.gi_star,
                             np.asarray(scores["count"], dtype=float), net.graph)
             alone = _best_of("esda.G_Local alone", 7, G_Local, scores["count"], net.graph,
                              transform="B", permutations=0, star=True)
             print(f"    ratio (target within 1.5x): {ours / alone:.2f}x")
-            fc = _timed("hot_cold_segments (GeoJSON of every segment)", hotspots.hot_cold_segments, s)
+            fc = _timed("hot_cold_segments (GeoJSON of every segment)", query.hot_cold_segments, s)
             print(f"    {len(fc['features'])} features, "
                   f"{sum(f['properties']['class'].startswith('hot') for f in fc['features'])} hot, "
                   f"{sum(f['properties']['class'].startswith('cold') for f in fc['features'])} cold")
-            _timed("hot_cold_segments again (cached)", hotspots.hot_cold_segments, s)
+            _timed("hot_cold_segments again (cached)", query.hot_cold_segments, s)
 
             print("DBSCAN on the issues' metric points")
-            points = _timed("fetch points (COPY)", hotspots.issue_points, s, where, params)
+            points = _timed("fetch points (COPY)", query.issue_points, s, where, params)
             xy = points[["x", "y"]].to_numpy()
             for radius, min_size in ((150.0, 5), (50.0, 20)):
                 _dbscan_round(s, xy, radius, min_size, where, params)
@@ -115,11 +110,9 @@ def main() -> None:
 
 def _connect(dbname: str):
     """An autocommit connection to `dbname` on the test server (VACUUM cannot run in a transaction)."""
-    import psycopg
+    from geo_app.testing import connect
 
-    from tests.conftest import SERVER
-
-    return psycopg.connect(dbname=dbname, autocommit=True, **{k: v for k, v in SERVER.items() if v is not None})
+    return connect(dbname, autocommit=True)
 
 
 def _vacuum(name: str) -> None:
@@ -127,22 +120,18 @@ def _vacuum(name: str) -> None:
         conn.execute("VACUUM ANALYZE")
 
 
-def _exists(name: str) -> bool:
-    with _connect("postgres") as conn:
-        return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is not None
-
-
 def _dbscan_round(s, xy, radius, min_size, where, params) -> None:
     from sklearn.cluster import DBSCAN
 
-    from geo_app.domain import analysis_cache, hotspots
-    from geo_app.domain.hotspots_dbscan import dbscan_labels
+    from geo_app.domain.analysis import cache
+    from geo_app.domain.analysis.hotspots import query
+    from geo_app.domain.analysis.hotspots.dbscan import dbscan_labels
 
     print(f"  radius {radius:g} m, min_size {min_size}")
     ours = _timed("grid DBSCAN of the app (points in memory)", dbscan_labels, xy, radius, min_size)
     print(f"    {ours.max() + 1} clusters, {(ours < 0).sum()} noise")
-    analysis_cache.clear()
-    fc = _timed("density_clusters (fetch + DBSCAN + hulls)", hotspots.density_clusters, s, radius, min_size)
+    cache.clear()
+    fc = _timed("density_clusters (fetch + DBSCAN + hulls)", query.density_clusters, s, radius, min_size)
     print(f"    {len(fc['features'])} cluster areas")
     pg = _timed("PostGIS ST_ClusterDBSCAN", lambda: s.execute(text(f"""
         SELECT count(DISTINCT cid), count(*) FILTER (WHERE cid IS NULL) FROM (

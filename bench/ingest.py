@@ -21,12 +21,12 @@ from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from geo_app.app_settings import intake_settings
-from geo_app.domain.importers.issues_csv import import_issues
-from geo_app.domain.intake import create_issue
-from geo_app.domain.synth import CATEGORIES, synth_city
+from geo_app.config import intake_settings
+from geo_app.domain.datasets.synth import CATEGORIES, synth_city
+from geo_app.domain.importers.issues.csv_import import import_issues
+from geo_app.domain.workflow.intake import create_issue
 from geo_app.extensions import db
-from tests.conftest import create_database, drop_database, make_app, migrate_and_load
+from geo_app.testing import create_database, drop_database, make_app, migrate_and_load
 
 NAIVE_SAMPLE = 10_000
 PHASES = ("parse", "validate", "snap", "write", "events", "rollups", "index")   # print order; index: two laps

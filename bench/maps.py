@@ -35,10 +35,10 @@ def _tile_of(lon, lat, z):
 
 def build_city(issues: int, segments: int):
     """Create, migrate and fill a throwaway database; return (name, app)."""
-    from geo_app.domain.accounts import create_user
-    from geo_app.domain.synth import synth_city
+    from geo_app.domain.core.accounts import create_user
+    from geo_app.domain.datasets.synth import synth_city
     from geo_app.extensions import db
-    from tests.conftest import create_database, make_app, migrate_and_load
+    from geo_app.testing import create_database, make_app, migrate_and_load
 
     name = f"geo_app_bench_maps_{issues}"
     url = create_database(name)
@@ -96,8 +96,8 @@ def bench_pages(base: str) -> list[tuple]:
 
 def _time_tiles(app, auth, layer, z, coords, query="", filters=None) -> tuple:
     """Return (flask p50, p95, raw p50, p95, max bytes, mean bytes) of `coords` at zoom z."""
-    from geo_app.domain.map_filters import TileFilters
-    from geo_app.domain.tiles import BUILDERS, TileCoord
+    from geo_app.domain.maps.filters import TileFilters
+    from geo_app.domain.maps.tiles import BUILDERS, TileCoord
     from geo_app.extensions import db
 
     client = app.test_client()
@@ -132,8 +132,8 @@ def _token(app) -> dict:
 
 def bench_tiles(app, lon: float, lat: float, per_zoom: int = 12) -> list[tuple]:
     """Return (layer, z, path, flask p50, p95, raw p50, p95, max KB, mean KB) per layer and zoom."""
-    from geo_app.domain.map_filters import TileFilters
-    from geo_app.domain.tiles import tile_path
+    from geo_app.domain.maps.filters import TileFilters
+    from geo_app.domain.maps.tiles import tile_path
 
     auth = _token(app)
     return [(layer, z, tile_path(layer, z, TileFilters()),
@@ -144,8 +144,8 @@ def bench_filtered_tiles(app, lon: float, lat: float, per_zoom: int = 12) -> lis
     """The same figures for tiles the rollups cannot answer: one team's issues, public and heat over a period."""
     from datetime import date
 
-    from geo_app.domain.map_filters import TileFilters
-    from geo_app.domain.tiles import tile_path
+    from geo_app.domain.maps.filters import TileFilters
+    from geo_app.domain.maps.tiles import tile_path
     from geo_app.extensions import db
 
     with app.app_context():
@@ -168,7 +168,7 @@ def bench_filtered_tiles(app, lon: float, lat: float, per_zoom: int = 12) -> lis
 def main() -> None:
     """Build each city, print its page and tile figures, drop it."""
     from geo_app.extensions import db
-    from tests.conftest import drop_database
+    from geo_app.testing import drop_database
 
     sizes = SIZES
     if os.environ.get("BENCH_MAPS_SIZES"):

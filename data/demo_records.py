@@ -7,9 +7,8 @@ from datetime import date, datetime, time, timedelta, timezone
 
 import numpy as np
 import shapely
-from shapely.geometry import Point
-
 from demo_geo import to_ll, to_m
+from shapely.geometry import Point
 
 TZ = timezone(timedelta(hours=8))
 PERIOD_START = datetime(2020, 5, 1, tzinfo=TZ)

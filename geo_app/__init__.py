@@ -2,14 +2,19 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
-from flask import Flask
+if TYPE_CHECKING:   # the package must import without Flask: the domain under it is framework-free
+    from flask import Flask
 
-from . import config as config_module
+from geo_app import config as config_module
+from geo_app.domain.core import localtime
 
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the app; `config` overrides settings from the environment (tests pass a database URL)."""
+    from flask import Flask
+
     app = Flask(__name__, template_folder="../templates", static_folder="../static")
     settings = dict(config or {})
     if "SQLALCHEMY_DATABASE_URI" not in settings:
@@ -18,6 +23,7 @@ def create_app(config: dict | None = None) -> Flask:
         env = {k: v for k, v in config_module.from_env_without_db().items() if k not in settings}
         settings = {**env, **settings}
     app.config.update(settings)
+    localtime.set_zone(app.config["TIMEZONE"])
     register_extensions(app)
     register_blueprints(app)
     register_errors(app)
@@ -27,9 +33,9 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from . import models  # noqa: F401  (registers every table on the metadata)
-    from .extensions import babel, csrf, db, login_manager, migrate
-    from .web.i18n import fresh_locale, select_locale
+    from geo_app import models  # noqa: F401  (registers every table on the metadata)
+    from geo_app.extensions import babel, csrf, db, login_manager, migrate
+    from geo_app.web.i18n import fresh_locale, select_locale
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(config_module.localdb.PROJECT_ROOT / "migrations"))
@@ -48,19 +54,19 @@ def _catalogs() -> str:
 
 
 def register_blueprints(app: Flask) -> None:
-    from .web import BLUEPRINTS
+    from geo_app.web import BLUEPRINTS
 
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
 
 
 def register_errors(app: Flask) -> None:
-    from .errors import register_error_handlers
+    from geo_app.web.errors import register_error_handlers
 
     register_error_handlers(app)
 
 
 def register_commands(app: Flask) -> None:
-    from .cli import register_cli
+    from geo_app.cli import register_cli
 
     register_cli(app)

@@ -3,11 +3,16 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
-from . import localdb
+from geo_app import localdb
+from geo_app.domain.workflow.intake import IntakeSettings
 
 INSTANCE_DIR = localdb.PROJECT_ROOT / "var"
+# The reference deployment's zone; a deployment elsewhere sets TIMEZONE (an IANA name).
+DEFAULT_TIMEZONE = "Asia/Shanghai"
 
 
 def _secret_key() -> str:
@@ -47,11 +52,21 @@ def from_env_without_db() -> dict:
         "DUPLICATE_RADIUS_M": float(os.environ.get("DUPLICATE_RADIUS_M", "50")),
         "FIRE_LANE_LINK_M": float(os.environ.get("FIRE_LANE_LINK_M", "30")),
         "IMPORT_BULK_MIN_ROWS": int(os.environ.get("IMPORT_BULK_MIN_ROWS", "50000")),
-        "TIMEZONE": os.environ.get("TIMEZONE", "Asia/Shanghai"),
+        "TIMEZONE": os.environ.get("TIMEZONE", DEFAULT_TIMEZONE),
         "REF_PREFIX": os.environ.get("REF_PREFIX", "DT"),
         "TILE_URL": os.environ.get("TILE_URL") or None,
         "TILE_ATTRIBUTION": os.environ.get("TILE_ATTRIBUTION", ""),
         "DEMO_DIR": Path(os.environ.get("DEMO_DIR", localdb.PROJECT_ROOT / "data" / "demo")),
         "BABEL_DEFAULT_LOCALE": "zh",
-        "BABEL_DEFAULT_TIMEZONE": os.environ.get("TIMEZONE", "Asia/Shanghai"),
+        "BABEL_DEFAULT_TIMEZONE": os.environ.get("TIMEZONE", DEFAULT_TIMEZONE),
     }
+
+
+def intake_settings(config: Mapping[str, Any] | None = None) -> IntakeSettings:
+    """Return the intake settings (snap distance, reference prefix, fire-lane link) of `config` or the running app."""
+    if config is None:
+        from flask import current_app
+
+        config = current_app.config
+    return IntakeSettings(snap_max_m=config["SNAP_MAX_M"], ref_prefix=config["REF_PREFIX"],
+                          fire_lane_link_m=config.get("FIRE_LANE_LINK_M", 30.0))

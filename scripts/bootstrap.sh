@@ -41,11 +41,14 @@ if [ ! -x .venv/bin/python ]; then
   echo "bootstrap: creating .venv with $PYTHON"
   "$PYTHON" -m venv .venv
 fi
-stamp=".venv/.requirements.sha256"
-want=$(cat requirements.txt constraints.txt | sha256sum | cut -d' ' -f1)
+# `run` needs the runtime set; `test` (tests, benchmarks, lint) adds the development set on top of it.
+reqs=requirements.txt
+[ "$mode" = test ] && reqs=requirements-dev.txt
+stamp=".venv/.requirements-$mode.sha256"
+want=$(cat requirements.txt "$reqs" constraints.txt | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  echo "bootstrap: installing Python requirements"
-  .venv/bin/pip install -q --disable-pip-version-check -r requirements.txt -c constraints.txt
+  echo "bootstrap: installing Python requirements ($reqs)"
+  .venv/bin/pip install -q --disable-pip-version-check -r "$reqs" -c constraints.txt
   echo "$want" > "$stamp"
 fi
 

@@ -6,90 +6,26 @@ get a throwaway clone of the template with `clone_db`. A missing PostGIS is an e
 """
 from __future__ import annotations
 
-import contextlib
-import os
-import threading
 import uuid
 
-import psycopg
 import pytest
-from sqlalchemy.engine import make_url
-from werkzeug.serving import make_server
 
-from geo_app import create_app, localdb
+from geo_app import testing
 from geo_app.extensions import db
+from geo_app.testing import RUN, create_database, drop_database, make_app, migrate_and_load, serving
 
-# Names carry the process id so that several runs on one server do not trip over each other.
-RUN = os.environ.get("TEST_DB_SUFFIX") or str(os.getpid())
 TEMPLATE = f"geo_app_test_tpl_{RUN}"
 WORKING = f"geo_app_test_{RUN}"
 
 
-def _server() -> dict:
-    """Return connection parameters of the server the tests use (DATABASE_URL's, or the local cluster)."""
-    if os.environ.get("DATABASE_URL"):
-        url = make_url(os.environ["DATABASE_URL"])
-        return {"host": url.host or "127.0.0.1", "port": url.port or 5432, "user": url.username or "postgres",
-                "password": url.password}
-    localdb.start(fast=True)            # throwaway databases: no fsync (a durable cluster already running stays so)
-    return {"host": "127.0.0.1", "port": localdb.DEFAULT_PORT, "user": "postgres", "password": None}
-
-
-SERVER = _server()
-
-
-def _admin(sql: str) -> None:
-    params = {k: v for k, v in SERVER.items() if v is not None}
-    with psycopg.connect(dbname="postgres", autocommit=True, **params) as conn:
-        conn.execute(sql)
-
-
-def db_url(name: str) -> str:
-    """Return the SQLAlchemy URL of database `name` on the test server."""
-    auth = SERVER["user"] + (f":{SERVER['password']}" if SERVER["password"] else "")
-    return f"postgresql+psycopg://{auth}@{SERVER['host']}:{SERVER['port']}/{name}"
-
-
-def create_database(name: str, template: str | None = None) -> str:
-    """(Re)create database `name`, empty with PostGIS or as a copy of `template`; return its URL."""
-    _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    if template:
-        _admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-    else:
-        _admin(f'CREATE DATABASE "{name}"')
-        params = {k: v for k, v in SERVER.items() if v is not None}
-        with psycopg.connect(dbname=name, autocommit=True, **params) as conn:
-            conn.execute("CREATE EXTENSION postgis")
-    return db_url(name)
-
-
-def drop_database(name: str) -> None:
-    _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def make_app(url: str, **extra):
-    return create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "SECRET_KEY": "test-secret", **extra})
-
-
-def migrate_and_load(url: str, demo: bool = True) -> None:
-    """Apply the migrations (and load the demo) on `url`, then let go of every connection."""
-    from flask_migrate import upgrade
-
-    from geo_app.app_settings import intake_settings
-    from geo_app.domain.demo import load_demo
-
-    app = make_app(url)
-    with app.app_context():
-        upgrade()
-        if demo:
-            load_demo(db.session, app.config["DEMO_DIR"], intake_settings())
-            db.session.commit()
-        db.session.remove()
-        db.engine.dispose()
+@pytest.fixture(scope="session")
+def pg_server():
+    """The PostgreSQL server of the run (DATABASE_URL's, or the project-local cluster, started here)."""
+    return testing.server()
 
 
 @pytest.fixture(scope="session")
-def template_db():
+def template_db(pg_server):
     url = create_database(TEMPLATE)
     migrate_and_load(url)
     yield TEMPLATE
@@ -156,19 +92,6 @@ def clone_db(template_db):
     yield factory
     for name in made:
         drop_database(name)
-
-
-@contextlib.contextmanager
-def serving(app):
-    """Serve `app` on 127.0.0.1 (a free port) in a thread; yield its base URL; let go of its connections."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        with app.app_context():
-            db.engine.dispose()
 
 
 @pytest.fixture(scope="module")

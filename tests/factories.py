@@ -2,20 +2,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, text
 
-from geo_app.domain.intake import IntakeSettings, create_issue
-from geo_app.domain.issue_actions import apply_action
+from geo_app.domain.core import localtime
+from geo_app.domain.workflow.actions import apply_action
+from geo_app.domain.workflow.intake import IntakeSettings, create_issue
 from geo_app.models import User
-
-CST = ZoneInfo("Asia/Shanghai")
 
 
 def at(day: str, hour: int = 10) -> datetime:
-    """Return a local (Asia/Shanghai) datetime for 'YYYY-MM-DD' at `hour`."""
-    return datetime.fromisoformat(day).replace(hour=hour, tzinfo=CST)
+    """Return a local (the deployment's zone) datetime for 'YYYY-MM-DD' at `hour`."""
+    return datetime.fromisoformat(day).replace(hour=hour, tzinfo=localtime.zone())
 
 
 def point_on(session, street: str = "银湖南路", fraction: float = 0.5) -> tuple[float, float]:

@@ -4,7 +4,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, text
 
 from geo_app.extensions import db
-from tests.conftest import RUN, create_database, drop_database, make_app
+from geo_app.testing import RUN, create_database, drop_database, make_app
 
 TABLES = {"admin_areas", "street_segments", "reception_halls", "compounds", "water_areas", "fire_lanes",
           "fire_lane_status_events", "categories", "departments", "teams", "team_members", "team_segments",

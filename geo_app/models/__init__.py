@@ -1,10 +1,18 @@
 """The stored data, one module per aggregate; importing this registers every table."""
-from .base import Base, METRIC_SRID
-from .geography import AdminArea, Compound, FireLane, FireLaneStatusEvent, ReceptionHall, StreetSegment, WaterArea
-from .issue import Dispatch, Issue, IssueEvent, RefCounter
-from .organisation import Category, Department, Team, TeamMember, team_segments
-from .user import ApiKey, User
-from .visit import SiteVisit, Visit, site_visit_issues
+from geo_app.models.base import METRIC_SRID, Base
+from geo_app.models.geography import (
+           AdminArea,
+           Compound,
+           FireLane,
+           FireLaneStatusEvent,
+           ReceptionHall,
+           StreetSegment,
+           WaterArea,
+)
+from geo_app.models.issue import Dispatch, Issue, IssueEvent, RefCounter
+from geo_app.models.organisation import Category, Department, Team, TeamMember, team_segments
+from geo_app.models.user import ApiKey, User
+from geo_app.models.visit import SiteVisit, Visit, site_visit_issues
 
 __all__ = ["Base", "METRIC_SRID", "AdminArea", "Compound", "FireLane", "FireLaneStatusEvent", "ReceptionHall",
            "StreetSegment", "WaterArea", "Dispatch", "Issue", "IssueEvent", "RefCounter", "Category", "Department", "Team",

@@ -20,12 +20,6 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
-def in_list(column: str, values) -> str:
-    """Return a CHECK expression restricting `column` to `values`."""
-    quoted = ", ".join(f"'{v}'" for v in values)
-    return f"{column} IN ({quoted})"
-
-
 def metric(geom_col: str = "geom") -> str:
     """Return the SQL of a geometry transformed to the metric CRS (for generated columns)."""
     return f"ST_Transform({geom_col}, {METRIC_SRID})"

@@ -7,10 +7,8 @@ from geoalchemy2 import Geometry, WKBElement
 from sqlalchemy import CheckConstraint, Computed, DateTime, Float, ForeignKey, Integer, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import METRIC_SRID, Base, in_list, metric
-
-AREA_LEVELS = ("district", "subdistrict", "community")
-LANE_STATUSES = ("blocked", "partly_blocked", "clear")
+from geo_app.models.base import METRIC_SRID, Base, metric
+from geo_app.vocab import AREA_LEVELS, LANE_STATUSES, sql_in
 
 
 def _valid(name: str = "geom") -> CheckConstraint:
@@ -19,7 +17,7 @@ def _valid(name: str = "geom") -> CheckConstraint:
 
 class AdminArea(Base):
     __tablename__ = "admin_areas"
-    __table_args__ = (CheckConstraint(in_list("level", AREA_LEVELS), name="level"), _valid())
+    __table_args__ = (CheckConstraint(sql_in("level", AREA_LEVELS), name="level"), _valid())
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
@@ -81,7 +79,7 @@ class WaterArea(Base):
 
 class FireLane(Base):
     __tablename__ = "fire_lanes"
-    __table_args__ = (_valid(), CheckConstraint(in_list("status", LANE_STATUSES), name="status"),
+    __table_args__ = (_valid(), CheckConstraint(sql_in("status", LANE_STATUSES), name="status"),
                       CheckConstraint("households >= 0 AND residents >= 0", name="people"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -100,8 +98,8 @@ class FireLaneStatusEvent(Base):
     """Append-only history of a lane's status; "opened" is counted from it."""
 
     __tablename__ = "fire_lane_status_events"
-    __table_args__ = (CheckConstraint(in_list("from_status", LANE_STATUSES), name="from_status"),
-                      CheckConstraint(in_list("to_status", LANE_STATUSES), name="to_status"),
+    __table_args__ = (CheckConstraint(sql_in("from_status", LANE_STATUSES), name="from_status"),
+                      CheckConstraint(sql_in("to_status", LANE_STATUSES), name="to_status"),
                       CheckConstraint("from_status <> to_status", name="changes"))
 
     id: Mapped[int] = mapped_column(primary_key=True)

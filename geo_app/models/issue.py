@@ -4,29 +4,36 @@ from __future__ import annotations
 from datetime import datetime
 
 from geoalchemy2 import Geometry, WKBElement
-from sqlalchemy import (BigInteger, CheckConstraint, Computed, DateTime, Float, ForeignKey, Index, Integer,
-                        SmallInteger, String, Text, func)
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Computed,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    func,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import METRIC_SRID, Base, in_list, metric
+from geo_app.models.base import METRIC_SRID, Base, metric
+from geo_app.vocab import CHANNELS, RESOLUTIONS, SOLVED_STATUSES, STATUSES, sql_in
 
-STATUSES = ("reported", "accepted", "dispatched", "in_progress", "resolved", "verified", "closed",
-            "rejected", "duplicate")
-OPEN_STATUSES = ("reported", "accepted", "dispatched", "in_progress")
-SOLVED_STATUSES = ("resolved", "verified", "closed")
-CHANNELS = ("reception_hall", "phone", "wechat", "patrol", "web", "open311")
-RESOLUTIONS = ("on_site", "team")
 DESCRIPTION_MAX = 4000
 
 
 class Issue(Base):
     __tablename__ = "issues"
     __table_args__ = (
-        CheckConstraint(in_list("status", STATUSES), name="status"),
-        CheckConstraint(in_list("channel", CHANNELS), name="channel"),
-        CheckConstraint(f"resolution IS NULL OR {in_list('resolution', RESOLUTIONS)}", name="resolution"),
-        CheckConstraint("status NOT IN ('resolved', 'verified', 'closed') OR resolution IS NOT NULL",
+        CheckConstraint(sql_in("status", STATUSES), name="status"),
+        CheckConstraint(sql_in("channel", CHANNELS), name="channel"),
+        CheckConstraint(f"resolution IS NULL OR {sql_in('resolution', RESOLUTIONS)}", name="resolution"),
+        CheckConstraint(f"NOT {sql_in('status', SOLVED_STATUSES)} OR resolution IS NOT NULL",
                         name="solved_has_resolution"),
         CheckConstraint("status <> 'duplicate' OR duplicate_of_id IS NOT NULL", name="duplicate_has_target"),
         CheckConstraint("status <> 'rejected' OR reject_reason IS NOT NULL", name="rejected_has_reason"),
@@ -79,8 +86,8 @@ class IssueEvent(Base):
 
     __tablename__ = "issue_events"
     __table_args__ = (
-        CheckConstraint(f"from_status IS NULL OR {in_list('from_status', STATUSES)}", name="from_status"),
-        CheckConstraint(f"to_status IS NULL OR {in_list('to_status', STATUSES)}", name="to_status"),
+        CheckConstraint(f"from_status IS NULL OR {sql_in('from_status', STATUSES)}", name="from_status"),
+        CheckConstraint(f"to_status IS NULL OR {sql_in('to_status', STATUSES)}", name="to_status"),
         Index("ix_issue_events_issue_at", "issue_id", "at"),
         Index("ix_issue_events_to_status_at", "to_status", "at"),
     )

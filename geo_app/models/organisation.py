@@ -5,9 +5,8 @@ from geoalchemy2 import Geometry, WKBElement
 from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base, in_list
-
-MEMBER_ROLES = ("chief", "secretary", "liaison", "member")
+from geo_app.models.base import Base
+from geo_app.vocab import MEMBER_ROLES, sql_in
 
 team_segments = Table(
     "team_segments", Base.metadata,
@@ -49,7 +48,7 @@ class Team(Base):
 
 class TeamMember(Base):
     __tablename__ = "team_members"
-    __table_args__ = (CheckConstraint(in_list("role", MEMBER_ROLES), name="role"),)
+    __table_args__ = (CheckConstraint(sql_in("role", MEMBER_ROLES), name="role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)

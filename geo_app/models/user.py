@@ -6,15 +6,14 @@ from datetime import datetime
 from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base, in_list
-
-ROLES = ("admin", "planner", "clerk", "chief", "secretary", "staff")
+from geo_app.models.base import Base
+from geo_app.vocab import ROLES, sql_in
 
 
 class User(Base):
     __tablename__ = "users"
     __table_args__ = (
-        CheckConstraint(in_list("role", ROLES), name="role"),
+        CheckConstraint(sql_in("role", ROLES), name="role"),
         CheckConstraint("role <> 'staff' OR department_id IS NOT NULL", name="staff_department"),
     )
 

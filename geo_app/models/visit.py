@@ -7,7 +7,7 @@ from geoalchemy2 import Geometry, WKBElement
 from sqlalchemy import CheckConstraint, Column, DateTime, ForeignKey, Integer, String, Table, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base
+from geo_app.models.base import Base
 
 
 class Visit(Base):

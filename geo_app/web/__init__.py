@@ -1,10 +1,11 @@
-"""Blueprints: thin request parsing over domain functions. One module per audience or resource."""
-from . import auth, home
-from . import api, dispatches, intake, issue_pages, site_visits, work
-from . import open311, openapi
-from . import maps, public_api, tiles
-from . import analysis_api, reports
+"""Blueprints: thin request parsing over domain functions, in packages that mirror the domain."""
+from geo_app.web import auth, home
+from geo_app.web.analysis import api as analysis_api
+from geo_app.web.analysis import reports
+from geo_app.web.api import issues, openapi
+from geo_app.web.maps import pages, public_api, tiles
+from geo_app.web.open311 import routes as open311
+from geo_app.web.workflow import dispatches, intake, issue_pages, on_site, work
 
-BLUEPRINTS = [home.bp, auth.bp, api.bp, intake.bp, work.bp, dispatches.bp, issue_pages.bp, site_visits.bp, open311.bp, openapi.bp,
-               maps.bp, tiles.bp, public_api.bp,
-               analysis_api.bp, reports.bp]
+BLUEPRINTS = [home.bp, auth.bp, issues.bp, intake.bp, work.bp, dispatches.bp, issue_pages.bp, on_site.bp,
+              open311.bp, openapi.bp, pages.bp, tiles.bp, public_api.bp, analysis_api.bp, reports.bp]

@@ -11,14 +11,13 @@ from flask import Blueprint, current_app, g, redirect, render_template, request,
 from flask_login import current_user, login_user, logout_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from ..domain.accounts import authenticate
-from ..errors import DomainError, Forbidden, ValidationError
-from ..extensions import csrf, db, login_manager
-from ..models import User
+from geo_app.domain.core.accounts import authenticate
+from geo_app.domain.errors import DomainError, Forbidden, ValidationError
+from geo_app.extensions import csrf, db, login_manager
+from geo_app.models import User
 
 bp = Blueprint("auth", __name__)
 TOKEN_MAX_AGE = 12 * 3600
-STAFF = ("admin", "planner", "clerk", "chief", "secretary", "staff")
 
 
 class Unauthorized(DomainError):

@@ -7,11 +7,9 @@ from flask import g, request
 from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 
-STATUS_LABELS = {
-    "reported": _l("reported"), "accepted": _l("accepted"), "dispatched": _l("dispatched"),
-    "in_progress": _l("in progress"), "resolved": _l("resolved"), "verified": _l("verified"),
-    "closed": _l("closed"), "rejected": _l("rejected"), "duplicate": _l("duplicate"),
-}
+from geo_app import vocab
+
+STATUS_LABELS = {code: _l(text) for code, text in vocab.STATUS_LABELS.items()}
 ACTION_LABELS = {
     "report": _l("reported"), "accept": _l("accept"), "reject": _l("reject"), "merge": _l("merge"),
     "dispatch": _l("blow the whistle"), "start": _l("start work"), "resolve": _l("resolve"),
@@ -41,7 +39,7 @@ def localized(row: dict, key: str) -> str:
 
 
 def localtime(value, fmt: str = "yyyy-MM-dd HH:mm") -> str:
-    """Return a datetime shown in the app's time zone (Asia/Shanghai), or '' for none."""
+    """Return a datetime shown in the deployment's time zone, or '' for none."""
     if not isinstance(value, datetime):
         return ""
     return format_datetime(value, fmt)

@@ -15,7 +15,7 @@ def healthz():
     """Return 200 when the app and its database answer."""
     from sqlalchemy import text
 
-    from ..extensions import db
+    from geo_app.extensions import db
 
     db.session.execute(text("SELECT 1"))
     return {"status": "ok"}

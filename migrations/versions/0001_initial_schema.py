@@ -8,8 +8,8 @@ Create Date: 2026-11-29
 """
 import os
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from geoalchemy2 import Geometry
 from sqlalchemy.dialects import postgresql
 

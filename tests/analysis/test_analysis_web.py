@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from geo_app.domain import reports
-from geo_app.domain.validation import parse_date
+from geo_app.domain.analysis.reports import report as reports
+from geo_app.domain.core.validation import parse_date
 
 DEMO = "start=2020-05-01&end=2020-11-06"
 

@@ -4,9 +4,10 @@ from datetime import date
 import pytest
 from sqlalchemy import text
 
-from geo_app.domain import coverage, fire_lanes, reports
-from geo_app.domain.intake import IntakeSettings, create_issue
-from geo_app.errors import Forbidden, IllegalTransition, ValidationError
+from geo_app.domain.analysis import coverage, fire_lanes
+from geo_app.domain.analysis.reports import report
+from geo_app.domain.errors import Forbidden, IllegalTransition, ValidationError
+from geo_app.domain.workflow.intake import IntakeSettings, create_issue
 from tests.factories import act, at, user
 
 
@@ -54,7 +55,7 @@ def test_demo_lanes_carry_people_and_history(session):
 
 def test_a_lane_is_cleared_only_after_its_blockages_and_a_chief(session):
     chief = user(session, "chief")
-    before = reports.figures(session, date(2021, 3, 1), date(2021, 3, 31))["fire_lanes_opened"]
+    before = report.figures(session, date(2021, 3, 1), date(2021, 3, 31))["fire_lanes_opened"]
     with pytest.raises(IllegalTransition) as err:
         fire_lanes.set_status(session, "FL-10", "clear", chief, "看过了", at=at("2021-03-01"))
     assert err.value.field == "status" and err.value.details["open_blockages"] == 2
@@ -76,7 +77,7 @@ def test_a_lane_is_cleared_only_after_its_blockages_and_a_chief(session):
     assert session.execute(text("SELECT count(*) FROM fire_lane_status_events")).scalar() == events + 1
     history = fire_lanes.lane_history(session, "FL-10")["FL-10"]
     assert (history[-1]["from"], history[-1]["to"], history[-1]["actor"]) == ("blocked", "clear", "chief")
-    after = reports.figures(session, date(2021, 3, 1), date(2021, 3, 31))["fire_lanes_opened"]
+    after = report.figures(session, date(2021, 3, 1), date(2021, 3, 31))["fire_lanes_opened"]
     assert after == before + 1
     with pytest.raises(ValidationError) as err:
         fire_lanes.set_status(session, "FL-10", "open", chief)

@@ -10,10 +10,10 @@ from libpysal.weights import W
 from sklearn.cluster import DBSCAN
 from sqlalchemy import text
 
-from geo_app.domain import hotspots
-from geo_app.domain.hotspots_dbscan import dbscan_labels
-from geo_app.domain.hotspots_gistar import benjamini_hochberg
-from geo_app.errors import ValidationError
+from geo_app.domain.analysis.hotspots import query
+from geo_app.domain.analysis.hotspots.dbscan import dbscan_labels
+from geo_app.domain.analysis.hotspots.gistar import benjamini_hochberg
+from geo_app.domain.errors import ValidationError
 from tests.factories import new_issue
 
 
@@ -28,7 +28,7 @@ def test_clusters_equal_scikit_learn_on_the_demo(session, radius, min_size):
     xy, cats = _demo_points(session)
     expected = DBSCAN(eps=radius, min_samples=min_size).fit_predict(xy)
     assert (dbscan_labels(xy, radius, min_size) == expected).all()
-    fc = hotspots.density_clusters(session, radius, min_size)
+    fc = query.density_clusters(session, radius, min_size)
     assert [f["properties"]["count"] for f in fc["features"]] == np.bincount(expected[expected >= 0]).tolist()
     for f in fc["features"]:
         members = np.flatnonzero(expected == f["properties"]["cluster_id"] - 1)
@@ -65,7 +65,7 @@ def test_gi_star_z_scores_equal_a_direct_esda_call(session):
         neighbours[ids[a]].append(ids[b])
     w = W(neighbours, silence_warnings=True)
     expected = esda.G_Local(y, w, transform="B", permutations=0, star=True)
-    fc = hotspots.hot_cold_segments(session)
+    fc = query.hot_cold_segments(session)
     got = {f["properties"]["segment_id"]: f["properties"] for f in fc["features"]}
     assert len(got) == len(ids)
     assert np.allclose([got[i]["z"] for i in ids], expected.Zs, atol=1e-4)
@@ -93,30 +93,30 @@ def test_benjamini_hochberg_matches_its_definition():
 
 
 def test_filters_confidence_and_empty_periods(session):
-    noise = hotspots.hot_cold_segments(session, category="noise")
+    noise = query.hot_cold_segments(session, category="noise")
     assert sum(f["properties"]["count"] for f in noise["features"]) == session.execute(
         text("SELECT count(*) FROM issues WHERE category = 'noise' AND segment_id IS NOT NULL")).scalar()
-    strict = hotspots.hot_cold_segments(session, confidence=99)
+    strict = query.hot_cold_segments(session, confidence=99)
     assert {f["properties"]["class"] for f in strict["features"]} <= {"hot_99", "cold_99", "none"}
-    june = hotspots.density_clusters(session, 150, 3, start=date(2020, 6, 1), end=date(2020, 6, 30))
+    june = query.density_clusters(session, 150, 3, start=date(2020, 6, 1), end=date(2020, 6, 30))
     n_june = session.execute(text("""SELECT count(*) FROM issues WHERE reported_at >= '2020-06-01T00:00+08'
                                      AND reported_at < '2020-07-01T00:00+08'""")).scalar()
     assert 0 < sum(f["properties"]["count"] for f in june["features"]) <= n_june
     assert all("2020-06-01" <= f["properties"]["first"] <= f["properties"]["last"] <= "2020-06-30"
                for f in june["features"])
     empty = (date(2019, 1, 1), date(2019, 1, 31))
-    assert hotspots.density_clusters(session, start=empty[0], end=empty[1])["features"] == []
-    assert hotspots.hot_cold_segments(session, start=empty[0], end=empty[1])["features"] == []
+    assert query.density_clusters(session, start=empty[0], end=empty[1])["features"] == []
+    assert query.hot_cold_segments(session, start=empty[0], end=empty[1])["features"] == []
 
 
 @pytest.mark.parametrize("call,field", [
-    (lambda s: hotspots.density_clusters(s, radius_m=0), "radius"),
-    (lambda s: hotspots.density_clusters(s, radius_m=-5), "radius"),
-    (lambda s: hotspots.density_clusters(s, min_size=1), "min_size"),
-    (lambda s: hotspots.density_clusters(s, category="nope"), "category"),
-    (lambda s: hotspots.hot_cold_segments(s, confidence=80), "confidence"),
-    (lambda s: hotspots.hot_cold_segments(s, start=date(2020, 6, 1), end=date(2020, 5, 1)), "end"),
-    (lambda s: hotspots.hotspots(s, "kmeans"), "method"),
+    (lambda s: query.density_clusters(s, radius_m=0), "radius"),
+    (lambda s: query.density_clusters(s, radius_m=-5), "radius"),
+    (lambda s: query.density_clusters(s, min_size=1), "min_size"),
+    (lambda s: query.density_clusters(s, category="nope"), "category"),
+    (lambda s: query.hot_cold_segments(s, confidence=80), "confidence"),
+    (lambda s: query.hot_cold_segments(s, start=date(2020, 6, 1), end=date(2020, 5, 1)), "end"),
+    (lambda s: query.hotspots(s, "kmeans"), "method"),
 ])
 def test_bad_input_names_the_field(session, call, field):
     with pytest.raises(ValidationError) as err:
@@ -125,11 +125,11 @@ def test_bad_input_names_the_field(session, call, field):
 
 
 def test_results_follow_new_issues(session):
-    before = hotspots.density_clusters(session, 150, 5, category="noise")
-    again = hotspots.density_clusters(session, 150, 5, category="noise")
+    before = query.density_clusters(session, 150, 5, category="noise")
+    again = query.density_clusters(session, 150, 5, category="noise")
     assert again is before                                     # cached
     for _ in range(6):
         new_issue(session, "noise", "2020-08-01", street="丰业路")
-    after = hotspots.density_clusters(session, 150, 5, category="noise")
+    after = query.density_clusters(session, 150, 5, category="noise")
     assert sum(f["properties"]["count"] for f in after["features"]) > sum(
         f["properties"]["count"] for f in before["features"])

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 from sqlalchemy import text
 
-from geo_app.domain import reports
-from geo_app.domain.validation import period_bounds
+from geo_app.domain.analysis.reports import report as reports
+from geo_app.domain.core.validation import period_bounds
 from tests.factories import act, new_issue
 
 # The original definition: every issue's state at the end looked up in its events.

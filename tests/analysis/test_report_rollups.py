@@ -9,9 +9,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import text
 
-from geo_app.domain import reports
-from geo_app.domain.report_rollups import split_period
-from geo_app.domain.synth import synth_city
+from geo_app.domain.analysis.reports import report as reports
+from geo_app.domain.analysis.reports.rollups import split_period
+from geo_app.domain.datasets.synth import synth_city
 from tests.factories import act, at, new_issue
 
 DEMO = (date(2020, 5, 1), date(2020, 11, 6))
@@ -160,8 +160,8 @@ def test_a_synthetic_city_report_is_the_live_report(session):
 
 @pytest.mark.parametrize("bulk_min_rows", [0, None], ids=["bulk path", "small path"])
 def test_imported_issues_keep_the_rollups_and_the_report_exact(session, tmp_path, bulk_min_rows):
-    from geo_app.domain.importers.issues_csv import import_issues
-    from geo_app.domain.intake import IntakeSettings
+    from geo_app.domain.importers.issues.csv_import import import_issues
+    from geo_app.domain.workflow.intake import IntakeSettings
     from tests.interop.test_import_bulk import _write_csv
 
     path = tmp_path / "issues.csv"

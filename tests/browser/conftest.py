@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
-
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import uuid
 
-import psycopg
 import pytest
 
+from geo_app.testing import RUN, connect, create_database, drop_database, make_app, serving
 from tests.browser.conftest import login, screenshot
-from tests.conftest import RUN, SERVER, create_database, drop_database, make_app, serving
 
 NAME, PHONE = "隐私测试人赵六", "13987654321"
 SEEDED: dict = {}
@@ -30,8 +29,7 @@ def live_server(template_db):
     whose issues carry a recognisable reporter name and phone."""
     name = f"geo_app_test_{RUN}_maps_{uuid.uuid4().hex[:6]}"
     url = create_database(name, template=template_db)
-    params = {k: v for k, v in SERVER.items() if v is not None}
-    with psycopg.connect(dbname=name, autocommit=True, **params) as conn:
+    with connect(name, autocommit=True) as conn:
         conn.execute("UPDATE issues SET reporter_name = %s, reporter_phone = %s, address = %s", (NAME, PHONE, NAME))
         SEEDED["xss"] = conn.execute("""UPDATE issues SET description = %s WHERE ref = (
             SELECT i.ref FROM issues i JOIN teams t ON t.id = i.team_id

@@ -121,7 +121,7 @@ def test_fumes_story_in_chromium(page_factory, live_server):
     chief = _as(page_factory, base, "chief", DESK, locale="en-US")
     chief.goto(f"{base}/issues/{ref}")
     assert chief.locator("h2", has_text="Timeline").count() == 1
-    assert chief.locator(".badge.status-closed").inner_text() == "closed"
+    assert chief.locator(".badge.status-closed").inner_text() == "Closed"
     frame = chief.frame_locator("iframe.smallmap")
     frame.locator(".leaflet-overlay-pane canvas").first.wait_for()
     screenshot(chief, "story-chief-issue-desk-en")

@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from geo_app.domain.importers import bulk_ddl, issues_csv, issues_rollups
-from geo_app.domain.importers.issues_csv import Mapping, import_issues
-from geo_app.domain.intake import IntakeSettings
+from geo_app.domain.importers.issues import bulk_ddl, bulk_rollups, csv_import
+from geo_app.domain.importers.issues.csv_import import Mapping, import_issues
+from geo_app.domain.workflow.intake import IntakeSettings
 
 STATES = ["open", "accepted", "dispatched", "in_progress", "resolved", "verified", "closed", ""]
 CATEGORIES = ["illegal_parking", "noise", "cooking_fumes", "obstruction", "ac_dripping"]
@@ -125,16 +125,16 @@ def test_a_failure_in_any_step_of_the_bulk_path_changes_nothing(session, tmp_pat
     before, definitions = session.execute(text(counts)).one(), bulk_ddl.definitions(session)
     rolled_up = session.execute(text(rollups)).one()
     if where == "events":
-        monkeypatch.setattr(issues_csv, "event_columns", _broken)
+        monkeypatch.setattr(csv_import, "event_columns", _broken)
     elif where == "rollup deltas":
-        monkeypatch.setattr(issues_rollups, "deltas", _broken)
+        monkeypatch.setattr(bulk_rollups, "deltas", _broken)
     else:
-        copy = issues_csv.copy_encoded
+        copy = csv_import.copy_encoded
 
         def copy_but_issues(session, table, *args, **kwargs):
             return _broken() if table == "issues" else copy(session, table, *args, **kwargs)
 
-        monkeypatch.setattr(issues_csv, "copy_encoded", copy_but_issues)
+        monkeypatch.setattr(csv_import, "copy_encoded", copy_but_issues)
     nested = session.begin_nested()
     with pytest.raises(RuntimeError, match="broken on purpose"):
         import_issues(session, path, IntakeSettings(), Mapping(), bulk_min_rows=0)
@@ -156,7 +156,7 @@ def test_cli_bulk_option(runner, session, tmp_path):
 
 
 def test_existing_refs_found_by_probe_or_by_reading_the_table(session):
-    from geo_app.domain.importers.issues_csv import ImportResult, _drop_existing
+    from geo_app.domain.importers.issues.csv_import import ImportResult, _drop_existing
 
     session.execute(text("ANALYZE issues"))
     stored = session.execute(text("SELECT ref FROM issues ORDER BY id LIMIT 3")).scalars().all()
@@ -171,7 +171,7 @@ def test_existing_refs_found_by_probe_or_by_reading_the_table(session):
 def test_bulk_path_gives_up_when_the_tables_stay_busy(app, session, tmp_path, monkeypatch, busy):
     import psycopg
 
-    from geo_app.errors import DomainError
+    from geo_app.domain.errors import DomainError
 
     path = tmp_path / "bulk.csv"
     _write_csv(session, path, n=10)

@@ -6,8 +6,8 @@ import csv
 import numpy as np
 from sqlalchemy import text
 
-from geo_app.domain.importers.issues_csv import Mapping, import_issues
-from geo_app.domain.intake import IntakeSettings
+from geo_app.domain.importers.issues.csv_import import Mapping, import_issues
+from geo_app.domain.workflow.intake import IntakeSettings
 
 HEADER = ["Id", "Type", "Where", "X", "Y", "Opened", "Closed", "State", "Text"]
 

@@ -5,9 +5,9 @@ import csv
 import numpy as np
 from sqlalchemy import text
 
-from geo_app.domain.importers import issues_rollups
-from geo_app.domain.importers.issues_csv import import_issues
-from geo_app.domain.intake import IntakeSettings
+from geo_app.domain.importers.issues import bulk_rollups
+from geo_app.domain.importers.issues.csv_import import import_issues
+from geo_app.domain.workflow.intake import IntakeSettings
 from tests.analysis.test_report_rollups import assert_rollups_exact as assert_report_rollups_exact
 from tests.interop.test_import_bulk import _write_csv
 from tests.maps.test_tile_rollups import assert_rollups_exact as assert_tile_rollups_exact
@@ -49,7 +49,7 @@ def test_bulk_import_rollups_equal_a_recount_and_the_triggers_are_back(session, 
         FROM issues WHERE ref LIKE 'BE-%' ORDER BY ref""")).scalars().all()
     assert buckets[:5] == [1, 2, 3, 1, 3]           # the edges themselves were among the rows
     assert session.execute(text("SELECT bool_and(tgenabled = 'O') FROM pg_trigger WHERE tgname = ANY(:t)"),
-                           {"t": list(issues_rollups.INSERT_TRIGGERS)}).scalar()
+                           {"t": list(bulk_rollups.INSERT_TRIGGERS)}).scalar()
     session.execute(text("UPDATE issues SET status = 'closed', resolution = 'team', resolved_at = now(), "
                          "closed_at = now() WHERE ref LIKE 'BK-%' AND status = 'reported'"))
     session.execute(text("""INSERT INTO issues (ref, category, description, geom, channel)
@@ -64,14 +64,14 @@ def test_the_bulk_import_stands_in_for_every_rollup_insert_trigger(session):
     found = session.execute(text("""
         SELECT tgname FROM pg_trigger WHERE tgrelid = 'issues'::regclass AND NOT tgisinternal
           AND tgtype & 4 = 4 AND tgname NOT LIKE 'RI_%' ORDER BY 1""")).scalars().all()     # 4: INSERT
-    assert tuple(found) == tuple(sorted(issues_rollups.INSERT_TRIGGERS))
+    assert tuple(found) == tuple(sorted(bulk_rollups.INSERT_TRIGGERS))
 
 
 def test_midpoints_by_probe_and_by_scan_agree(session):
     """A few segments are probed by id, a large share read in one scan: the same midpoints either way."""
     ids = session.execute(text("SELECT id FROM street_segments ORDER BY id")).scalars().all()
-    every = issues_rollups.midpoints(session, np.array(ids[:3]), scan=True)
-    few = issues_rollups.midpoints(session, np.array(ids[:3]))        # probed: a few of them
+    every = bulk_rollups.midpoints(session, np.array(ids[:3]), scan=True)
+    few = bulk_rollups.midpoints(session, np.array(ids[:3]))        # probed: a few of them
     assert len(every) == len(ids) and list(few.index) == ids[:3]
     assert few.equals(every.loc[ids[:3]])
     assert tuple(every.loc[ids[0]]) == tuple(session.execute(text(
@@ -88,8 +88,8 @@ def test_deltas_of_unlinked_open_issues_leave_the_segment_rollups_alone():
               "resolution": pd.Categorical([None, None]), "segment_id": pd.Series([None, None], dtype="Int64"),
               "team_id": pd.Series([None, None], dtype="Int64"), "reported_at": times,
               "resolved_at": pd.Series(pd.NaT, index=times.index, dtype=times.dtype)}
-    inputs = issues_rollups.Inputs(pd.DataFrame({"mx": [], "my": []}, dtype=np.int64), np.array([0.0, 0.25]))
-    found = {d.table: d for d in issues_rollups.deltas(stored, np.array([111.28, 111.29]), np.array([23.48, 23.49]),
+    inputs = bulk_rollups.Inputs(pd.DataFrame({"mx": [], "my": []}, dtype=np.int64), np.array([0.0, 0.25]))
+    found = {d.table: d for d in bulk_rollups.deltas(stored, np.array([111.28, 111.29]), np.array([23.48, 23.49]),
                                                        inputs)}
     sizes = {table: len(d.columns[0][2]) for table, d in found.items()}
     assert sizes["issue_segment_counts"] == sizes["public_cells"] == sizes["report_resolve_hist"] == 0

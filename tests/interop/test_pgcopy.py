@@ -7,7 +7,7 @@ import pytest
 import shapely
 from sqlalchemy import text
 
-from geo_app.domain.importers import pgcopy
+from geo_app.domain.importers.issues import pgcopy
 
 
 def test_every_kind_round_trips_through_postgres(session):

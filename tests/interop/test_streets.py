@@ -16,7 +16,7 @@ from sqlalchemy import text
 
 from geo_app.domain.importers.geojson_layers import ImportFailed
 from geo_app.domain.importers.streets import DEFAULT_HIGHWAYS, SKIP_KINDS, StreetOptions, import_streets
-from geo_app.domain.intake import IntakeSettings, create_issue
+from geo_app.domain.workflow.intake import IntakeSettings, create_issue
 
 
 @pytest.fixture(scope="module")

@@ -4,13 +4,8 @@ import re
 import numpy as np
 import pandas as pd
 
-from geo_app.domain.importers import issues_rows
-from geo_app.domain.importers.textscan import (
-    TextColumn,
-    ends_with_offset,
-    looks_like_ref,
-    strip_all,
-)
+from geo_app.domain.importers.issues import rows
+from geo_app.domain.importers.issues.textscan import TextColumn, ends_with_offset, looks_like_ref, strip_all
 
 ALPHABET = list("AZaz09-+:<>/!?j J\t\n\x00\x07\x7f\u3000\u00a0٣ÄſK") + ["javascript", "<script", "Z", "+08:00", "+0800"]
 
@@ -30,16 +25,16 @@ def _values(seed: int, n: int = 6000) -> np.ndarray:
 def test_checks_agree_with_re_value_by_value():
     values = _values(5)
     column = TextColumn(values)
-    assert (column.search(issues_rows._TAG, "<jJ") == [issues_rows._TAG.search(v) is not None for v in values]).all()
+    assert (column.search(rows._TAG, "<jJ") == [rows._TAG.search(v) is not None for v in values]).all()
     control = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-    assert (column.has_any(issues_rows._CONTROL) == [control.search(v) is not None for v in values]).all()
+    assert (column.has_any(rows._CONTROL) == [control.search(v) is not None for v in values]).all()
     phone = re.compile(r"[0-9+\- ()]*")
-    assert (column.has_other_than(issues_rows._PHONE) == [phone.fullmatch(v) is None for v in values]).all()
-    ref = issues_rows.REF_PATTERN
+    assert (column.has_other_than(rows._PHONE) == [phone.fullmatch(v) is None for v in values]).all()
+    ref = rows.REF_PATTERN
     assert (looks_like_ref(column, ref) == [ref.fullmatch(v) is not None for v in values]).all()
     stripped = np.array([v.strip() for v in values], dtype=object)
-    assert (ends_with_offset(TextColumn(stripped), issues_rows._TZ_END)
-            == [issues_rows._TZ_END.search(v) is not None for v in stripped]).all()
+    assert (ends_with_offset(TextColumn(stripped), rows._TZ_END)
+            == [rows._TZ_END.search(v) is not None for v in stripped]).all()
     got = strip_all(pd.DataFrame({"x": values}), ["x"])["x"].values
     assert (got == stripped).all()
     assert sum(v != s for v, s in zip(values, stripped, strict=True)) > 100

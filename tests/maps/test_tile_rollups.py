@@ -8,10 +8,10 @@ import threading
 import numpy as np
 from sqlalchemy import create_engine, text
 
-from geo_app.domain import hotspots, hotspots_gistar
-from geo_app.domain.map_filters import TileFilters
-from geo_app.domain.synth import synth_city
-from geo_app.domain.tiles import BUILDERS, TileCoord, tile_path
+from geo_app.domain.analysis.hotspots import gistar, query
+from geo_app.domain.datasets.synth import synth_city
+from geo_app.domain.maps.filters import TileFilters
+from geo_app.domain.maps.tiles import BUILDERS, TileCoord, tile_path
 from tests.factories import act, new_issue
 from tests.maps.helpers import decode, demo_extent, tiles_over
 
@@ -168,7 +168,7 @@ def test_downgrade_drops_the_rollups_and_upgrade_backfills_them(clone_db):
     from flask_migrate import downgrade, upgrade
 
     from geo_app.extensions import db
-    from tests.conftest import make_app
+    from geo_app.testing import make_app
 
     app = make_app(clone_db())
     with app.app_context():
@@ -202,12 +202,12 @@ def test_public_rollups_hold_no_reported_point_or_personal_field(session):
 def test_gistar_counts_from_the_rollup_equal_the_live_count(session):
     from datetime import date
 
-    from geo_app.domain import tile_rollups
+    from geo_app.domain.maps import tile_rollups
     new_issue(session, category="noise")
-    net = hotspots_gistar.segment_graph(session)
-    where, params = hotspots.issue_filter(session, None, None, None)
+    net = gistar.segment_graph(session)
+    where, params = query.issue_filter(session, None, None, None)
     assert tile_rollups.gistar_counts(session, where, params) is not None
-    rolled = hotspots_gistar.segment_counts(session, net.ids, where, params)
+    rolled = gistar.segment_counts(session, net.ids, where, params)
     live = np.zeros(len(net.ids))
     for seg, n in session.execute(text(f"SELECT segment_id, count(*) FROM issues i WHERE segment_id IS NOT NULL"
                                        f" AND {where} GROUP BY 1"), params):
@@ -215,7 +215,7 @@ def test_gistar_counts_from_the_rollup_equal_the_live_count(session):
     assert rolled.sum() > 0 and np.array_equal(rolled, live)
     # a category or a period is counted live
     for category, period in (("noise", (None, None)), (None, (date(2020, 6, 1), date(2020, 6, 30)))):
-        assert tile_rollups.gistar_counts(session, *hotspots.issue_filter(session, category, *period)) is None
+        assert tile_rollups.gistar_counts(session, *query.issue_filter(session, category, *period)) is None
 
 
 def test_live_paths_for_scope_blockage_and_periods():

@@ -4,8 +4,16 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from tests.maps.helpers import (PERSONAL_NAME, PERSONAL_PHONE, all_features, decode, demo_extent, login, seed_personal,
-                                tiles_over)
+from tests.maps.helpers import (
+    PERSONAL_NAME,
+    PERSONAL_PHONE,
+    all_features,
+    decode,
+    demo_extent,
+    login,
+    seed_personal,
+    tiles_over,
+)
 
 OPEN = "('reported', 'accepted', 'dispatched', 'in_progress')"
 

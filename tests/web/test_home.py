@@ -10,7 +10,7 @@ def test_factory_builds_an_app_with_its_parts(app):
 
 
 def test_factory_takes_config_over_the_environment(template_db):
-    from tests.conftest import db_url
+    from geo_app.testing import db_url
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": db_url(template_db), "SNAP_MAX_M": 25.0})
     assert app.config["SNAP_MAX_M"] == 25.0 and app.config["METRIC_SRID"] == 32649

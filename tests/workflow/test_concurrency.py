@@ -6,7 +6,7 @@ import threading
 from sqlalchemy import create_engine, text
 
 from geo_app.extensions import db
-from tests.conftest import make_app
+from geo_app.testing import make_app
 from tests.workflow.helpers import token
 
 

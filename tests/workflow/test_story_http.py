@@ -5,8 +5,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import text
 
-from geo_app.domain import reports
-from geo_app.domain.validation import LOCAL_TZ
+from geo_app.domain.analysis.reports import report as reports
+from geo_app.domain.core import localtime
 from tests.factories import point_on
 from tests.workflow.helpers import csrf_of, login, status_of, version_of
 
@@ -45,7 +45,7 @@ def _department_answers(client, session, username, ref, department):
 
 
 def test_fumes_story_from_intake_to_closed(client, session):
-    today = datetime.now(LOCAL_TZ).date()
+    today = datetime.now(localtime.zone()).date()
     before = reports.figures(session, today, today)
     lon, lat = point_on(session, "银湖南路", 0.4)
 

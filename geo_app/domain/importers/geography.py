@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from .geojson_layers import ImportFailed, as_multipolygon, read_layer
+from geo_app.domain.importers.geojson_layers import ImportFailed, as_multipolygon, read_layer
 
 POLYGONS = ("Polygon", "MultiPolygon")
 LEVEL_ORDER = {"district": 0, "subdistrict": 1, "community": 2}

@@ -9,7 +9,7 @@ from pathlib import Path
 from shapely.geometry import MultiPolygon, shape
 from shapely.geometry.base import BaseGeometry
 
-from ...errors import ValidationError
+from geo_app.domain.errors import ValidationError
 
 WGS84_NAMES = {"EPSG:4326", "urn:ogc:def:crs:OGC:1.3:CRS84", "urn:ogc:def:crs:EPSG::4326", "OGC:CRS84"}
 

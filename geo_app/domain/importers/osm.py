@@ -7,7 +7,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from .geojson_layers import ImportFailed
+from geo_app.domain.importers.geojson_layers import ImportFailed
 
 
 def read_pbf(path: Path) -> gpd.GeoDataFrame:

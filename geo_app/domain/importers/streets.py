@@ -23,7 +23,7 @@ from pyproj import Geod
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from .geojson_layers import ImportFailed
+from geo_app.domain.importers.geojson_layers import ImportFailed
 
 # Drivable and pedestrian ways a street chief answers for; motorways, tracks, paths and cycleways are not.
 DEFAULT_HIGHWAYS = ("trunk", "trunk_link", "primary", "primary_link", "secondary", "secondary_link", "tertiary",
@@ -63,7 +63,7 @@ def read_lines(path: Path) -> tuple[gpd.GeoDataFrame, str]:
     """Return (source_id, name, highway, kind, geometry) rows in EPSG:4326 and the default code namespace."""
     path = Path(path)
     if path.name.endswith(".osm.pbf") or path.suffix == ".pbf":
-        from .osm import read_pbf
+        from geo_app.domain.importers.osm import read_pbf
         return read_pbf(path), "osm"
     try:
         with warnings.catch_warnings():

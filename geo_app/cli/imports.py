@@ -1,0 +1,137 @@
+"""Commands that bring real-world data in: issues from CSV, streets from maps."""
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+
+from geo_app.cli.common import fail
+from geo_app.config import intake_settings
+from geo_app.domain.errors import DomainError
+from geo_app.extensions import db
+
+
+def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
+    out = {}
+    for value in values:
+        key, sep, val = value.partition("=")
+        if not sep or not key.strip() or not val.strip():
+            raise click.BadParameter(f"expected KEY=VALUE, got {value!r}", param_hint=option)
+        out[key.strip()] = val.strip()
+    return out
+
+
+def _mapping(mapping_file: Path | None, columns: tuple[str, ...], categories: tuple[str, ...]):
+    from geo_app.domain.importers.issues.rows import TARGETS, Mapping
+
+    data = json.loads(mapping_file.read_text(encoding="utf-8")) if mapping_file else {}
+    cols = {**data.get("columns", {}), **_pairs(columns, "--map")}
+    aliases = {"id": "ref", "opened": "reported_at", "closed": "closed_at"}
+    cols = {aliases.get(k, k): v for k, v in cols.items()}
+    unknown = [k for k in cols if k not in TARGETS]
+    if unknown:
+        raise click.BadParameter(f"unknown field {unknown[0]!r}; one of {', '.join(TARGETS)}", param_hint="--map")
+    return Mapping(columns=cols, categories={**data.get("categories", {}), **_pairs(categories, "--category")},
+                   statuses=data.get("statuses", {}), default_resolution=data.get("default_resolution", "team"))
+
+
+@click.command("import-issues")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--rejected", "rejected_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write rejected rows with reasons here (default FILE.rejected.csv).")
+@click.option("--map", "columns", multiple=True, metavar="FIELD=COLUMN",
+              help="Which CSV column holds a field: id, category, lon, lat, point, opened, closed, status, "
+                   "description, address, channel… (repeatable).")
+@click.option("--category", "categories", multiple=True, metavar="THEIRS=OURS",
+              help="Map a category value of the file onto one of our category codes (repeatable).")
+@click.option("--mapping", "mapping_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help='JSON file {"columns": {...}, "categories": {...}, "statuses": {...}}.')
+@click.option("--snap", type=click.Choice(["auto", "memory", "sql"]), default="auto", show_default=True,
+              help="Link to segments in memory (numpy grid) or with one SQL UPDATE (the bulk path always "
+                   "links in memory).")
+@click.option("--bulk", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
+              help="Bulk mode: indexes and constraints of issues and issue_events rebuilt after the load, several "
+                   "times faster, but those tables and the ones their foreign keys join (categories, "
+                   "street_segments, teams, visits, fire_lanes, users, dispatches, site_visit_issues) are LOCKED, "
+                   "reads included, until the import commits. auto: from IMPORT_BULK_MIN_ROWS accepted rows "
+                   "(default 50000).")
+@click.option("--progress/--no-progress", default=True, show_default=True, help="Progress bar on stderr.")
+@with_appcontext
+def import_issues_command(file: Path, rejected_path, columns, categories, mapping_file, snap, bulk, progress) -> None:
+    """Import issues from a CSV file: accepted rows all in (or none), every rejected row reported.
+
+    Large files go in bulk mode, which locks the issue tables for the import's duration (see --bulk)."""
+    from flask import current_app
+    from tqdm import tqdm
+
+    from geo_app.domain.importers.issues.csv_import import import_issues
+
+    mapping = _mapping(mapping_file, columns, categories)
+    bulk_min = {"auto": current_app.config["IMPORT_BULK_MIN_ROWS"], "always": 0, "never": None}[bulk]
+    bar = tqdm(unit=" rows", desc="reading", disable=not progress, file=sys.stderr)
+    try:
+        result = import_issues(db.session, file, intake_settings(), mapping, progress=bar.update, snap=snap,
+                               bulk_min_rows=bulk_min)
+    except DomainError as err:
+        bar.close()
+        fail(err)
+    bar.close()
+    db.session.commit()
+    click.echo(f"read {result.read}, inserted {result.inserted}, linked {result.linked}, "
+               f"already there {result.skipped_existing}, rejected {len(result.rejected)}"
+               + (f" ({'bulk, ' if result.bulk else ''}linked {result.snap_method}; " + ", ".join(f"{k} {v:.1f} s" for k, v in result.seconds.items())
+                  + ")" if result.inserted else ""))
+    if result.rejected:
+        rejected_path = rejected_path or file.with_suffix(".rejected.csv")
+        columns_out = list((result.rejected[0].raw or {}).keys())
+        with open(rejected_path, "w", newline="", encoding="utf-8") as out:
+            writer = csv.writer(out)
+            writer.writerow(["line", "field", "reason"] + columns_out)
+            writer.writerows([e.line, e.field, e.message] + [(e.raw or {}).get(c, "") for c in columns_out]
+                             for e in result.rejected)
+        click.echo(f"rejected rows: {rejected_path}")
+
+
+@click.command("import-streets")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--source", default=None, help="Code namespace of the segments (default: osm for .pbf, else the "
+                                              "file name); re-imports update the same namespace.")
+@click.option("--highway", "highways", multiple=True, help="Highway classes to keep (repeatable); default: "
+                                                           "drivable and pedestrian streets.")
+@click.option("--all-lines", is_flag=True, help="Keep every line, whatever its highway class.")
+@click.option("--keep-missing", is_flag=True, help="Do not retire segments of the namespace missing from the file.")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write repaired and rejected features here (default FILE.report.txt when there are any).")
+@with_appcontext
+def import_streets_command(file: Path, source, highways, all_lines, keep_missing, report_path) -> None:
+    """Import streets from GeoJSON, GeoPackage, Shapefile or OSM .pbf, cut at intersections."""
+    from geo_app.domain.importers.streets import (
+        DEFAULT_HIGHWAYS,
+        StreetOptions,
+        import_streets,
+    )
+
+    options = StreetOptions(source=source, highways=None if all_lines else (tuple(highways) or DEFAULT_HIGHWAYS),
+                            retire_missing=not keep_missing)
+    try:
+        r = import_streets(db.session, file, options)
+    except DomainError as err:
+        fail(err)
+    db.session.commit()
+    click.echo(f"ways read {r.ways_read}, kept {r.ways_kept}; segments made {r.segments_made} ({r.km:.2f} km): "
+               f"new {r.inserted}, updated {r.updated}, unchanged {r.unchanged}, retired {r.retired}; "
+               f"repaired {len(r.repaired)}, rejected {len(r.rejected)}")
+    if r.issues_on_retired:
+        click.echo(f"note: {r.issues_on_retired} issues stay linked to retired segments")
+    if r.repaired or r.rejected:
+        report_path = report_path or Path(str(file) + ".report.txt")
+        report_path.write_text("\n".join([f"repaired: {x}" for x in r.repaired] + [f"rejected: {x}" for x in r.rejected])
+                               + "\n", encoding="utf-8")
+        click.echo(f"report: {report_path}")
+
+
+COMMANDS = [import_issues_command, import_streets_command]

@@ -1,0 +1,1 @@
+"""What the data says: hotspots (DBSCAN, Getis-Ord Gi*), team coverage, fire lanes and the district report."""

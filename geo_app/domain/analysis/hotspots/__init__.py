@@ -1,0 +1,1 @@
+"""Hotspots: density clusters (DBSCAN in metres) and hot and cold street segments (Gi*)."""

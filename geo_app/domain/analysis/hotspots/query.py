@@ -1,0 +1,178 @@
+"""Hotspots: density clusters (DBSCAN in metres) and hot/cold street segments (Getis-Ord Gi*).
+
+CONTRACT (used by the hotspots map and GET /api/hotspots):
+- density_clusters(session, radius_m=150, min_size=5, category=None, start=None, end=None) -> GeoJSON
+  FeatureCollection of Polygons, properties: cluster_id, count, categories [{code, count}] (top 3),
+  first, last (ISO dates), area_m2.
+- hot_cold_segments(session, category=None, start=None, end=None) -> GeoJSON FeatureCollection of
+  LineStrings, properties: segment_id, street_name, count, z, p, p_fdr, class in
+  {hot_99, hot_95, hot_90, cold_99, cold_95, cold_90, none} (plus code, value).
+
+Both count the issues reported in [start, end] (local days; either may be open) of one category or all,
+merged duplicates left out; results are cached per filter until issues (or segments) change.
+Clusters: DBSCAN on the issues' metric-CRS points (hotspots_dbscan: exact, scikit-learn's labels); a
+cluster's area is the convex hull of its issues buffered by half the radius, so that a cluster along one
+street still has an area. Gi*: see hotspots_gistar.
+"""
+from __future__ import annotations
+
+import io
+import json
+import re
+from datetime import date, datetime
+
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import Transformer
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from geo_app.domain.analysis import cache
+from geo_app.domain.analysis.hotspots import gistar
+from geo_app.domain.analysis.hotspots.dbscan import dbscan_labels
+from geo_app.domain.core.localtime import zone as local_zone
+from geo_app.domain.core.validation import period_bounds
+from geo_app.domain.errors import ValidationError
+from geo_app.models import METRIC_SRID
+
+METHODS = ("gistar", "dbscan")
+CONFIDENCES = (90, 95, 99)
+RADIUS_MAX_M = 5000.0
+EMPTY = {"type": "FeatureCollection", "features": []}
+
+
+def issue_filter(session: Session, category: str | None, start: date | None, end: date | None) -> tuple[str, dict]:
+    """Return the SQL condition on issues `i` (and its parameters) for a category and period; check both."""
+    cond, params = ["i.status <> 'duplicate'"], {}
+    if category:
+        if not session.execute(text("SELECT 1 FROM categories WHERE code = :c"), {"c": category}).first():
+            raise ValidationError(f"category: unknown category {category[:40]!r}", "category")
+        cond.append("i.category = :category")
+        params["category"] = category
+    if start or end:
+        lo, hi = period_bounds(start or date(1900, 1, 1), end or date(2999, 12, 31))
+        cond.append("i.reported_at >= :lo AND i.reported_at < :hi")
+        params.update(lo=lo, hi=hi)
+    return " AND ".join(cond), params
+
+
+def check_cluster_params(radius_m, min_size) -> tuple[float, int]:
+    """Return (radius_m, min_size) as numbers, refusing radius ≤ 0 (or absurd) and min_size < 2."""
+    try:
+        radius = float(radius_m)
+    except (TypeError, ValueError):
+        raise ValidationError("radius: must be a number of metres", "radius") from None
+    if not 0 < radius <= RADIUS_MAX_M:
+        raise ValidationError(f"radius: must be more than 0 and at most {RADIUS_MAX_M:g} metres", "radius")
+    if isinstance(min_size, bool) or not isinstance(min_size, (int, np.integer)) or min_size < 2:
+        raise ValidationError("min_size: must be a whole number of at least 2", "min_size")
+    return radius, int(min_size)
+
+
+def density_clusters(session: Session, radius_m: float = 150.0, min_size: int = 5, category: str | None = None,
+                     start: date | None = None, end: date | None = None) -> dict:
+    """Return density clusters of issues as areas with count, top 3 categories and period."""
+    radius_m, min_size = check_cluster_params(radius_m, min_size)
+    where, params = issue_filter(session, category, start, end)
+    key = ("dbscan", radius_m, min_size, category, start, end, cache.issues_signature(session))
+    return cache.cached(key, lambda: _clusters(session, where, params, radius_m, min_size))
+
+
+def issue_points(session: Session, where: str, params: dict) -> pd.DataFrame:
+    """Return id, x, y (metric CRS), category and reported_at (epoch s) of matching issues, by id."""
+    cache.no_jit(session)
+    raw = session.connection().connection.driver_connection
+    buf = io.BytesIO()
+    sql = f"""COPY (SELECT i.id, ST_X(i.geom_m), ST_Y(i.geom_m), i.category, extract(epoch FROM i.reported_at)
+                   FROM issues i WHERE {where} ORDER BY i.id) TO STDOUT"""
+    # psycopg names parameters %(name)s; the shared SQL filters use SQLAlchemy's :name
+    sql = re.sub(r"(?<!:):(\w+)", r"%(\1)s", sql)
+    with raw.cursor() as cur, cur.copy(sql, params) as copy:
+        for block in copy:
+            buf.write(block)
+    buf.seek(0)
+    return pd.read_csv(buf, sep="\t", header=None, names=["id", "x", "y", "category", "epoch"],
+                       dtype={"id": np.int64, "x": float, "y": float, "category": "category", "epoch": float})
+
+
+def _clusters(session: Session, where: str, params: dict, radius_m: float, min_size: int) -> dict:
+    df = issue_points(session, where, params)
+    if df.empty:
+        return dict(EMPTY, features=[])
+    xy = df[["x", "y"]].to_numpy()
+    labels = dbscan_labels(xy, radius_m, min_size)
+    keep = labels >= 0
+    if not keep.any():
+        return dict(EMPTY, features=[])
+    order = np.argsort(labels[keep], kind="stable")
+    lab = labels[keep][order]
+    pts, epochs = xy[keep][order], df["epoch"].to_numpy()[keep][order]
+    names = np.array(df["category"].cat.categories, dtype=object)
+    codes = df["category"].cat.codes.to_numpy()[keep][order]
+    cluster_ids, starts, counts = np.unique(lab, return_index=True, return_counts=True)
+    group = np.repeat(np.arange(len(cluster_ids)), counts)
+    areas = shapely.buffer(shapely.convex_hull(shapely.multipoints(pts, indices=group)), radius_m / 2, quad_segs=4)
+    area_m2 = shapely.area(areas)
+    to_lonlat = Transformer.from_crs(METRIC_SRID, 4326, always_xy=True)
+    areas = shapely.transform(areas, lambda c: np.round(np.column_stack(to_lonlat.transform(c[:, 0], c[:, 1])), 6))
+    first, last = np.minimum.reduceat(epochs, starts), np.maximum.reduceat(epochs, starts)
+    per_cat = np.bincount(group * len(names) + codes, minlength=len(cluster_ids) * len(names))
+    per_cat = per_cat.reshape(len(cluster_ids), len(names))
+    alpha = np.argsort(names)               # ties between categories go alphabetically
+    features = []
+    for k, cid in enumerate(cluster_ids):
+        top = alpha[np.argsort(-per_cat[k][alpha], kind="stable")[:3]]
+        features.append({"type": "Feature", "geometry": json.loads(shapely.to_geojson(areas[k])), "properties": {
+            "cluster_id": int(cid) + 1, "count": int(counts[k]),
+            "categories": [{"code": names[c], "count": int(per_cat[k][c])} for c in top if per_cat[k][c] > 0],
+            "first": _local_day(first[k]), "last": _local_day(last[k]), "area_m2": round(float(area_m2[k]))}})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _local_day(epoch: float) -> str:
+    return datetime.fromtimestamp(float(epoch), local_zone()).date().isoformat()
+
+
+def hot_cold_segments(session: Session, category: str | None = None, start: date | None = None,
+                      end: date | None = None, confidence: int = 90, per_100m: bool = False,
+                      fdr: bool = True) -> dict:
+    """Return street segments classed hot/cold by Gi* on issue counts (per 100 m of street if asked)."""
+    if confidence not in CONFIDENCES:
+        raise ValidationError("confidence: must be 90, 95 or 99", "confidence")
+    where, params = issue_filter(session, category, start, end)
+    key = ("gistar", category, start, end, confidence, per_100m, fdr, cache.issues_signature(session),
+           cache.segments_signature(session))
+    return cache.cached(key, lambda: _hot_cold(session, where, params, confidence, per_100m, fdr))
+
+
+def gistar_scores(session: Session, where: str, params: dict, per_100m: bool = False) -> dict:
+    """Return the arrays behind hot_cold_segments: ids, count, value, z, p, p_fdr (no geometry)."""
+    net = gistar.segment_graph(session)
+    count = gistar.segment_counts(session, net.ids, where, params)
+    value = count / (net.length_m / 100.0) if per_100m else count
+    if len(count) == 0 or count.sum() == 0:
+        return {"ids": net.ids[:0], "count": count[:0], "value": value[:0], "z": count[:0], "p": count[:0],
+                "p_fdr": count[:0]}
+    z, p, p_fdr = gistar.gi_star(value, net.graph)
+    return {"ids": net.ids, "count": count, "value": value, "z": z, "p": p, "p_fdr": p_fdr}
+
+
+def _hot_cold(session: Session, where: str, params: dict, confidence: int, per_100m: bool, fdr: bool) -> dict:
+    s = gistar_scores(session, where, params, per_100m)
+    if len(s["ids"]) == 0:
+        return dict(EMPTY, features=[])
+    classes = gistar.classify(s["z"], s["p_fdr"] if fdr else s["p"], confidence)
+    return gistar.segment_features(session, s["ids"], {
+        "count": [int(c) for c in s["count"]], "value": gistar.rounded(s["value"], 3),
+        "z": gistar.rounded(s["z"], 4), "p": gistar.rounded(s["p"], 6), "p_fdr": gistar.rounded(s["p_fdr"], 6),
+        "class": classes})
+
+
+def hotspots(session: Session, method: str, **params) -> dict:
+    """Return the hotspots of `method` (gistar or dbscan) for the filters in `params`."""
+    if method == "dbscan":
+        return density_clusters(session, **params)
+    if method == "gistar":
+        return hot_cold_segments(session, **params)
+    raise ValidationError("method: must be gistar or dbscan", "method")

@@ -1,0 +1,140 @@
+"""Load the 大塘街道 demo from data/demo: geography, organisation, visits, issues and their histories.
+
+Idempotent: everything is matched on natural keys, and only issues imported by this run get their
+history replayed, through the same workflow engine that the app uses.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import logging
+from pathlib import Path
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from geo_app.domain.core import accounts
+from geo_app.domain.core.validation import parse_datetime
+from geo_app.domain.importers import geography
+from geo_app.domain.importers.issues import csv_import
+from geo_app.domain.workflow import actions
+from geo_app.domain.workflow.intake import IntakeSettings
+from geo_app.models import ApiKey, FireLane, FireLaneStatusEvent, Issue, Team, TeamMember, User
+
+log = logging.getLogger(__name__)
+DEMO_PASSWORD = "demo-password"
+
+
+def load_demo(session: Session, demo_dir: Path, settings: IntakeSettings) -> dict:
+    """Load every demo file; return what was inserted. The caller commits."""
+    demo_dir = Path(demo_dir)
+    counts = {
+        "areas": geography.load_areas(session, demo_dir / "areas.geojson"),
+        "water": geography.load_water(session, demo_dir / "water.geojson"),
+        "segments": geography.load_streets(session, demo_dir / "streets.geojson"),
+        "halls": geography.load_halls(session, demo_dir / "halls.geojson"),
+        "compounds": geography.load_compounds(session, demo_dir / "compounds.geojson"),
+        "fire_lanes": geography.load_fire_lanes(session, demo_dir / "fire_lanes.geojson"),
+    }
+    org = json.loads((demo_dir / "organisation.json").read_text(encoding="utf-8"))
+    counts["teams"] = _load_teams(session, org)
+    counts["users"] = _load_users(session, org)
+    _load_api_keys(session, org)
+    counts["visits"] = _load_visits(session, demo_dir / "visits.csv")
+    existing = set(session.execute(select(Issue.ref)).scalars())
+    result = csv_import.import_issues(session, demo_dir / "issues.csv", settings)
+    if result.rejected:
+        first = result.rejected[0]
+        raise ValueError(f"issues.csv line {first.line}: {first.message} ({len(result.rejected)} rejected)")
+    counts["issues"] = result.inserted
+    counts["events"] = _replay_events(session, demo_dir / "issue_events.csv", existing)
+    counts["lane_changes"] = _load_lane_history(session, demo_dir / "fire_lane_history.csv")
+    return counts
+
+
+def _load_teams(session: Session, org: dict) -> int:
+    areas = dict(session.execute(text("SELECT code, id FROM admin_areas")).all())
+    segments = dict(session.execute(text("SELECT code, id FROM street_segments")).all())
+    deps = dict(session.execute(text("SELECT code, id FROM departments")).all())
+    inserted = 0
+    for t in org["teams"]:
+        if session.execute(select(Team.id).where(Team.code == t["code"])).first():
+            continue
+        team = Team(code=t["code"], name=t["name"], community_id=areas.get(t.get("community_code")))
+        session.add(team)
+        session.flush()
+        session.execute(text("INSERT INTO team_segments (team_id, segment_id) VALUES (:t, :s)"),
+                        [{"t": team.id, "s": segments[code]} for code in t["segments"]])
+        for m in t.get("members", []):
+            session.add(TeamMember(team_id=team.id, name=m["name"], role=m.get("role", "liaison"),
+                                   department_id=deps.get(m.get("department"))))
+        inserted += 1
+    session.flush()
+    return inserted
+
+
+def _load_users(session: Session, org: dict) -> int:
+    team_of = {}
+    for t in org["teams"]:
+        team_of.setdefault(t["chief"], t["code"])
+        if t.get("secretary"):
+            team_of.setdefault(t["secretary"], t["code"])
+    inserted = 0
+    for u in org["users"]:
+        if session.execute(select(User.id).where(User.username == u["username"])).first():
+            continue
+        user = accounts.create_user(session, u["username"], DEMO_PASSWORD, u["role"], u.get("display_name"),
+                                    department=u.get("department"), team=u.get("team") or team_of.get(u["username"]),
+                                    hall=u.get("hall"))
+        if user.team_id is not None and user.role in ("chief", "secretary"):
+            session.add(TeamMember(team_id=user.team_id, user_id=user.id, name=user.display_name, role=user.role))
+        inserted += 1
+    session.flush()
+    return inserted
+
+
+def _load_api_keys(session: Session, org: dict) -> None:
+    for k in org.get("open311_keys", []):
+        if not session.execute(select(ApiKey.id).where(ApiKey.label == k["label"])).first():
+            accounts.add_api_key(session, k["label"], k["key"])
+
+
+def _load_visits(session: Session, path: Path) -> int:
+    halls = dict(session.execute(text("SELECT code, id FROM reception_halls")).all())
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = [{"code": r["code"], "hall": halls[r["hall_code"]], "at": parse_datetime(r["visited_at"], "visited_at"),
+                 "people": int(r["people"]), "topics": r.get("topics") or None} for r in csv.DictReader(f)]
+    return sum(session.execute(text("""
+        INSERT INTO visits (code, hall_id, visited_at, people, topics) VALUES (:code, :hall, :at, :people, :topics)
+        ON CONFLICT (code) DO NOTHING"""), row).rowcount for row in rows)
+
+
+def _replay_events(session: Session, path: Path, skip_refs: set[str]) -> int:
+    users = {u.username: u for u in session.execute(select(User)).scalars()}
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = [r for r in csv.DictReader(f) if r["ref"] not in skip_refs]
+    rows.sort(key=lambda r: (r["ref"], int(r["seq"])))
+    for r in rows:
+        actions.apply_action(session, r["ref"], r["action"], users[r["actor"]], json.loads(r["params"] or "{}"),
+                                   expected_version=None, at=parse_datetime(r["at"], "at"))
+    return len(rows)
+
+
+def _load_lane_history(session: Session, path: Path) -> int:
+    lanes = {lane.code: lane for lane in session.execute(select(FireLane)).scalars()}
+    has_history = set(session.execute(select(FireLaneStatusEvent.fire_lane_id).distinct()).scalars())
+    users = dict(session.execute(text("SELECT username, id FROM users")).all())
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = sorted(csv.DictReader(f), key=lambda r: (r["lane_code"], r["at"]))
+    added = 0
+    for r in rows:
+        lane = lanes[r["lane_code"]]
+        if lane.id in has_history:
+            continue
+        session.add(FireLaneStatusEvent(fire_lane_id=lane.id, at=parse_datetime(r["at"], "at"),
+                                        from_status=r["from_status"], to_status=r["to_status"],
+                                        actor_id=users.get(r.get("actor")), note=r.get("note") or None))
+        lane.status = r["to_status"]
+        added += 1
+    session.flush()
+    return added

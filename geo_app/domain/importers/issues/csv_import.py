@@ -1,0 +1,225 @@
+"""Bulk import of issues from CSV: validate every row (as columns), link to segments, write with COPY.
+
+Accepted rows go in together (one transaction, committed by the caller) or not at all; every rejected
+row is reported with its line, field and reason. Rows whose `ref` already exists are skipped, so
+re-running is harmless. Two ways to write, with the same result:
+- the small path (fewer rows than `bulk_min_rows`): one COPY into `issues` with its indexes and foreign
+  keys maintained row by row, then linking and events in SQL; it takes no table lock;
+- the bulk path: links computed in memory, the indexes and constraints of `issues` and `issue_events`
+  set aside (bulk_ddl.py), issues and events written with binary COPY, everything rebuilt and re-validated
+  set-based; several times faster for large files, but it locks those tables until the commit, and its
+  rebuilds cost as much as the table holds, not as much as the file brings.
+"""
+from __future__ import annotations
+
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import shapely
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from geo_app.domain.analysis import fire_lanes
+from geo_app.domain.core import refs, snapping
+from geo_app.domain.core.localtime import zone_name as local_zone_name
+from geo_app.domain.importers.issues import bulk_ddl, bulk_rollups
+from geo_app.domain.importers.issues.links import link_fire_lanes, link_segments, metric_xy
+from geo_app.domain.importers.issues.rows import Context, Mapping, RowError, read_frame, validate
+from geo_app.domain.importers.issues.write import (
+    copy_columns,
+    copy_encoded,
+    encode,
+    event_columns,
+    event_count,
+    issue_columns,
+    reserve_ids,
+)
+from geo_app.domain.workflow.intake import IntakeSettings
+from geo_app.vocab import OPEN_STATUSES, SOLVED_STATUSES, sql_in
+
+MEMORY_SNAP_MIN = 2_000     # below this the set-based UPDATE is as fast and needs no segment load
+BULK_MIN_ROWS = 50_000      # from here the bulk path (IMPORT_BULK_MIN_ROWS in the app's settings)
+__all__ = ["ImportResult", "Mapping", "RowError", "import_issues"]
+
+
+@dataclass
+class ImportResult:
+    read: int = 0
+    inserted: int = 0
+    skipped_existing: int = 0
+    linked: int = 0
+    rejected: list[RowError] = field(default_factory=list)
+    snap_method: str = ""
+    bulk: bool = False
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def _context(session: Session) -> Context:
+    categories = frozenset(session.execute(text("SELECT code FROM categories")).scalars())
+    visits = dict(session.execute(text("SELECT code, id FROM visits WHERE code IS NOT NULL")).all())
+    wkb = session.execute(text("SELECT ST_AsBinary(ST_Union(geom)) FROM admin_areas")).scalar()
+    area = shapely.from_wkb(bytes(wkb)) if wkb else None
+    if area is not None:
+        shapely.prepare(area)
+    return Context(categories, visits, area)
+
+
+def import_issues(session: Session, path: Path, settings: IntakeSettings, mapping: Mapping | None = None,
+                  progress=None, snap: str = "auto", bulk_min_rows: int | None = BULK_MIN_ROWS) -> ImportResult:
+    """Import the issues of a CSV file; the caller commits (or rolls back) the session.
+
+    The bulk path is taken from `bulk_min_rows` accepted rows on (None: never, 0: always)."""
+    result, clock = ImportResult(), _Clock()
+    frame = read_frame(Path(path), mapping or Mapping(), progress)
+    result.read = len(frame)
+    clock.lap(result, "parse")
+    rows, result.rejected = validate(frame, mapping or Mapping(), _context(session))
+    del frame
+    clock.lap(result, "validate")
+    result.bulk = bulk_min_rows is not None and len(rows) >= max(bulk_min_rows, 1)
+    if result.bulk:
+        bulk_ddl.lock(session)
+    rows = _drop_existing(session, rows, result)
+    if rows.empty:
+        return result
+    _assign_refs(session, rows, settings.ref_prefix)
+    sla = dict(session.execute(text("SELECT code, sla_days FROM categories")).all())
+    rows["due_at"] = rows["reported_at"] + pd.to_timedelta(rows["category"].map(sla), unit="D")
+    if result.bulk:
+        _bulk(session, rows, settings, result, clock)
+    else:
+        _small(session, rows, settings, snap, result, clock)
+    result.inserted = len(rows)
+    return result
+
+
+def _small(session: Session, rows: pd.DataFrame, settings: IntakeSettings, snap: str, result: ImportResult,
+           clock: _Clock) -> None:
+    """Write with the tables' indexes and keys in place; link and log events in SQL."""
+    rows["id"] = session.execute(text("SELECT nextval(pg_get_serial_sequence('issues', 'id')) "
+                                      "FROM generate_series(1, :n)"), {"n": len(rows)}).scalars().all()
+    result.snap_method = "memory" if snap == "memory" or (snap == "auto" and len(rows) >= MEMORY_SNAP_MIN) else "sql"
+    if result.snap_method == "memory":
+        link_segments(session, rows, metric_xy(rows), settings.snap_max_m)
+    else:
+        rows["segment_id"] = rows["team_id"] = pd.Series(pd.NA, index=rows.index, dtype="Int64")
+        rows["snap_distance_m"] = np.nan
+    rows["fire_lane_id"] = pd.Series(pd.NA, index=rows.index, dtype="Int64")
+    rows["priority"] = np.full(len(rows), 3, dtype=np.int16)
+    clock.lap(result, "snap")
+    copy_columns(session, "issues", issue_columns(rows))
+    session.execute(text("CREATE TEMP TABLE import_new (id bigint PRIMARY KEY) ON COMMIT DROP"))
+    copy_columns(session, "import_new", [("id", "int8", rows["id"].to_numpy())])
+    clock.lap(result, "write")
+    if result.snap_method == "sql":
+        result.linked = snapping.snap_issues_in_bulk(session, settings.snap_max_m, "SELECT id FROM import_new")
+    else:
+        result.linked = int(rows["segment_id"].notna().sum())
+    fire_lanes.link_issues_in(session, settings.fire_lane_link_m, "SELECT id FROM import_new")
+    _log_events(session)
+    refs.bump_counters(session)
+    session.execute(text("DROP TABLE import_new"))
+    clock.lap(result, "events")
+
+
+def _bulk(session: Session, rows: pd.DataFrame, settings: IntakeSettings, result: ImportResult,
+          clock: _Clock) -> None:
+    """Link in memory, set indexes and constraints aside, COPY issues and events, rebuild (tables locked)."""
+    rows["id"] = np.arange(len(rows), dtype=np.int64) + reserve_ids(session, "issues", len(rows))
+    xy = metric_xy(rows)
+    link_segments(session, rows, xy, settings.snap_max_m)
+    link_fire_lanes(session, rows, xy, settings.fire_lane_link_m)
+    result.snap_method, result.linked = "memory", int(rows["segment_id"].notna().sum())
+    clock.lap(result, "snap")
+    saved = bulk_ddl.set_aside(session)
+    first_event = reserve_ids(session, "issue_events", event_count(rows))
+    rollup_inputs = bulk_rollups.load_inputs(session, rows)
+    bulk_rollups.suspend_triggers(session)        # their work is done below, from the rows in memory
+    columns = issue_columns(rows)
+    events: list[Future] = []
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # Two cores: once the issues are sent, the events are built and encoded here while the server loads
+        # the issues and rebuilds their indexes (its one-process steps first); the rollups' deltas while it
+        # loads the events.
+        copy_encoded(session, "issues", encode(columns, lazy=True),
+                     sent=lambda: events.append(pool.submit(lambda: encode(event_columns(rows, first_event)))))
+        bulk_rollups.resume_triggers(session)
+        clock.lap(result, "write")
+        saved = bulk_ddl.rebuild(session, saved, skip=("issue_events",))
+        clock.lap(result, "index")
+        deltas = pool.submit(bulk_rollups.deltas, {name: values for name, _, values in columns},
+                             rows["lon"].to_numpy(float), rows["lat"].to_numpy(float), rollup_inputs)
+        copy_encoded(session, "issue_events", events[0].result())
+        refs.raise_counters(session, rows["ref"])
+        clock.lap(result, "events")
+        bulk_rollups.apply(session, deltas.result())
+        clock.lap(result, "rollups")
+    bulk_ddl.rebuild(session, saved)
+    clock.lap(result, "index")
+
+
+class _Clock:
+    def __init__(self):
+        self.t = time.perf_counter()
+
+    def lap(self, result: ImportResult, name: str) -> None:
+        """Add the time since the last lap to phase `name` (a phase may come in more than one piece)."""
+        now = time.perf_counter()
+        result.seconds[name] = round(result.seconds.get(name, 0.0) + now - self.t, 3)
+        self.t = now
+
+
+def _drop_existing(session: Session, rows: pd.DataFrame, result: ImportResult) -> pd.DataFrame:
+    given = rows["ref"][rows["ref"] != ""].tolist()
+    if not given:
+        return rows
+    stored = session.execute(text("SELECT greatest(reltuples, 0) FROM pg_class WHERE oid = 'issues'::regclass")).scalar()
+    if stored < len(given):     # a table smaller than the file: read its refs rather than probe the index per row
+        known = set(session.execute(text("SELECT ref FROM issues")).scalars())
+        existing = {ref for ref in given if ref in known} if known else set()
+    else:
+        existing = set(session.execute(text("SELECT ref FROM issues WHERE ref = ANY(:r)"), {"r": given}).scalars())
+    result.skipped_existing = len(existing)
+    return rows[~rows["ref"].isin(existing)].reset_index(drop=True) if existing else rows
+
+
+def _assign_refs(session: Session, rows: pd.DataFrame, prefix: str) -> None:
+    """Give rows without a ref the next numbers of their year (counters bumped atomically)."""
+    missing = rows["ref"] == ""
+    if not missing.any():
+        return
+    refs.bump_counters(session)
+    years = rows.loc[missing, "reported_at"].dt.tz_convert(local_zone_name()).dt.year
+    for year, index in years.groupby(years).groups.items():
+        last = session.execute(text("""
+            INSERT INTO ref_counters (prefix, year, last) VALUES (:p, :y, :n)
+            ON CONFLICT (prefix, year) DO UPDATE SET last = ref_counters.last + :n RETURNING last"""),
+                               {"p": prefix, "y": int(year), "n": len(index)}).scalar_one()
+        numbers = np.arange(last - len(index) + 1, last + 1)
+        rows.loc[index, "ref"] = [f"{prefix}-{year}-{n:05d}" for n in numbers]
+
+
+def _log_events(session: Session) -> None:
+    """Append the events that explain each imported state (reports read states from events)."""
+    steps = [
+        ("i.reported_at", "'report'", "NULL", "'reported'",
+         "jsonb_build_object('channel', i.channel, 'linked', i.segment_id IS NOT NULL, 'import', true)", "TRUE"),
+        ("i.reported_at", "CASE i.status WHEN 'accepted' THEN 'accept' WHEN 'dispatched' THEN 'dispatch' "
+                          "ELSE 'start' END", "'reported'", "i.status", "'{\"import\": true}'::jsonb",
+         sql_in("i.status", [s for s in OPEN_STATUSES if s != "reported"])),
+        ("i.resolved_at", "'resolve'", "'reported'", "'resolved'",
+         "jsonb_build_object('resolution', i.resolution, 'import', true)", sql_in("i.status", SOLVED_STATUSES)),
+        ("i.resolved_at", "'verify'", "'resolved'", "'verified'", "'{\"passed\": true, \"import\": true}'::jsonb",
+         sql_in("i.status", [s for s in SOLVED_STATUSES if s != "resolved"])),
+        ("i.closed_at", "'close'", "'verified'", "'closed'", "'{\"import\": true}'::jsonb", "i.status = 'closed'"),
+    ]
+    # one statement per step, so that ids (the tie-break of equal times) follow the order of the steps
+    for at, action, from_s, to_s, data, cond in steps:
+        session.execute(text(f"""
+            INSERT INTO issue_events (issue_id, at, action, from_status, to_status, data)
+            SELECT i.id, {at}, {action}, {from_s}, {to_s}, {data}
+            FROM issues i JOIN import_new n ON n.id = i.id WHERE {cond}"""))

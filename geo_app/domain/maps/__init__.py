@@ -1,0 +1,1 @@
+"""What the maps draw: vector tiles and their grid and rollups, map-page data and filters, public issues."""

@@ -1,0 +1,282 @@
+"""Open311 GeoReport v2 over our issues: services are categories, requests are issues.
+
+What a GET returns is public: no names, phones, e-mails or the resident's free text; the address is the
+street of the linked segment and the point is moved onto that segment (generalised like the public map).
+Posted requests go through the same intake as every other channel (channel `open311`).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import bindparam, select, text
+from sqlalchemy.orm import Session
+
+from geo_app.domain.core.accounts import key_digest
+from geo_app.domain.core.localtime import zone as local_zone
+from geo_app.domain.core.validation import clean_email, clean_text, parse_coordinate, parse_datetime
+from geo_app.domain.errors import Forbidden, NotFound, ValidationError
+from geo_app.domain.workflow.intake import NAME_MAX, IntakeSettings, create_issue
+from geo_app.models import ApiKey, Category
+from geo_app.vocab import OPEN_STATUSES
+
+WINDOW = timedelta(days=90)
+MAX_RESULTS = 1000
+CLOSED_STATUSES = ("resolved", "verified", "closed", "rejected", "duplicate")
+PLATE = re.compile(r"^[0-9A-Za-z\u4e00-\u9fff·\- ]{2,12}$")
+# Extra questions a service asks (Open311 "service definition"); answers are staff-only, like the text.
+ATTRIBUTES = {
+    code: [{"variable": True, "code": "plate_number", "datatype": "string", "required": False,
+            "datatype_description": "Licence plate, e.g. 桂D12345", "order": 1,
+            "description": {"en": "Plate number of the vehicle or owner of the obstruction",
+                            "zh": "车牌号（车辆或堆放物所属车辆）"}}]
+    for code in ("illegal_parking", "obstruction")
+}
+NOTES = {
+    "en": {"reported": "received, awaiting acceptance", "accepted": "accepted by the street-chief team",
+           "dispatched": "departments summoned by the street chief", "in_progress": "work in progress",
+           "resolved": "resolved, awaiting the acceptance check", "verified": "resolution verified",
+           "closed": "closed", "rejected": "rejected by the street-chief team", "duplicate": "merged into {dup}",
+           "on_site": "solved on site", "team": "solved by the street-chief team"},
+    "zh": {"reported": "已受理，待接收", "accepted": "街长团队已接收", "dispatched": "街长已吹哨，部门报到中",
+           "in_progress": "处理中", "resolved": "已解决，待验收", "verified": "已验收", "closed": "已办结",
+           "rejected": "街长团队不予受理", "duplicate": "已合并至 {dup}", "on_site": "现场解决", "team": "街长团队解决"},
+}
+
+
+@dataclass(frozen=True)
+class Query:
+    """Parsed filters of GET requests."""
+
+    ids: tuple[str, ...] = ()
+    codes: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    start: datetime | None = None
+    end: datetime | None = None
+
+
+def _lang(lang: str | None) -> str:
+    return "en" if lang == "en" else "zh"
+
+
+def services(session: Session, lang: str | None) -> list[dict]:
+    """Return the service list: one service per category."""
+    lang = _lang(lang)
+    rows = session.execute(select(Category).order_by(Category.code)).scalars()
+    return [{"service_code": c.code, "service_name": c.name_en if lang == "en" else c.name_zh,
+             "description": f"{c.name_zh} / {c.name_en}", "metadata": c.code in ATTRIBUTES, "type": "realtime",
+             "keywords": ", ".join((c.code, c.name_zh, c.name_en)),
+             "group": "blocked access" if c.blocks_access else "street"} for c in rows]
+
+
+def service_definition(session: Session, code: str, lang: str | None) -> dict:
+    """Return the attributes a service asks for; 404 for an unknown service."""
+    if session.get(Category, code) is None:
+        raise NotFound(f"service_code: no service {code[:40]!r}", "service_code")
+    lang = _lang(lang)
+    attrs = [{**a, "description": a["description"][lang]} for a in ATTRIBUTES.get(code, [])]
+    return {"service_code": code, "attributes": attrs}
+
+
+def parse_query(params: dict, now: datetime | None = None) -> Query:
+    """Return the filters of GET requests, applying the spec's default 90-day window."""
+    ids = _split(params.get("service_request_id"))
+    if ids:  # the spec: a list of ids overrides every other argument
+        return Query(ids=ids[:MAX_RESULTS])
+    statuses = _split(params.get("status"))
+    bad = [s for s in statuses if s not in ("open", "closed")]
+    if bad:
+        raise ValidationError(f"status: must be open or closed, got {bad[0][:20]!r}", "status")
+    start = _w3c(params.get("start_date"), "start_date")
+    end = _w3c(params.get("end_date"), "end_date")
+    if start and end and end < start:
+        raise ValidationError("end_date: before start_date", "end_date")
+    if start and end and end - start > WINDOW:
+        raise ValidationError("end_date: the range may not span more than 90 days", "end_date")
+    now = now or datetime.now(UTC)
+    if start is None and end is None:
+        start, end = now - WINDOW, now
+    elif start is None:
+        start = end - WINDOW
+    elif end is None:
+        end = start + WINDOW
+    return Query(codes=_split(params.get("service_code")), statuses=statuses, start=start, end=end)
+
+
+def _split(value) -> tuple[str, ...]:
+    if not value:
+        return ()
+    return tuple(dict.fromkeys(v.strip() for v in str(value).split(",") if v.strip()))
+
+
+def _w3c(value, field: str) -> datetime | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or not re.match(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?"
+                                                  r"(Z|[+-]\d{2}:?\d{2})?$", value.strip()):
+        raise ValidationError(f"{field}: must be a W3C date/time such as 2020-05-01T00:00:00Z", field)
+    return parse_datetime(value, field, tz=UTC)
+
+
+_LIST_SQL = """
+SELECT i.ref, i.category, c.name_zh, c.name_en, i.status, i.resolution, i.reported_at, i.updated_at, i.due_at,
+       s.street_name, dup.ref AS duplicate_of, t.name AS team_name,
+       ST_X(p.pt) AS lon, ST_Y(p.pt) AS lat,
+       (SELECT string_agg(DISTINCT d.name_zh, '、') FROM dispatches x JOIN departments d ON d.id = x.department_id
+         WHERE x.issue_id = i.id) AS agencies_zh,
+       (SELECT string_agg(DISTINCT d.name_en, ', ') FROM dispatches x JOIN departments d ON d.id = x.department_id
+         WHERE x.issue_id = i.id) AS agencies_en
+FROM issues i
+JOIN categories c ON c.code = i.category
+LEFT JOIN street_segments s ON s.id = i.segment_id
+LEFT JOIN teams t ON t.id = i.team_id
+LEFT JOIN issues dup ON dup.id = i.duplicate_of_id
+-- generalised location: onto the segment's centre line, or to ~100 m when unlinked
+CROSS JOIN LATERAL (SELECT CASE WHEN s.id IS NOT NULL THEN ST_ClosestPoint(s.geom, i.geom)
+                                ELSE ST_SnapToGrid(i.geom, 0.001) END AS pt) p
+WHERE {where}
+ORDER BY i.reported_at DESC, i.id DESC
+LIMIT :limit
+"""
+
+
+def list_requests(session: Session, query: Query, lang: str | None, tz: str | None = None) -> list[dict]:
+    """Return the public view of the issues matching `query` (at most 1,000, newest first)."""
+    where, params, expanding = ["TRUE"], {"limit": MAX_RESULTS}, []
+    if query.ids:
+        where.append("i.ref IN :ids")
+        params["ids"], expanding = list(query.ids), ["ids"]
+    else:
+        where.append("i.reported_at >= :start AND i.reported_at <= :end")
+        params.update(start=query.start, end=query.end)
+        if query.codes:
+            where.append("i.category IN :codes")
+            params["codes"] = list(query.codes)
+            expanding.append("codes")
+        if len(query.statuses) == 1:
+            wanted = OPEN_STATUSES if query.statuses[0] == "open" else CLOSED_STATUSES
+            where.append("i.status IN :states")
+            params["states"] = list(wanted)
+            expanding.append("states")
+    sql = text(_LIST_SQL.format(where=" AND ".join(where)))
+    if expanding:
+        sql = sql.bindparams(*(bindparam(name, expanding=True) for name in expanding))
+    return [public_request(row, lang, tz) for row in session.execute(sql, params).mappings()]
+
+
+def get_request(session: Session, ref: str, lang: str | None, tz: str | None = None) -> list[dict]:
+    """Return the one-element list the spec gives for a request id; 404 when there is none."""
+    found = list_requests(session, Query(ids=(ref,)), lang, tz)
+    if not found:
+        raise NotFound(f"service_request_id: no request {ref[:40]!r}", "service_request_id")
+    return found
+
+
+def public_request(row, lang: str | None, tz: str | None = None) -> dict:
+    """Return an issue row as an Open311 request, with nothing personal in it."""
+    lang = _lang(lang)
+    notes = NOTES[lang]
+    note = notes[row["status"]].format(dup=row["duplicate_of"] or "")
+    if row["resolution"] and row["status"] in ("resolved", "verified", "closed"):
+        note += f" ({notes[row['resolution']]})" if lang == "en" else f"（{notes[row['resolution']]}）"
+    agency = row["agencies_en" if lang == "en" else "agencies_zh"] or row["team_name"] or ""
+    zone = ZoneInfo(tz) if tz else local_zone()
+    return {
+        "service_request_id": row["ref"], "status": "open" if row["status"] in OPEN_STATUSES else "closed",
+        "status_notes": note, "service_name": row["name_en"] if lang == "en" else row["name_zh"],
+        "service_code": row["category"], "agency_responsible": agency, "service_notice": "",
+        "requested_datetime": _iso(row["reported_at"], zone), "updated_datetime": _iso(row["updated_at"], zone),
+        "expected_datetime": _iso(row["due_at"], zone), "address": row["street_name"] or "",
+        "lat": round(float(row["lat"]), 6), "long": round(float(row["lon"]), 6),
+    }
+
+
+def _iso(value: datetime | None, zone: ZoneInfo) -> str | None:
+    return value.astimezone(zone).isoformat(timespec="seconds") if value else None
+
+
+def check_api_key(session: Session, key) -> ApiKey:
+    """Return the active API key matching `key`; 403 otherwise (the spec's answer to a bad api_key)."""
+    if not isinstance(key, str) or not key:
+        raise Forbidden("api_key: was not provided", "api_key")
+    found = session.execute(select(ApiKey).where(ApiKey.key_sha256 == key_digest(key),
+                                                 ApiKey.active.is_(True))).scalar()
+    if found is None:
+        raise Forbidden("api_key: not valid", "api_key")
+    return found
+
+
+def revoke_api_key(session: Session, label: str) -> ApiKey:
+    """Deactivate the API key with this label (kept, so that the label stays taken)."""
+    found = session.execute(select(ApiKey).where(ApiKey.label == label)).scalar()
+    if found is None:
+        raise NotFound(f"label: no api key {label!r}", "label")
+    found.active = False
+    session.flush()
+    return found
+
+
+def post_request(session: Session, form: dict, settings: IntakeSettings) -> list[dict]:
+    """Create an issue from an Open311 POST (api_key already checked); return the spec's answer."""
+    code = form.get("service_code")
+    if not code:
+        raise ValidationError("service_code: is required", "service_code")
+    category = session.get(Category, code)
+    if category is None:
+        raise ValidationError(f"service_code: no service {str(code)[:40]!r}", "service_code")
+    lon, lat = _location(session, form)
+    description = form.get("description")
+    plate = _attribute(form, "plate_number") if code in ATTRIBUTES else None
+    if plate is not None:
+        if not PLATE.match(plate):
+            raise ValidationError("attribute[plate_number]: 2-12 letters, digits or 汉字", "attribute[plate_number]")
+        if isinstance(description, str):
+            description = f"{description.strip()}\n[plate_number: {plate}]"
+    issue = create_issue(session, {
+        "category": code, "description": description, "lon": lon, "lat": lat, "channel": "open311",
+        "address": form.get("address_string") or None, "reporter_name": _reporter(form),
+        "reporter_phone": form.get("phone") or None, "reporter_email": clean_email(form.get("email"))}, None, settings)
+    return [{"service_request_id": issue.ref, "token": issue.ref, "service_notice": "", "account_id": None}]
+
+
+def _attribute(form: dict, name: str) -> str | None:
+    value = form.get(f"attribute[{name}]")
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def _reporter(form: dict) -> str | None:
+    """Return the reporter's name from first_name and last_name (Chinese order: family name first)."""
+    first, last = (form.get(k).strip() if isinstance(form.get(k), str) else "" for k in ("first_name", "last_name"))
+    name = f"{last}{first}" if _is_cjk(last + first) else " ".join(p for p in (first, last) if p)
+    return clean_text(name, "first_name", NAME_MAX) if name else None
+
+
+def _is_cjk(text_: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text_)
+
+
+def _location(session: Session, form: dict) -> tuple[float, float]:
+    """Return (lon, lat) from lat/long, or from a street named in address_string."""
+    lat, lon = form.get("lat"), form.get("long")
+    if lat not in (None, "") or lon not in (None, ""):
+        if lat in (None, "") or lon in (None, ""):
+            raise ValidationError("lat: lat and long are required together", "lat" if lat in (None, "") else "long")
+        return parse_coordinate(lon, "long", -180, 180), parse_coordinate(lat, "lat", -90, 90)
+    address = form.get("address_string")
+    if not isinstance(address, str) or not address.strip():
+        raise ValidationError("lat: a location is required: lat and long, or address_string", "lat")
+    row = session.execute(text("""
+        WITH street AS (
+            SELECT street_name FROM street_segments
+            WHERE retired_at IS NULL AND street_name <> '' AND strpos(:a, street_name) > 0
+            ORDER BY char_length(street_name) DESC LIMIT 1),
+        segs AS (SELECT s.geom FROM street_segments s JOIN street USING (street_name) WHERE s.retired_at IS NULL),
+        mid AS (SELECT ST_Centroid(ST_Collect(geom)) AS c FROM segs)
+        SELECT ST_X(p) AS lon, ST_Y(p) AS lat FROM (
+            SELECT ST_ClosestPoint(segs.geom, mid.c) AS p FROM segs, mid
+            ORDER BY segs.geom <-> mid.c LIMIT 1) q"""), {"a": address.strip()[:200]}).first()
+    if row is None:
+        raise ValidationError("address_string: no known street in the address; send lat and long", "address_string")
+    return float(row.lon), float(row.lat)

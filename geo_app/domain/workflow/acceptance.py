@@ -1,0 +1,43 @@
+"""Acceptance (验收) and closing: a resolved issue is checked; a failed check sends it back to work."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from geo_app.domain.errors import ValidationError
+from geo_app.domain.workflow.params import reason
+from geo_app.models import Issue, User
+
+
+def verify(session: Session, issue: Issue, actor: User | None, params: dict[str, Any],
+           at: datetime) -> dict[str, Any]:
+    """Record the acceptance check; a failure needs a note and clears the resolution."""
+    passed = params.get("passed")
+    if not isinstance(passed, bool):
+        raise ValidationError("passed: must be true or false", "passed")
+    note = reason(params, "note", required=not passed)
+    if not passed:
+        issue.resolution = None
+        issue.resolved_at = None
+    return {"passed": passed, "note": note}
+
+
+def close(session: Session, issue: Issue, actor: User | None, params: dict[str, Any],
+          at: datetime) -> dict[str, Any]:
+    """Close a verified issue."""
+    issue.closed_at = at
+    return {}
+
+
+def verify_and_close(session: Session, ref: str, actor: User, params: dict[str, Any], version: object) -> Issue:
+    """Pass the acceptance check (验收) and close the issue in one step (two events)."""
+    # imported here: the actions module imports this one for its handler table
+    from geo_app.domain.workflow.actions import apply_action, apply_checked
+
+    apply_checked(session, ref, "verify", actor, {**params, "passed": True}, version)
+    return apply_action(session, ref, "close", actor, {}, None)
+
+
+HANDLERS = {"verify": verify, "close": close}

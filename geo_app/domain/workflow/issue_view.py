@@ -1,0 +1,117 @@
+"""An issue as its pages and the API show it: facts, location, dispatches and the whole event log."""
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from geo_app.domain.core import permissions
+from geo_app.domain.core.localtime import zone as local_zone
+from geo_app.domain.errors import Forbidden, NotFound
+from geo_app.domain.workflow import states
+from geo_app.models import Issue, User
+from geo_app.vocab import OPEN_STATUSES
+
+PERSONAL = ("reporter_name", "reporter_phone", "reporter_email")
+
+_FACTS = """
+SELECT i.id, i.ref, i.category, c.name_zh AS category_zh, c.name_en AS category_en, i.description, i.address,
+       i.status, i.resolution, i.reject_reason, i.priority, i.channel, i.reporter_name, i.reporter_phone,
+       i.reporter_email,
+       i.reported_at, i.due_at, i.acceptance_at, i.resolved_at, i.closed_at, i.updated_at, i.version,
+       i.segment_id, s.code AS segment, s.street_name, i.snap_distance_m, t.code AS team, t.name AS team_name,
+       dup.ref AS duplicate_of, fl.code AS fire_lane, v.id AS visit_id, h.name AS hall,
+       ST_X(i.geom) AS lon, ST_Y(i.geom) AS lat, ST_AsGeoJSON(s.geom, 6) AS segment_geometry
+FROM issues i JOIN categories c ON c.code = i.category
+LEFT JOIN street_segments s ON s.id = i.segment_id
+LEFT JOIN teams t ON t.id = i.team_id
+LEFT JOIN issues dup ON dup.id = i.duplicate_of_id
+LEFT JOIN fire_lanes fl ON fl.id = i.fire_lane_id
+LEFT JOIN visits v ON v.id = i.visit_id
+LEFT JOIN reception_halls h ON h.id = v.hall_id
+WHERE i.id = :id
+"""
+
+_EVENTS = """
+SELECT e.id, e.at, e.action, e.from_status, e.to_status, e.data, u.username AS actor, u.display_name AS actor_name
+FROM issue_events e LEFT JOIN users u ON u.id = e.actor_id
+WHERE e.issue_id = :id ORDER BY e.at, e.id
+"""
+
+_DISPATCHES = """
+SELECT d.id, dep.code AS department, dep.name_zh AS department_zh, dep.name_en AS department_en, d.reason,
+       d.created_at, d.acknowledged_at, d.arrived_at, d.done_at, u.username AS created_by
+FROM dispatches d JOIN departments dep ON dep.id = d.department_id LEFT JOIN users u ON u.id = d.created_by
+WHERE d.issue_id = :id ORDER BY d.created_at, d.id
+"""
+
+
+def dispatch_state(row) -> str:
+    """Return a dispatch's stage: sent, acknowledged, arrived or done."""
+    if row["done_at"]:
+        return "done"
+    if row["arrived_at"]:
+        return "arrived"
+    if row["acknowledged_at"]:
+        return "acknowledged"
+    return "sent"
+
+
+def readable_issue(session: Session, ref: str, user: User) -> Issue:
+    """Return the issue `ref` if the user may read it; 404 when unknown, 403 when out of scope."""
+    issue = session.execute(select(Issue).where(Issue.ref == ref)).scalar_one_or_none()
+    if issue is None:
+        raise NotFound(f"no issue {ref}", "ref")
+    if not permissions.can_read_issue(session, user, issue):
+        raise Forbidden(f"issue {ref} is outside your scope", "ref")
+    return issue
+
+
+def issue_detail(session: Session, issue: Issue, user: User | None, now: datetime | None = None) -> dict:
+    """Return every fact of the issue, its events and dispatches, and what this user may do next."""
+    now = now or datetime.now(UTC)
+    facts = dict(session.execute(text(_FACTS), {"id": issue.id}).mappings().one())
+    seg_geom = facts.pop("segment_geometry")
+    facts["segment_geometry"] = json.loads(seg_geom) if seg_geom else None
+    facts["overdue"] = bool(facts["status"] in OPEN_STATUSES and facts["due_at"] and facts["due_at"] < now)
+    facts["events"] = [dict(r) for r in session.execute(text(_EVENTS), {"id": issue.id}).mappings()]
+    dispatches = []
+    for r in session.execute(text(_DISPATCHES), {"id": issue.id}).mappings():
+        d = dict(r)
+        d["state"] = dispatch_state(r)
+        dispatches.append(d)
+    facts["dispatches"] = dispatches
+    allowed = states.allowed_actions(facts["status"])
+    facts["allowed_actions"] = [a for a in allowed
+                                if user is not None and permissions.can_act(session, user, issue, a, {})]
+    return facts
+
+
+def _iso(value):
+    # local time (the deployment's zone) with its offset: the same instant, readable by the people who use it
+    return value.astimezone(local_zone()).isoformat() if isinstance(value, datetime) else value
+
+
+def to_feature(detail: dict, personal: bool = True) -> dict:
+    """Return the API's GeoJSON Feature of an issue detail; `personal=False` drops reporter data."""
+    skip = {"id", "lon", "lat", "segment_geometry"} | (set() if personal else set(PERSONAL))
+    props = {k: _iso(v) for k, v in detail.items() if k not in skip and k not in ("events", "dispatches")}
+    props["events"] = [{"at": _iso(e["at"]), "actor": e["actor"], "action": e["action"],
+                        "from_status": e["from_status"], "to_status": e["to_status"], "data": e["data"]}
+                       for e in detail.get("events", [])]
+    props["dispatches"] = [{k: _iso(v) for k, v in d.items()} for d in detail.get("dispatches", [])]
+    return {"type": "Feature", "id": detail["ref"],
+            "geometry": {"type": "Point", "coordinates": [round(detail["lon"], 6), round(detail["lat"], 6)]},
+            "properties": props}
+
+
+def api_issue(session: Session, issue: Issue, user: User) -> dict:
+    """Return the issue as the API answers it: a Feature whose key facts are also top-level members."""
+    feature = to_feature(issue_detail(session, issue, user))
+    p = feature["properties"]
+    # top-level copies so that `POST /api/issues` answers {ref, segment_id, team, status, version} directly
+    for key in ("ref", "segment_id", "segment", "team", "status", "version", "category", "due_at"):
+        feature[key] = p[key]
+    return feature

@@ -1,0 +1,235 @@
+"""List queries, always within the caller's scope: issues (filtered, paged), dispatches, escalations."""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from sqlalchemy import bindparam, text
+from sqlalchemy.orm import Session
+
+from geo_app.domain.core import permissions
+from geo_app.domain.core.localtime import zone as local_zone
+from geo_app.domain.core.validation import parse_coordinate, parse_date, period_bounds
+from geo_app.domain.errors import ValidationError
+from geo_app.models import User
+from geo_app.vocab import OPEN_STATUSES, STATUSES
+
+CODE = re.compile(r"[A-Za-z0-9_.:-]{1,60}")
+PER_PAGE_MAX = 200
+SEGMENTS_MAX = 5000   # a bbox answer is capped so that a whole-city box cannot flood a client
+
+
+@dataclass
+class IssueFilter:
+    """What a list of issues is narrowed to (all optional)."""
+
+    bbox: tuple[float, float, float, float] | None = None
+    statuses: list[str] = field(default_factory=list)
+    category: str | None = None
+    team: str | None = None
+    segment: str | None = None
+    start: date | None = None
+    end: date | None = None
+    overdue: bool = False
+    page: int = 1
+    per_page: int = 50
+
+
+def parse_bbox(value, required: bool = False) -> tuple[float, float, float, float] | None:
+    """Return (minlon, minlat, maxlon, maxlat) from 'a,b,c,d'; 400 naming `bbox` when malformed."""
+    if value in (None, ""):
+        if required:
+            raise ValidationError("bbox: minlon,minlat,maxlon,maxlat is required", "bbox")
+        return None
+    parts = str(value).split(",")
+    if len(parts) != 4:
+        raise ValidationError("bbox: four numbers minlon,minlat,maxlon,maxlat", "bbox")
+    lo_lon, lo_lat, hi_lon, hi_lat = (parse_coordinate(p, "bbox", -180, 180) for p in parts)
+    if not (-90 <= lo_lat <= 90 and -90 <= hi_lat <= 90) or lo_lon >= hi_lon or lo_lat >= hi_lat:
+        raise ValidationError("bbox: needs minlon < maxlon and minlat < maxlat within range", "bbox")
+    return lo_lon, lo_lat, hi_lon, hi_lat
+
+
+def _int(value, name: str, default: int, low: int, high: int) -> int:
+    if value in (None, ""):
+        return default
+    try:
+        number = int(str(value))
+    except ValueError:
+        raise ValidationError(f"{name}: must be an integer", name) from None
+    if not low <= number <= high:
+        raise ValidationError(f"{name}: must be between {low} and {high}", name)
+    return number
+
+
+def parse_filter(session: Session, args) -> IssueFilter:
+    """Return an IssueFilter from query arguments, refusing unknown codes and malformed values by field."""
+    f = IssueFilter(bbox=parse_bbox(args.get("bbox")))
+    if args.get("status"):
+        f.statuses = [s for s in str(args["status"]).split(",") if s]
+        bad = [s for s in f.statuses if s not in STATUSES + ("open",)]
+        if bad:
+            raise ValidationError(f"status: unknown status {bad[0][:30]!r}", "status")
+    for name, table in (("category", "categories"), ("team", "teams"), ("segment", "street_segments")):
+        value = args.get(name) or None
+        if value is not None:
+            if not CODE.fullmatch(str(value)):   # never send NUL or odd bytes to the database
+                raise ValidationError(f"{name}: not a valid code", name)
+            if not session.execute(text(f"SELECT 1 FROM {table} WHERE code = :c"), {"c": value}).first():
+                raise ValidationError(f"{name}: unknown {name} {str(value)[:40]!r}", name)
+            setattr(f, name, value)
+    f.start = parse_date(args["start"], "start") if args.get("start") else None
+    f.end = parse_date(args["end"], "end") if args.get("end") else None
+    if f.start and f.end and f.end < f.start:
+        raise ValidationError("end: the period ends before it starts", "end")
+    f.overdue = str(args.get("overdue", "")).lower() in ("1", "true", "yes")
+    f.page = _int(args.get("page"), "page", 1, 1, 1_000_000)
+    f.per_page = _int(args.get("per_page"), "per_page", 50, 1, PER_PAGE_MAX)
+    return f
+
+
+def _where(user: User, f: IssueFilter, now: datetime) -> tuple[str, dict]:
+    scope, params = permissions.scope_sql(user)
+    conds = [scope]
+    params = {**params, "now": now, "open": list(OPEN_STATUSES)}
+    if f.bbox:
+        conds.append("i.geom && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4326)")
+        params.update(x0=f.bbox[0], y0=f.bbox[1], x1=f.bbox[2], y1=f.bbox[3])
+    statuses = [s for s in f.statuses if s != "open"] + (list(OPEN_STATUSES) if "open" in f.statuses else [])
+    if statuses:
+        conds.append("i.status IN :statuses")
+        params["statuses"] = statuses
+    if f.category:
+        conds.append("i.category = :category")
+        params["category"] = f.category
+    if f.team:
+        conds.append("i.team_id = (SELECT id FROM teams WHERE code = :team)")
+        params["team"] = f.team
+    if f.segment:
+        conds.append("i.segment_id = (SELECT id FROM street_segments WHERE code = :segment)")
+        params["segment"] = f.segment
+    if f.start or f.end:
+        lo, hi = period_bounds(f.start or date(1900, 1, 1), f.end or date(2999, 12, 31))
+        conds.append("i.reported_at >= :lo AND i.reported_at < :hi")
+        params.update(lo=lo, hi=hi)
+    if f.overdue:
+        conds.append("i.status IN :open AND i.due_at < :now")
+    return " AND ".join(conds), params
+
+
+_LIST = """
+SELECT i.id, i.ref, i.category, c.name_zh AS category_zh, c.name_en AS category_en, i.status, i.resolution,
+       i.priority, i.channel, i.address, left(i.description, 80) AS summary, i.reported_at, i.due_at, i.version,
+       s.code AS segment, s.street_name, t.code AS team, t.name AS team_name,
+       (i.status IN :open AND i.due_at < :now) AS overdue, ST_AsGeoJSON(i.geom, 6) AS geometry
+FROM issues i JOIN categories c ON c.code = i.category
+LEFT JOIN street_segments s ON s.id = i.segment_id LEFT JOIN teams t ON t.id = i.team_id
+WHERE {where}
+ORDER BY {order} LIMIT :limit OFFSET :offset
+"""
+NEWEST_OVERDUE_FIRST = "(i.status IN :open AND i.due_at < :now) DESC, i.reported_at DESC, i.id DESC"
+MOST_OVERDUE_FIRST = "i.due_at ASC, i.id"
+
+
+def _sql(sql: str, params: dict):
+    """Return text(sql) with list parameters it uses bound as expanding IN lists."""
+    lists = [bindparam(k, expanding=True) for k, v in params.items() if isinstance(v, list) and f":{k}" in sql]
+    return text(sql).bindparams(*lists)
+
+
+def list_issues(session: Session, user: User, f: IssueFilter, order: str = NEWEST_OVERDUE_FIRST,
+                now: datetime | None = None) -> dict:
+    """Return {rows, total, page, per_page}: the user's issues matching `f`, overdue then newest first."""
+    where, params = _where(user, f, now or datetime.now(UTC))
+    total = session.execute(_sql(f"SELECT count(*) FROM issues i WHERE {where}", params), params).scalar()
+    rows = session.execute(_sql(_LIST.format(where=where, order=order), params),
+                           {**params, "limit": f.per_page, "offset": (f.page - 1) * f.per_page}).mappings().all()
+    return {"rows": [dict(r) for r in rows], "total": int(total), "page": f.page, "per_page": f.per_page}
+
+
+def issues_geojson(listing: dict) -> dict:
+    """Return a paged FeatureCollection of a listing (no personal data, no free text)."""
+    features = []
+    for r in listing["rows"]:
+        props = {k: (v.astimezone(local_zone()).isoformat() if isinstance(v, datetime) else v) for k, v in r.items()
+                 if k not in ("id", "geometry", "summary", "address")}
+        features.append({"type": "Feature", "id": r["ref"], "geometry": json.loads(r["geometry"]),
+                         "properties": props})
+    return {"type": "FeatureCollection", "features": features, "total": listing["total"],
+            "page": listing["page"], "per_page": listing["per_page"]}
+
+
+def escalations(session: Session, user: User, page: int = 1, now: datetime | None = None) -> dict:
+    """Return the user's overdue open issues, most overdue first, with a count per team."""
+    f = IssueFilter(overdue=True, page=page, per_page=100)
+    listing = list_issues(session, user, f, order=MOST_OVERDUE_FIRST, now=now)
+    where, params = _where(user, f, now or datetime.now(UTC))
+    listing["by_team"] = [dict(r) for r in session.execute(_sql(f"""
+        SELECT coalesce(t.name, '') AS team_name, t.code AS team, count(*) AS overdue, min(i.due_at) AS oldest_due
+        FROM issues i LEFT JOIN teams t ON t.id = i.team_id WHERE {where}
+        GROUP BY t.name, t.code ORDER BY count(*) DESC, t.code""", params), params).mappings()]
+    return listing
+
+
+def department_dispatches(session: Session, user: User, include_done: bool = False,
+                          now: datetime | None = None) -> list[dict]:
+    """Return the dispatches of the user's department (admin: every department), open ones oldest first."""
+    dep_cond = "TRUE" if user.role == "admin" else "d.department_id = :dep"
+    done_cond = "TRUE" if include_done else "d.done_at IS NULL"
+    rows = session.execute(text(f"""
+        SELECT d.id, d.reason, d.created_at, d.acknowledged_at, d.arrived_at, d.done_at,
+               dep.code AS department, dep.name_zh AS department_zh, dep.name_en AS department_en,
+               i.ref, i.category, c.name_zh AS category_zh, c.name_en AS category_en, i.status, i.version,
+               i.address, s.street_name, t.name AS team_name,
+               (i.status IN :open AND i.due_at < :now) AS overdue
+        FROM dispatches d JOIN departments dep ON dep.id = d.department_id JOIN issues i ON i.id = d.issue_id
+        JOIN categories c ON c.code = i.category LEFT JOIN street_segments s ON s.id = i.segment_id
+        LEFT JOIN teams t ON t.id = i.team_id
+        WHERE {dep_cond} AND {done_cond}
+        ORDER BY d.done_at IS NOT NULL, d.created_at, d.id LIMIT 500""").bindparams(
+        bindparam("open", expanding=True)),
+        {"dep": user.department_id, "open": list(OPEN_STATUSES), "now": now or datetime.now(UTC)})
+    return [dict(r) for r in rows.mappings()]
+
+
+def categories(session: Session) -> list[dict]:
+    """Return every category with its names and service level."""
+    return [dict(r) for r in session.execute(text(
+        "SELECT code, name_zh, name_en, sla_days, blocks_access FROM categories ORDER BY code")).mappings()]
+
+
+def departments(session: Session) -> list[dict]:
+    """Return every department with its names."""
+    return [dict(r) for r in session.execute(text(
+        "SELECT code, name_zh, name_en FROM departments ORDER BY id")).mappings()]
+
+
+def teams(session: Session) -> list[dict]:
+    """Return every team with its community, chief, secretary and number of segments."""
+    return [dict(r) for r in session.execute(text("""
+        SELECT t.code, t.name, a.code AS community,
+               (SELECT u.username FROM users u WHERE u.team_id = t.id AND u.role = 'chief' ORDER BY u.id LIMIT 1)
+                   AS chief,
+               (SELECT u.username FROM users u WHERE u.team_id = t.id AND u.role = 'secretary' ORDER BY u.id
+                LIMIT 1) AS secretary,
+               (SELECT count(*) FROM team_segments ts WHERE ts.team_id = t.id) AS segments
+        FROM teams t LEFT JOIN admin_areas a ON a.id = t.community_id ORDER BY t.code""")).mappings()]
+
+
+def segments_in_bbox(session: Session, bbox: tuple[float, float, float, float], limit: int = SEGMENTS_MAX) -> dict:
+    """Return the live segments meeting the bbox as GeoJSON (at most `limit`; `truncated` says if cut)."""
+    rows = session.execute(text("""
+        SELECT s.id, s.code, s.street_name, round(s.length_m::numeric, 1)::float AS length_m, a.code AS community,
+               (SELECT array_agg(t.code ORDER BY t.code) FROM team_segments ts JOIN teams t ON t.id = ts.team_id
+                WHERE ts.segment_id = s.id) AS teams,
+               ST_AsGeoJSON(s.geom, 6) AS geometry
+        FROM street_segments s LEFT JOIN admin_areas a ON a.id = s.community_id
+        WHERE s.retired_at IS NULL AND s.geom && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4326)
+        ORDER BY s.id LIMIT :n"""), {"x0": bbox[0], "y0": bbox[1], "x1": bbox[2], "y1": bbox[3],
+                                     "n": limit + 1}).mappings().all()
+    features = [{"type": "Feature", "id": r["code"], "geometry": json.loads(r["geometry"]),
+                 "properties": {k: (v or []) if k == "teams" else v for k, v in r.items() if k != "geometry"}}
+                for r in rows[:limit]]
+    return {"type": "FeatureCollection", "features": features, "truncated": len(rows) > limit}

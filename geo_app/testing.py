@@ -1,0 +1,115 @@
+"""Throwaway databases on a real PostGIS, for the test suite and the benchmarks alike.
+
+The server is DATABASE_URL's, or the project-local cluster, which is started on first use (never at
+import): importing this module touches no database. A missing PostGIS is an error, never a skip.
+"""
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import psycopg
+from sqlalchemy.engine import make_url
+
+from geo_app import localdb
+
+# Names carry the process id so that several runs on one server do not trip over each other.
+RUN = os.environ.get("TEST_DB_SUFFIX") or str(os.getpid())
+
+
+@functools.cache
+def server() -> dict[str, Any]:
+    """Return connection parameters of the test server (DATABASE_URL's, or the local cluster, started)."""
+    if os.environ.get("DATABASE_URL"):
+        url = make_url(os.environ["DATABASE_URL"])
+        return {"host": url.host or "127.0.0.1", "port": url.port or 5432, "user": url.username or "postgres",
+                "password": url.password}
+    localdb.start(fast=True)            # throwaway databases: no fsync (a durable cluster already running stays so)
+    return {"host": "127.0.0.1", "port": localdb.DEFAULT_PORT, "user": "postgres", "password": None}
+
+
+def connect(dbname: str, **kwargs: Any) -> psycopg.Connection:
+    """Return a psycopg connection to `dbname` on the test server."""
+    params = {k: v for k, v in server().items() if v is not None}
+    return psycopg.connect(dbname=dbname, **params, **kwargs)
+
+
+def _admin(sql: str) -> None:
+    with connect("postgres", autocommit=True) as conn:
+        conn.execute(sql)  # type: ignore[arg-type]
+
+
+def db_url(name: str) -> str:
+    """Return the SQLAlchemy URL of database `name` on the test server."""
+    s = server()
+    auth = s["user"] + (f":{s['password']}" if s["password"] else "")
+    return f"postgresql+psycopg://{auth}@{s['host']}:{s['port']}/{name}"
+
+
+def create_database(name: str, template: str | None = None) -> str:
+    """(Re)create database `name`, empty with PostGIS or as a copy of `template`; return its URL."""
+    _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    if template:
+        _admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    else:
+        _admin(f'CREATE DATABASE "{name}"')
+        with connect(name, autocommit=True) as conn:
+            conn.execute("CREATE EXTENSION postgis")
+    return db_url(name)
+
+
+def drop_database(name: str) -> None:
+    """Drop database `name` if it exists, closing its connections."""
+    _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def database_exists(name: str) -> bool:
+    """Return True when database `name` exists on the test server."""
+    with connect("postgres", autocommit=True) as conn:
+        return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is not None
+
+
+def make_app(url: str, **extra: Any) -> Any:
+    """Return the app on database `url`, in testing mode."""
+    from geo_app import create_app
+
+    return create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "SECRET_KEY": "test-secret", **extra})
+
+
+def migrate_and_load(url: str, demo: bool = True) -> None:
+    """Apply the migrations (and load the demo) on `url`, then let go of every connection."""
+    from flask_migrate import upgrade
+
+    from geo_app.config import intake_settings
+    from geo_app.domain.datasets.demo import load_demo
+    from geo_app.extensions import db
+
+    app = make_app(url)
+    with app.app_context():
+        upgrade()
+        if demo:
+            load_demo(db.session, app.config["DEMO_DIR"], intake_settings())
+            db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+
+
+@contextlib.contextmanager
+def serving(app: Any) -> Iterator[str]:
+    """Serve `app` on 127.0.0.1 (a free port) in a thread; yield its base URL; let go of its connections."""
+    from werkzeug.serving import make_server
+
+    from geo_app.extensions import db
+
+    srv = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{srv.server_port}"
+    finally:
+        srv.shutdown()
+        with app.app_context():
+            db.engine.dispose()

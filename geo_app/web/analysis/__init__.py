@@ -1,0 +1,1 @@
+"""The report page and the analysis API (hotspots, figures, coverage, fire lanes)."""

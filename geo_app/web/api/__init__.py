@@ -1,0 +1,1 @@
+"""The JSON API of issues and reference lists, and its OpenAPI document."""

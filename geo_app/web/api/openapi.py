@@ -1,0 +1,14 @@
+"""GET /api/openapi.json: the OpenAPI document of the JSON API and Open311."""
+from __future__ import annotations
+
+from flask import Blueprint, request
+
+from geo_app.web.api.openapi_doc import document
+
+bp = Blueprint("openapi", __name__)
+
+
+@bp.get("/api/openapi.json")
+def openapi_json():
+    """Return the OpenAPI document, with this server as its base URL."""
+    return document(request.url_root.rstrip("/") or "/")

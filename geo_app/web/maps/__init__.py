@@ -1,0 +1,1 @@
+"""The map pages, their vector tiles and the public issues API."""

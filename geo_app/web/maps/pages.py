@@ -1,0 +1,195 @@
+"""The five map pages (SPEC 4): Folium maps from PostGIS, large layers as vector tiles.
+
+Each view parses its filters, asks the domain for the small embedded layers, and lets layers/ build the
+map; the page template puts Folium's header, map and script around a filter form.
+"""
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import Blueprint, current_app, g, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from folium import LayerControl
+
+from geo_app.domain.analysis import coverage, fire_lanes
+from geo_app.domain.analysis.hotspots import query
+from geo_app.domain.maps import page_data
+from geo_app.domain.maps.filters import scope_team_ids
+from geo_app.extensions import db
+from geo_app.vocab import CHIEF_MAP_ROLES, LANE_STATUS_LABELS, OPEN_STATUSES, PLANNER_ROLES, STATUS_LABELS
+from geo_app.web.auth import page_route
+from layers import overlays, styles
+from layers.base import add_legend, make_map
+from layers.tiles import MapConfig, tile_layer
+
+bp = Blueprint("maps", __name__, url_prefix="/maps")
+DEMO_CENTRE = (23.48, 111.28)
+
+
+def _lang() -> str:
+    return str(get_locale() or "zh")
+
+
+def status_names() -> dict:
+    """Return the issue and fire-lane status names in the page's language."""
+    return {code: _(text) for code, text in {**STATUS_LABELS, **LANE_STATUS_LABELS}.items()}
+
+
+def _category_names(cats: list[dict]) -> dict:
+    key = "name_en" if _lang() == "en" else "name_zh"
+    return {c["code"]: c[key] for c in cats}
+
+
+def tile_url(layer: str, query: dict | None = None) -> str:
+    """Return the /tiles/<layer>/{z}/{x}/{y}.pbf template with the (validated) filters as query."""
+    path = url_for("tiles.tile", layer=layer, z="Z", x="X", y="Y").replace("/Z/X/Y.pbf", "/{z}/{x}/{y}.pbf")
+    return path + ("?" + urlencode(query) if query else "")
+
+
+def _new_map(cats: list[dict], bounds=None):
+    """Return a map on the offline base (communities, water, streets as tiles) fitted to `bounds`."""
+    cfg = current_app.config
+    m = make_map(DEMO_CENTRE, zoom_start=15, tile_url=cfg.get("TILE_URL"), attribution=cfg.get("TILE_ATTRIBUTION"),
+                 min_zoom=12, max_zoom=19)
+    if bounds:
+        m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
+    strings = {k: _(v) for k, v in (
+        ("issues", "issues"), ("open", "Open the issue"), ("zoom", "Zoom in to see them one by one"),
+        ("street", "Street"), ("segment", "Segment"), ("length", "Length (m)"), ("solved", "Solved issues"),
+        ("last", "Latest solved"), ("density", "Issues per hectare"), ("reported", "Reported on"),
+        ("overdue", "Overdue"), ("teams", "Teams"))}
+    MapConfig({"statuses": status_names(), "categories": _category_names(cats), "strings": strings,
+               "statusColours": styles.STATUS_COLOURS, "categoryColours": styles.category_colours(
+                   [c["code"] for c in cats]), "heatRamp": styles.HEAT_RAMP, "issueBase": url_for("maps.chief")
+               .replace("/maps/chief", "/issues/")}).add_to(m)
+    overlays.base_layers(m, page_data.communities(db.session), page_data.water(db.session), _)
+    return m
+
+
+def _streets(m, highlight: str | None = None) -> None:
+    tile_layer(m, tile_url("segments", {"team": highlight} if highlight else None), "segments", _("Streets"))
+
+
+def _render(m, title: str, form: dict, filters, cats, note: str | None = None):
+    LayerControl(collapsed=True).add_to(m)
+    root = m.get_root()
+    root.render()
+    return render_template("maps/map.html", title=title, header=root.header.render(), map_html=root.html.render(),
+                           script=root.script.render(), form=form, filters=filters, categories=cats,
+                           category_names=_category_names(cats), statuses=status_names(), note=note)
+
+
+def _status_legend(statuses) -> list:
+    names = status_names()
+    return [(styles.STATUS_COLOURS[s], names[s]) for s in statuses]
+
+
+@bp.get("/chief")
+@page_route(*CHIEF_MAP_ROLES)
+def chief():
+    """My segments: the team's area and streets, its open issues by status and category, lanes, halls."""
+    f = page_data.parse_filters(db.session, request.args)
+    team_ids = scope_team_ids(db.session, g.user, f.team_code)
+    own = team_ids[0] if team_ids else None
+    team = page_data.team(db.session, own) if own else None
+    cats = page_data.categories(db.session)
+    m = _new_map(cats, page_data.extent(db.session, own))
+    if own is not None:  # every team's area is the coverage map's job (and costly at city scale)
+        overlays.team_areas(m, page_data.team_areas(db.session, own), _, _("Team area"))
+    _streets(m, team["code"] if team else None)
+    overlays.fire_lanes(m, fire_lanes.lanes(db.session), _, status_names())
+    overlays.halls(m, page_data.halls(db.session), _)
+    query = dict(f.query, team=team["code"]) if team else f.query
+    tile_layer(m, tile_url("issues", query), "issues", _("Open issues"))
+    add_legend(m, _("Open issues"), _status_legend(OPEN_STATUSES) + [
+        (styles.CLUSTER, _("Group of issues (zoom in)")), ("#0d47a1", _("Team streets"))])
+    title = _("My segments") + (f" · {team['name']}" if team else "")
+    form = {"category": True, "status": OPEN_STATUSES, "period": True,
+            "teams": page_data.teams(db.session) if g.user.role in PLANNER_ROLES else None}
+    return _render(m, title, form, f, cats)
+
+
+@bp.get("/hotspots")
+@page_route(*PLANNER_ROLES)
+def hotspots_map():
+    """Hotspots: density (heat) of issues, density clusters with counts, hot and cold segments."""
+    f = page_data.parse_filters(db.session, request.args, statuses=())
+    cats = page_data.categories(db.session)
+    m = _new_map(cats, page_data.extent(db.session))
+    _streets(m)
+    tile_layer(m, tile_url("heat", f.query), "heat", _("Issue density"))
+    names = _category_names(cats)
+    overlays.density_clusters(m, query.density_clusters(db.session, category=f.category, start=f.start,
+                                                           end=f.end), _, names)
+    classes = {"hot_99": _("Hot spot, p < 0.01"), "hot_95": _("Hot spot, p < 0.05"),
+               "hot_90": _("Hot spot, p < 0.1"), "cold_90": _("Cold spot, p < 0.1"),
+               "cold_95": _("Cold spot, p < 0.05"), "cold_99": _("Cold spot, p < 0.01")}
+    overlays.hot_cold_segments(m, query.hot_cold_segments(db.session, category=f.category, start=f.start,
+                                                             end=f.end), _, classes)
+    tile_layer(m, tile_url("issues", f.query), "issues", _("Open issues"), show=False)
+    add_legend(m, _("Issues per hectare"), [(c, label) for c, label in zip(styles.HEAT_RAMP, (
+        "< 0.3", "0.3 – 0.9", "0.9 – 2.7", "2.7 – 8", "8 – 24", "≥ 24"))] + [(styles.CLUSTER, _("Density cluster"))] +
+        [(styles.HOTCOLD_COLOURS[k], v) for k, v in classes.items()])
+    return _render(m, _("Hotspots"), {"category": True, "period": True}, f, cats)
+
+
+@bp.get("/fire-lanes")
+@page_route(*CHIEF_MAP_ROLES)
+def fire_lanes_map():
+    """Fire lanes by status with households and residents served, and blockage issues nearby."""
+    lane_status = page_data.parse_lane_status(request.args.get("lane_status"))
+    f = page_data.parse_filters(db.session, {k: v for k, v in request.args.items() if k != "lane_status"})
+    team_ids = scope_team_ids(db.session, g.user, f.team_code)
+    cats = page_data.categories(db.session)
+    lanes = fire_lanes.lanes(db.session, status=lane_status)
+    m = _new_map(cats, _lanes_extent(lanes) or page_data.extent(db.session))
+    _streets(m)
+    overlays.fire_lanes(m, lanes, _, status_names())
+    query = dict(f.query, blockage="1")
+    if team_ids:
+        query["team"] = page_data.team(db.session, team_ids[0])["code"]
+    tile_layer(m, tile_url("issues", query), "issues", _("Blockage issues"))
+    names = status_names()
+    add_legend(m, _("Fire lanes"), [(styles.LANE_COLOURS[s], names[s]) for s in styles.LANE_COLOURS] +
+               _status_legend(OPEN_STATUSES))
+    return _render(m, _("Fire lanes"), {"lane_status": lane_status or "", "period": True}, f, cats)
+
+
+def _lanes_extent(fc: dict):
+    xs, ys = [], []
+    for feature in fc["features"]:
+        for lon, lat in feature["geometry"]["coordinates"]:
+            xs.append(lon)
+            ys.append(lat)
+    return (min(xs), min(ys), max(xs), max(ys)) if xs else None
+
+
+@bp.get("/coverage")
+@page_route(*PLANNER_ROLES)
+def coverage_map():
+    """Team coverage: each team's area in its own colour, uncovered segments and overlaps."""
+    cats = page_data.categories(db.session)
+    m = _new_map(cats, page_data.extent(db.session))
+    _streets(m)
+    overlays.team_areas(m, page_data.team_areas(db.session), _)
+    overlays.coverage_gaps(m, coverage.uncovered_segments(db.session), coverage.overlapping_segments(db.session), _)
+    add_legend(m, _("Team coverage"), [(styles.team_colour(i), t["name"]) for i, t in
+                                       enumerate(page_data.teams(db.session)[:10])] +
+               [(styles.UNCOVERED, _("Uncovered segments")), (styles.OVERLAP, _("Overlapping segments"))])
+    return _render(m, _("Team coverage"), {}, None, cats)
+
+
+@bp.get("/public")
+def public():
+    """Solved issues for everyone: category and date, at their street segment; no personal data."""
+    f = page_data.parse_filters(db.session, request.args, statuses=())
+    cats = page_data.categories(db.session)
+    m = _new_map(cats, page_data.extent(db.session))
+    _streets(m)
+    tile_layer(m, tile_url("public", f.query), "public", _("Solved issues"))
+    add_legend(m, _("Solved issues"), [(styles.STATUS_COLOURS["resolved"], _("Solved issues on a street segment")),
+                                       ("#2e7d32", _("Group of issues (zoom in)"))])
+    return _render(m, _("What got fixed"), {"category": True, "period": True}, f, cats,
+                   note=_("Solved issues are shown at the middle of their street segment, without names or details."))
+

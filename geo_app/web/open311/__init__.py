@@ -1,0 +1,1 @@
+"""Open311 GeoReport v2 routes under /open311/v2/."""

@@ -1,0 +1,92 @@
+"""Open311 GeoReport v2 under /open311/v2/: each document as .json or .xml; errors in the spec's format."""
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, request, url_for
+
+from geo_app.config import intake_settings
+from geo_app.domain.errors import DomainError, ValidationError
+from geo_app.domain.open311 import georeport
+from geo_app.domain.open311.xml_documents import list_document, object_document
+from geo_app.extensions import csrf, db
+from geo_app.web.i18n import select_locale
+
+bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
+csrf.exempt(bp)   # POST is authorised by api_key, not by a session cookie
+FMT = "<any(json, xml):fmt>"
+
+
+def _lang() -> str:
+    # the request's own choice (?lang=, session, Accept-Language), not a locale cached on `g`
+    return select_locale()
+
+
+def _reply(fmt: str, kind: str, data, status: int = 200) -> Response:
+    """Render a list document (services, requests, errors) or an object document in the asked format."""
+    if fmt == "xml":
+        body = list_document(kind, data) if isinstance(data, list) else object_document(kind, data)
+        return Response(body, status, mimetype="text/xml")
+    return Response(json.dumps(data, ensure_ascii=False), status, mimetype="application/json")
+
+
+@bp.errorhandler(DomainError)
+def _error(err: DomainError):
+    fmt = "xml" if request.path.endswith(".xml") else "json"
+    return _reply(fmt, "errors", [{"code": err.http_status, "description": err.message}], err.http_status)
+
+
+@bp.get(f"/discovery.{FMT}")
+def discovery(fmt: str):
+    """Return the discovery document: where the v2 endpoint is and what it speaks."""
+    base = url_for("open311.services", fmt="json", _external=True).rsplit("/", 1)[0]
+    data = {"changeset": "2020-11-06T00:00:00+08:00", "contact": "街长制 command centre (street-chief platform)",
+            "key_service": "API keys are issued by the platform's administrators (flask api-key add LABEL).",
+            "endpoints": [{"specification": "http://wiki.open311.org/GeoReport_v2", "url": base,
+                           "changeset": "2020-11-06T00:00:00+08:00", "type": "production",
+                           "formats": ["text/xml", "application/json"]}]}
+    return _reply(fmt, "discovery", data)
+
+
+@bp.get(f"/services.{FMT}")
+def services(fmt: str):
+    """Return the service list (our categories)."""
+    return _reply(fmt, "services", georeport.services(db.session, _lang()))
+
+
+@bp.get(f"/services/<code>.{FMT}")
+def service_definition(code: str, fmt: str):
+    """Return a service definition (its extra attributes)."""
+    return _reply(fmt, "service_definition", georeport.service_definition(db.session, code, _lang()))
+
+
+@bp.get(f"/requests.{FMT}")
+def list_requests(fmt: str):
+    """Return public requests filtered as the spec says (default: last 90 days, at most 1,000)."""
+    query = georeport.parse_query(request.args.to_dict())
+    return _reply(fmt, "requests", georeport.list_requests(db.session, query, _lang()))
+
+
+@bp.post(f"/requests.{FMT}")
+def post_request(fmt: str):
+    """Create a request from a form-encoded POST with an api_key."""
+    if request.mimetype not in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        raise ValidationError("body: send the request form-encoded (application/x-www-form-urlencoded)", "body")
+    form = request.form.to_dict()
+    georeport.check_api_key(db.session, form.get("api_key") or request.args.get("api_key"))
+    created = georeport.post_request(db.session, form, intake_settings())
+    db.session.commit()
+    return _reply(fmt, "requests", created)
+
+
+@bp.get(f"/requests/<sid>.{FMT}")
+def get_request(sid: str, fmt: str):
+    """Return one request (a one-element list, as the spec says)."""
+    return _reply(fmt, "requests", georeport.get_request(db.session, sid, _lang()))
+
+
+@bp.get(f"/tokens/<token>.{FMT}")
+def token(token: str, fmt: str):
+    """Return the request id of a token (our requests are created at once: the token is the id)."""
+    found = georeport.get_request(db.session, token, _lang())
+    return _reply(fmt, "requests", [{"service_request_id": found[0]["service_request_id"], "token": token}])

@@ -1,0 +1,108 @@
+"""Reception-hall intake for clerks: log a visit, file issues from it (map click or segment), offer duplicates."""
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+
+from geo_app.config import intake_settings
+from geo_app.domain.errors import DomainError
+from geo_app.domain.workflow import intake, issue_view, visits, worklists
+from geo_app.extensions import db
+from geo_app.vocab import RECEPTION_ROLES
+from geo_app.web.api.issues import duplicate_radius
+from geo_app.web.auth import page_route
+from geo_app.web.errors import committed
+
+bp = Blueprint("intake", __name__, url_prefix="/intake")
+ISSUE_FIELDS = ("category", "description", "address", "reporter_name", "reporter_phone")
+NEAR_HALL_M = 3000   # segments offered in the picker: those within this distance of the hall
+
+
+def _index_page(error: DomainError | None = None, status: int = 200):
+    return render_template("intake/index.html", halls=visits.halls(db.session), error=error, form=request.form,
+                           recent=visits.recent_visits(db.session, g.user)), status
+
+
+@bp.get("")
+@page_route(*RECEPTION_ROLES)
+def index():
+    """Show the visit form and the hall's latest visits."""
+    return _index_page()
+
+
+@bp.post("/visits")
+@page_route(*RECEPTION_ROLES)
+def create_visit():
+    """Log a visit, then go on to file its issues."""
+    data = {k: request.form.get(k) for k in ("hall", "visited_at", "people", "topics")}
+    visit = committed(lambda: visits.log_visit(db.session, g.user, data))
+    if isinstance(visit, DomainError):
+        return _index_page(visit, visit.http_status)
+    flash(_("Visit logged"), "ok")
+    return redirect(url_for("intake.visit", visit_id=visit.id))
+
+
+def _visit_page(visit_id: int, error: DomainError | None = None, status: int = 200):
+    detail = visits.visit_detail(db.session, visit_id, g.user)
+    return render_template("intake/visit.html", visit=detail, categories=worklists.categories(db.session),
+                           segments=visits.segments_near(db.session, detail["lon"], detail["lat"], NEAR_HALL_M),
+                           error=error,
+                           form=request.form), status
+
+
+@bp.get("/visits/<int:visit_id>")
+@page_route(*RECEPTION_ROLES)
+def visit(visit_id: int):
+    """Show a visit, the issues filed from it, and the form to file another."""
+    return _visit_page(visit_id)
+
+
+@bp.post("/visits/<int:visit_id>/issues")
+@page_route(*RECEPTION_ROLES)
+def create_issue(visit_id: int):
+    """File an issue from the visit at the clicked point or the picked segment; then offer duplicates."""
+    visits.visit_detail(db.session, visit_id, g.user)   # 404/403 before anything is read from the form
+    data = {k: request.form.get(k) for k in ISSUE_FIELDS}
+    data.update(channel="reception_hall", visit_id=visit_id)
+    try:
+        if request.form.get("lon") or request.form.get("lat"):
+            data["lon"], data["lat"] = request.form.get("lon"), request.form.get("lat")
+        elif request.form.get("segment"):
+            data["lon"], data["lat"] = intake.segment_point(db.session, request.form["segment"])
+        issue = intake.create_issue(db.session, data, g.user, intake_settings())
+        offers = intake.duplicate_offers(db.session, issue, duplicate_radius())
+        db.session.commit()
+    except DomainError as err:
+        db.session.rollback()
+        return _visit_page(visit_id, err, err.http_status)
+    flash(_("Issue %(ref)s filed", ref=issue.ref), "ok")
+    if offers:
+        return redirect(url_for("intake.duplicates", ref=issue.ref))
+    return redirect(url_for("intake.visit", visit_id=visit_id))
+
+
+@bp.get("/issues/<ref>/duplicates")
+@page_route(*RECEPTION_ROLES)
+def duplicates(ref: str):
+    """Offer the open issues of the same category nearby; merging sends the new issue into one of them."""
+    issue = issue_view.readable_issue(db.session, ref, g.user)
+    offers = [issue_view.issue_detail(db.session, other, g.user)
+              for other in intake.duplicate_offers(db.session, issue, duplicate_radius())]
+    return render_template("intake/duplicates.html", issue=issue_view.issue_detail(db.session, issue, g.user),
+                           offers=offers)
+
+
+@bp.get("/segments.json")
+@page_route(*RECEPTION_ROLES)
+def segments():
+    """Return the segments in `bbox` for the intake map (session login, like the page)."""
+    return jsonify(worklists.segments_in_bbox(db.session, worklists.parse_bbox(request.args.get("bbox"), True)))

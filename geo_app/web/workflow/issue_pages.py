@@ -1,0 +1,81 @@
+"""The issue page: facts, a small map, dispatches, the whole timeline, and the action forms."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from geo_app.domain.errors import DomainError
+from geo_app.domain.workflow import acceptance, actions, issue_view, worklists
+from geo_app.extensions import db
+from geo_app.vocab import STAFF_ROLES
+from geo_app.web.auth import page_route
+from geo_app.web.forms import action_form, label, register_template_helpers, safe_next
+
+bp = Blueprint("issues", __name__)
+bp.record_once(lambda state: register_template_helpers(state.app))
+
+MAP_HALF_SIZE = 0.004   # degrees around the issue whose streets are drawn on the small map (~400 m)
+
+
+def _render(ref: str, error: DomainError | None = None, status: int = 200):
+    issue = issue_view.readable_issue(db.session, ref, g.user)
+    detail = issue_view.issue_detail(db.session, issue, g.user)
+    mine = [d for d in detail["dispatches"]
+            if g.user.role == "admin" or (g.user.role == "staff" and d["department"] == _dept_code())]
+    return render_template("issues/show.html", issue=detail, error=error, my_dispatches=mine,
+                           departments=worklists.departments(db.session)), status
+
+
+def _dept_code() -> str | None:
+    from geo_app.models import Department
+
+    dep = db.session.get(Department, g.user.department_id) if g.user.department_id else None
+    return dep.code if dep else None
+
+
+@bp.get("/issues/<ref>")
+@page_route(*STAFF_ROLES)
+def show(ref: str):
+    """Render the issue page (403 outside the user's scope)."""
+    return _render(ref)
+
+
+@bp.post("/issues/<ref>/actions")
+@page_route(*STAFF_ROLES)
+def act(ref: str):
+    """Apply the posted action; on refusal show the page again with the reason and the error's status."""
+    action, version, params = action_form(request.form)
+    try:
+        if action == "verify_close":
+            acceptance.verify_and_close(db.session, ref, g.user, params, version)
+        else:
+            actions.apply_checked(db.session, ref, action, g.user, params, version)
+        db.session.commit()
+    except DomainError as err:
+        db.session.rollback()
+        if err.http_status in (403, 404):
+            raise
+        return _render(ref, err, err.http_status)
+    done = label("action", "verify" if action == "verify_close" else action)
+    flash(_("%(ref)s: %(action)s done", ref=ref, action=done), "ok")
+    return redirect(safe_next(url_for("issues.show", ref=ref)))
+
+
+@bp.get("/issues/<ref>/map")
+@page_route(*STAFF_ROLES)
+def issue_map(ref: str):
+    """Return the small map of the issue (a Folium page with local assets, shown in an iframe)."""
+    from layers.issue_map import issue_map as build
+
+    issue = issue_view.readable_issue(db.session, ref, g.user)
+    detail = issue_view.issue_detail(db.session, issue, g.user)
+    lon, lat = detail["lon"], detail["lat"]
+    near = worklists.segments_in_bbox(db.session, (lon - MAP_HALF_SIZE, lat - MAP_HALF_SIZE,
+                                                   lon + MAP_HALF_SIZE, lat + MAP_HALF_SIZE), limit=400)
+    streets = {"type": "FeatureCollection",
+               "features": [{"type": "Feature", "geometry": f["geometry"], "properties": {}} for f in near["features"]]}
+    seg_label = f"{detail['street_name'] or ''} {detail['segment'] or ''}".strip()
+    cfg = current_app.config
+    m = build(lon, lat, detail["ref"], detail["segment_geometry"], seg_label, streets,
+              tile_url=cfg.get("TILE_URL"), attribution=cfg.get("TILE_ATTRIBUTION") or None)
+    return m.get_root().render(), 200, {"Content-Type": "text/html; charset=utf-8"}

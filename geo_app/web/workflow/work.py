@@ -1,0 +1,33 @@
+"""The chief's work list (team issues, overdue and newest first) and the escalation page of overdue issues."""
+from __future__ import annotations
+
+from flask import Blueprint, g, render_template, request
+
+from geo_app.domain.workflow import worklists
+from geo_app.extensions import db
+from geo_app.vocab import ESCALATION_ROLES, WORKLIST_ROLES
+from geo_app.web.auth import page_route
+
+bp = Blueprint("work", __name__)
+
+
+@bp.get("/work")
+@page_route(*WORKLIST_ROLES)
+def work_list():
+    """List the user's issues (open by default), overdue first, then newest."""
+    args = request.args.to_dict()
+    args.setdefault("status", "open")
+    if args["status"] == "all":
+        args.pop("status")
+    f = worklists.parse_filter(db.session, args)
+    listing = worklists.list_issues(db.session, g.user, f)
+    return render_template("work/list.html", listing=listing, status=request.args.get("status", "open"),
+                           categories=worklists.categories(db.session), category=f.category)
+
+
+@bp.get("/escalation")
+@page_route(*ESCALATION_ROLES)
+def escalation():
+    """Gather the overdue open issues in the user's scope, most overdue first."""
+    page = worklists.parse_filter(db.session, {"page": request.args.get("page")}).page
+    return render_template("work/escalation.html", listing=worklists.escalations(db.session, g.user, page))
