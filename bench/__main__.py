@@ -1,4 +1,5 @@
 """Run every benchmark module under bench/ (or the ones named): each has a `main()` that prints figures."""
+
 import importlib
 import pkgutil
 import sys

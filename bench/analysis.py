@@ -5,6 +5,7 @@ Prints Gi* next to esda called directly on the same counts and weights, our DBSC
 ST_ClusterDBSCAN and scikit-learn on the same points, and the report for the whole year.
 Works in a throwaway database that it drops at the end.
 """
+
 from __future__ import annotations
 
 import os
@@ -16,7 +17,7 @@ from sqlalchemy import text
 
 SEGMENTS = int(os.environ.get("BENCH_SEGMENTS", "100000"))
 ISSUES = int(os.environ.get("BENCH_ISSUES", "1000000"))
-SKLEARN_MAX_NEIGHBOURS = 150_000_000   # above this scikit-learn's neighbourhoods need > ~1.2 GB: subsample
+SKLEARN_MAX_NEIGHBOURS = 150_000_000  # above this scikit-learn's neighbourhoods need > ~1.2 GB: subsample
 
 
 def _timed(label: str, fn, *args, **kw):
@@ -33,8 +34,10 @@ def _best_of(label: str, repeats: int, fn, *args, **kw) -> float:
         t0 = time.perf_counter()
         fn(*args, **kw)
         times.append(time.perf_counter() - t0)
-    print(f"  {label:<58} {min(times) * 1000:8.1f} ms (best of {repeats}, median {np.median(times) * 1000:.1f})",
-          flush=True)
+    print(
+        f"  {label:<58} {min(times) * 1000:8.1f} ms (best of {repeats}, median {np.median(times) * 1000:.1f})",
+        flush=True,
+    )
     return min(times)
 
 
@@ -70,19 +73,35 @@ def main() -> None:
             where, params = query.issue_filter(s, None, None, None)
             scores = _timed("Gi* of the app: counts query + esda + FDR", query.gistar_scores, s, where, params)
             from esda.getisord import G_Local
-            esda = _timed("esda.G_Local alone on the same counts and weights", G_Local, scores["count"], net.graph,
-                          transform="B", permutations=0, star=True)
+
+            esda = _timed(
+                "esda.G_Local alone on the same counts and weights",
+                G_Local,
+                scores["count"],
+                net.graph,
+                transform="B",
+                permutations=0,
+                star=True,
+            )
             print(f"    z-scores equal: {np.allclose(esda.Zs, scores['z'], equal_nan=True)}")
             _timed("  of which the counts query (SQL)", gistar.segment_counts, s, net.ids, where, params)
-            ours = _best_of("  of which Gi* on those counts (esda + p-values + FDR)", 7, gistar.gi_star,
-                            np.asarray(scores["count"], dtype=float), net.graph)
-            alone = _best_of("esda.G_Local alone", 7, G_Local, scores["count"], net.graph,
-                             transform="B", permutations=0, star=True)
+            ours = _best_of(
+                "  of which Gi* on those counts (esda + p-values + FDR)",
+                7,
+                gistar.gi_star,
+                np.asarray(scores["count"], dtype=float),
+                net.graph,
+            )
+            alone = _best_of(
+                "esda.G_Local alone", 7, G_Local, scores["count"], net.graph, transform="B", permutations=0, star=True
+            )
             print(f"    ratio (target within 1.5x): {ours / alone:.2f}x")
             fc = _timed("hot_cold_segments (GeoJSON of every segment)", query.hot_cold_segments, s)
-            print(f"    {len(fc['features'])} features, "
-                  f"{sum(f['properties']['class'].startswith('hot') for f in fc['features'])} hot, "
-                  f"{sum(f['properties']['class'].startswith('cold') for f in fc['features'])} cold")
+            print(
+                f"    {len(fc['features'])} features, "
+                f"{sum(f['properties']['class'].startswith('hot') for f in fc['features'])} hot, "
+                f"{sum(f['properties']['class'].startswith('cold') for f in fc['features'])} cold"
+            )
             _timed("hot_cold_segments again (cached)", query.hot_cold_segments, s)
 
             print("DBSCAN on the issues' metric points")
@@ -93,13 +112,26 @@ def main() -> None:
             print("Report")
             _timed("report for 2025 (first run)", reports.figures, s, date(2025, 1, 1), date(2025, 12, 31))
             r = _timed("report for 2025", reports.figures, s, date(2025, 1, 1), date(2025, 12, 31))
-            print(f"    collected {r['issues_collected']}, on site {r['solved_on_site']}, team {r['solved_by_team']}, "
-                  f"open {r['open']}")
+            print(
+                f"    collected {r['issues_collected']}, on site {r['solved_on_site']}, team {r['solved_by_team']}, "
+                f"open {r['open']}"
+            )
             _timed("report for March 2025", reports.figures, s, date(2025, 3, 1), date(2025, 3, 31))
-            _timed("report for 10 Feb - 20 May 2025 (edge days counted live)", reports.figures, s,
-                   date(2025, 2, 10), date(2025, 5, 20))
-            live = _timed("report for 2025 from the live query alone (no rollups)", reports.figures, s,
-                          date(2025, 1, 1), date(2025, 12, 31), live=True)
+            _timed(
+                "report for 10 Feb - 20 May 2025 (edge days counted live)",
+                reports.figures,
+                s,
+                date(2025, 2, 10),
+                date(2025, 5, 20),
+            )
+            live = _timed(
+                "report for 2025 from the live query alone (no rollups)",
+                reports.figures,
+                s,
+                date(2025, 1, 1),
+                date(2025, 12, 31),
+                live=True,
+            )
             print(f"    equal to the rollup report: {live == reports.figures(s, date(2025, 1, 1), date(2025, 12, 31))}")
             s.remove()
             db.engine.dispose()
@@ -133,10 +165,16 @@ def _dbscan_round(s, xy, radius, min_size, where, params) -> None:
     cache.clear()
     fc = _timed("density_clusters (fetch + DBSCAN + hulls)", query.density_clusters, s, radius, min_size)
     print(f"    {len(fc['features'])} cluster areas")
-    pg = _timed("PostGIS ST_ClusterDBSCAN", lambda: s.execute(text(f"""
+    pg = _timed(
+        "PostGIS ST_ClusterDBSCAN",
+        lambda: s.execute(
+            text(f"""
         SELECT count(DISTINCT cid), count(*) FILTER (WHERE cid IS NULL) FROM (
             SELECT ST_ClusterDBSCAN(i.geom_m, eps := :eps, minpoints := :m) OVER () AS cid
-            FROM issues i WHERE {where}) q"""), {"eps": radius, "m": min_size, **params}).one())
+            FROM issues i WHERE {where}) q"""),
+            {"eps": radius, "m": min_size, **params},
+        ).one(),
+    )
     print(f"    {pg[0]} clusters, {pg[1]} noise")
     from scipy.spatial import cKDTree
 
@@ -149,7 +187,8 @@ def _dbscan_round(s, xy, radius, min_size, where, params) -> None:
         n = 100_000
         print(f"    scikit-learn skipped at full size: ~{neighbours / 1e6:.0f} M neighbour pairs to hold in memory")
         sub = xy[np.random.default_rng(1).choice(len(xy), size=n, replace=False)]
-        sk = _timed(f"scikit-learn DBSCAN on a {n} point sample", DBSCAN(eps=radius, min_samples=min_size).fit_predict,
-                    sub)
+        sk = _timed(
+            f"scikit-learn DBSCAN on a {n} point sample", DBSCAN(eps=radius, min_samples=min_size).fit_predict, sub
+        )
         mine = _timed(f"grid DBSCAN on the same {n} point sample", dbscan_labels, sub, radius, min_size)
         print(f"    labels equal: {bool((sk == mine).all())}")

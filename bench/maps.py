@@ -4,6 +4,7 @@ to the raw ST_AsMVT query time and the tile bytes, with the path each took (roll
 live tiles the rollups cannot answer (one team's issues, public and heat tiles of a month and of six
 months). Targets at 1M issues: pages < 300 KB and loaded in < 1.5 s; tiles p95 < 100 ms and < 256 KB. Run: `.venv/bin/python -m bench maps` (BENCH_MAPS_SIZES=1000,...).
 """
+
 from __future__ import annotations
 
 import math
@@ -15,12 +16,20 @@ import time
 from sqlalchemy import text
 from werkzeug.serving import make_server
 
-SIZES = [(1_000, 1_000), (100_000, 20_000), (1_000_000, 100_000)]   # (issues, segments)
+SIZES = [(1_000, 1_000), (100_000, 20_000), (1_000_000, 100_000)]  # (issues, segments)
 PAGES = ("/maps/chief", "/maps/hotspots", "/maps/fire-lanes", "/maps/coverage", "/maps/public")
 LAYERS = ("issues", "public", "segments", "heat")
 ZOOMS = range(12, 19)
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
 
 
 def _pct(values, q):
@@ -29,7 +38,7 @@ def _pct(values, q):
 
 
 def _tile_of(lon, lat, z):
-    n = 2 ** z
+    n = 2**z
     return int((lon + 180) / 360 * n), int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
 
 
@@ -62,9 +71,11 @@ def hotspot(app):
     from geo_app.extensions import db
 
     with app.app_context():
-        return db.session.execute(text("""
+        return db.session.execute(
+            text("""
             SELECT avg(ST_X(geom)), avg(ST_Y(geom)) FROM issues
-            GROUP BY floor(ST_X(geom_m) / 500), floor(ST_Y(geom_m) / 500) ORDER BY count(*) DESC LIMIT 1""")).one()
+            GROUP BY floor(ST_X(geom_m) / 500), floor(ST_Y(geom_m) / 500) ORDER BY count(*) DESC LIMIT 1""")
+        ).one()
 
 
 def bench_pages(base: str) -> list[tuple]:
@@ -81,7 +92,7 @@ def bench_pages(base: str) -> list[tuple]:
         page.wait_for_load_state("networkidle")
         page.set_default_timeout(180_000)
         for path in PAGES:
-            page.goto(base + path, wait_until="load")   # warm-up (imports, caches)
+            page.goto(base + path, wait_until="load")  # warm-up (imports, caches)
             # let the warm-up's tiles finish: the server would still be computing them during the timed load
             page.wait_for_load_state("networkidle")
             t0 = time.perf_counter()
@@ -114,8 +125,14 @@ def _time_tiles(app, auth, layer, z, coords, query="", filters=None) -> tuple:
             BUILDERS[layer](db.session, TileCoord(z, x, y), filters or TileFilters())
             raw_ms.append((time.perf_counter() - t0) * 1000)
         db.session.rollback()
-    return (_pct(flask_ms, .5), _pct(flask_ms, .95), _pct(raw_ms, .5), _pct(raw_ms, .95), max(sizes),
-            statistics.mean(sizes))
+    return (
+        _pct(flask_ms, 0.5),
+        _pct(flask_ms, 0.95),
+        _pct(raw_ms, 0.5),
+        _pct(raw_ms, 0.95),
+        max(sizes),
+        statistics.mean(sizes),
+    )
 
 
 def _around(lon, lat, z, per_zoom):
@@ -136,8 +153,16 @@ def bench_tiles(app, lon: float, lat: float, per_zoom: int = 12) -> list[tuple]:
     from geo_app.domain.maps.tiles import tile_path
 
     auth = _token(app)
-    return [(layer, z, tile_path(layer, z, TileFilters()),
-             *_time_tiles(app, auth, layer, z, _around(lon, lat, z, per_zoom))) for layer in LAYERS for z in ZOOMS]
+    return [
+        (
+            layer,
+            z,
+            tile_path(layer, z, TileFilters()),
+            *_time_tiles(app, auth, layer, z, _around(lon, lat, z, per_zoom)),
+        )
+        for layer in LAYERS
+        for z in ZOOMS
+    ]
 
 
 def bench_filtered_tiles(app, lon: float, lat: float, per_zoom: int = 12) -> list[tuple]:
@@ -149,20 +174,32 @@ def bench_filtered_tiles(app, lon: float, lat: float, per_zoom: int = 12) -> lis
     from geo_app.extensions import db
 
     with app.app_context():
-        code, team = db.session.execute(text("""
+        code, team = db.session.execute(
+            text("""
             SELECT t.code, t.id FROM issues i JOIN teams t ON t.id = i.team_id
-            ORDER BY i.geom <-> ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) LIMIT 1"""), {"lon": lon, "lat": lat}).one()
+            ORDER BY i.geom <-> ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) LIMIT 1"""),
+            {"lon": lon, "lat": lat},
+        ).one()
     month = TileFilters(start=date(2025, 3, 1), end=date(2025, 3, 31))
     half = TileFilters(start=date(2025, 4, 1), end=date(2025, 9, 30))
-    cases = [("issues", f"team={code}", TileFilters(team_ids=(team,)), range(12, 16)),
-             ("public", "start=2025-03-01&end=2025-03-31", month, range(12, 16)),
-             ("heat", "start=2025-03-01&end=2025-03-31", month, range(12, 16)),
-             ("public", "start=2025-04-01&end=2025-09-30", half, range(12, 16)),
-             ("heat", "start=2025-04-01&end=2025-09-30", half, range(12, 16))]
+    cases = [
+        ("issues", f"team={code}", TileFilters(team_ids=(team,)), range(12, 16)),
+        ("public", "start=2025-03-01&end=2025-03-31", month, range(12, 16)),
+        ("heat", "start=2025-03-01&end=2025-03-31", month, range(12, 16)),
+        ("public", "start=2025-04-01&end=2025-09-30", half, range(12, 16)),
+        ("heat", "start=2025-04-01&end=2025-09-30", half, range(12, 16)),
+    ]
     auth = _token(app)
-    return [(f"{layer}?{query.split('=')[0]}" + ("6m" if f is half else ""), z, tile_path(layer, z, f),
-             *_time_tiles(app, auth, layer, z, _around(lon, lat, z, per_zoom), "?" + query, f))
-            for layer, query, f, zooms in cases for z in zooms]
+    return [
+        (
+            f"{layer}?{query.split('=')[0]}" + ("6m" if f is half else ""),
+            z,
+            tile_path(layer, z, f),
+            *_time_tiles(app, auth, layer, z, _around(lon, lat, z, per_zoom), "?" + query, f),
+        )
+        for layer, query, f, zooms in cases
+        for z in zooms
+    ]
 
 
 def main() -> None:
@@ -186,13 +223,19 @@ def main() -> None:
                 print(f"  {path:<18}{size:>12,}{loaded:>9.2f}{idle:>14.2f}{flag}", flush=True)
             lon, lat = hotspot(app)
             print(f"  tiles around the densest cell ({lon:.4f}, {lat:.4f}); ms through Flask vs raw ST_AsMVT")
-            print(f"  {'layer':<14}{'z':>3}{'path':>8}{'flask p50':>11}{'p95':>8}{'raw p50':>9}{'p95':>8}"
-                  f"{'max KB':>9}{'mean KB':>9}")
-            for layer, z, path, fp50, fp95, rp50, rp95, big, mean in (bench_tiles(app, lon, lat)
-                                                                     + bench_filtered_tiles(app, lon, lat)):
+            print(
+                f"  {'layer':<14}{'z':>3}{'path':>8}{'flask p50':>11}{'p95':>8}{'raw p50':>9}{'p95':>8}"
+                f"{'max KB':>9}{'mean KB':>9}"
+            )
+            for layer, z, path, fp50, fp95, rp50, rp95, big, mean in bench_tiles(app, lon, lat) + bench_filtered_tiles(
+                app, lon, lat
+            ):
                 flag = "" if fp95 < 100 and big < 256_000 else "  (over target)"
-                print(f"  {layer:<14}{z:>3}{path:>8}{fp50:>11.1f}{fp95:>8.1f}{rp50:>9.1f}{rp95:>8.1f}"
-                      f"{big / 1000:>9.1f}{mean / 1000:>9.1f}{flag}", flush=True)
+                print(
+                    f"  {layer:<14}{z:>3}{path:>8}{fp50:>11.1f}{fp95:>8.1f}{rp50:>9.1f}{rp95:>8.1f}"
+                    f"{big / 1000:>9.1f}{mean / 1000:>9.1f}{flag}",
+                    flush=True,
+                )
         finally:
             server.shutdown()
             with app.app_context():

@@ -5,6 +5,7 @@ of the sub-district), then bent by a smooth warp into UTM 49N (EPSG:32649) metre
 111.28 E, 23.48 N, so that streets are slightly slanted and curved. All metric work happens in
 EPSG:32649; lon/lat (EPSG:4326, 6 decimals) is only produced when writing files.
 """
+
 import math
 
 from pyproj import Transformer
@@ -21,8 +22,10 @@ PLAN_CENTRE = (1050.0, 900.0)
 def warp(x, y):
     """Plan metres -> EPSG:32649 metres (a gentle shear plus waves; det(J) > 0.98)."""
     dx, dy = x - PLAN_CENTRE[0], y - PLAN_CENTRE[1]
-    return (E0 + dx + 0.10 * dy + 18.0 * math.sin(2 * math.pi * y / 1500.0),
-            N0 + dy - 0.06 * dx + 15.0 * math.sin(2 * math.pi * x / 1800.0))
+    return (
+        E0 + dx + 0.10 * dy + 18.0 * math.sin(2 * math.pi * y / 1500.0),
+        N0 + dy - 0.06 * dx + 15.0 * math.sin(2 * math.pi * x / 1800.0),
+    )
 
 
 def to_ll(x, y):
@@ -38,6 +41,7 @@ def to_m(lon, lat):
 def geom_to_m(geom):
     """A lon/lat shapely geometry -> EPSG:32649."""
     from shapely.ops import transform
+
     return transform(lambda xs, ys, zs=None: _TO_M.transform(xs, ys), geom)
 
 
@@ -46,8 +50,7 @@ def _densify(p, q, step):
     if p > q:
         return list(reversed(_densify(q, p, step)))
     n = max(1, math.ceil(math.dist(p, q) / step))
-    return [p] + [(p[0] + (q[0] - p[0]) * k / n, p[1] + (q[1] - p[1]) * k / n)
-                  for k in range(1, n)] + [q]
+    return [p] + [(p[0] + (q[0] - p[0]) * k / n, p[1] + (q[1] - p[1]) * k / n) for k in range(1, n)] + [q]
 
 
 def warp_line(coords, step=25.0):
@@ -169,9 +172,19 @@ class Geo:
         x0, y0, x1, y1 = SUBDISTRICT_BOX
         self.communities = []  # (code, name, polygon)
         for code, name, cells in COMMUNITIES:
-            plan = unary_union([Polygon([(GRID_X[c], GRID_Y[r]), (GRID_X[c + 1], GRID_Y[r]),
-                                         (GRID_X[c + 1], GRID_Y[r + 1]), (GRID_X[c], GRID_Y[r + 1])])
-                                for c, r in cells])
+            plan = unary_union(
+                [
+                    Polygon(
+                        [
+                            (GRID_X[c], GRID_Y[r]),
+                            (GRID_X[c + 1], GRID_Y[r]),
+                            (GRID_X[c + 1], GRID_Y[r + 1]),
+                            (GRID_X[c], GRID_Y[r + 1]),
+                        ]
+                    )
+                    for c, r in cells
+                ]
+            )
             ring = [(float(a), float(b)) for a, b in plan.exterior.coords]
             self.communities.append((code, name, Polygon(_warp_rect_ring(ring, GRID_X, GRID_Y))))
         ring = [(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)]
@@ -204,8 +217,7 @@ class Geo:
             for p in pieces:
                 for e in (p.coords[0], p.coords[-1]):
                     deg[e] = deg.get(e, 0) + 1
-            keep = [p for p in pieces
-                    if not (p.length < 75 and (deg[p.coords[0]] == 1 or deg[p.coords[-1]] == 1))]
+            keep = [p for p in pieces if not (p.length < 75 and (deg[p.coords[0]] == 1 or deg[p.coords[-1]] == 1))]
             if len(keep) == len(pieces):
                 break
             pieces = keep
@@ -229,8 +241,9 @@ class Geo:
                 c = list(p.coords)
                 if ref.project(Point(c[0])) > ref.project(Point(c[-1])):
                     c.reverse()
-                segs.append({"code": f"{prefix}-{k:02d}", "street_name": name,
-                             "plan": LineString(c), "geom": warp_line(c)})
+                segs.append(
+                    {"code": f"{prefix}-{k:02d}", "street_name": name, "plan": LineString(c), "geom": warp_line(c)}
+                )
         for s in segs:
             s["community_code"] = max(self.communities, key=lambda cm: cm[2].intersection(s["geom"]).length)[0]
         self.segments = segs
@@ -259,8 +272,17 @@ class Geo:
         for name, comm, seed, hh, res, built in COMPOUNDS:
             block = self._block_at(seed)
             poly = block.buffer(-COMPOUND_INSET, join_style="mitre").simplify(0.5)
-            self.compounds.append({"name": name, "community_code": comm, "households": hh,
-                                   "residents": res, "built": built, "geom": poly, "block": block})
+            self.compounds.append(
+                {
+                    "name": name,
+                    "community_code": comm,
+                    "households": hh,
+                    "residents": res,
+                    "built": built,
+                    "geom": poly,
+                    "block": block,
+                }
+            )
         self.compound_by_name = {c["name"]: c for c in self.compounds}
 
     def _build_lanes(self):
@@ -268,8 +290,7 @@ class Geo:
         for code, name, comp, seed, street, offset, length, hh, res, status in FIRE_LANES:
             area = self.compound_by_name[comp]["geom"] if comp else self._block_at(seed).buffer(-COMPOUND_INSET)
             inner = area.buffer(-6)
-            street_line = linemerge([s["geom"] for s in self.street_segments(street)
-                                     if s["geom"].distance(area) < 40])
+            street_line = linemerge([s["geom"] for s in self.street_segments(street) if s["geom"].distance(area) < 40])
             best = None
             for d in (offset, -offset):
                 off = street_line.offset_curve(d)
@@ -283,8 +304,18 @@ class Geo:
             assert best is not None and best.length >= length, (code, best and best.length)
             start = (best.length - length) / 2
             lane = substring(best, start, start + length)
-            self.lanes.append({"code": code, "name": name, "compound": comp, "households": hh,
-                               "residents": res, "status": status, "geom": lane, "street": street})
+            self.lanes.append(
+                {
+                    "code": code,
+                    "name": name,
+                    "compound": comp,
+                    "households": hh,
+                    "residents": res,
+                    "status": status,
+                    "geom": lane,
+                    "street": street,
+                }
+            )
         self.lane_by_code = {ln["code"]: ln for ln in self.lanes}
 
     def _build_halls(self):
@@ -295,8 +326,16 @@ class Geo:
             frac = seg["geom"].project(pt) / seg["geom"].length
             left = self.point_beside(seg, frac, 14, 1).distance(pt) < 1.0
             number = self.house_number(seg, frac, 1 if left else -1)
-            self.halls.append({"code": code, "name": name, "community_code": comm, "geom": pt,
-                               "address": f"梧州市长洲区大塘街道{street}{number}号", "segment": seg["code"]})
+            self.halls.append(
+                {
+                    "code": code,
+                    "name": name,
+                    "community_code": comm,
+                    "geom": pt,
+                    "address": f"梧州市长洲区大塘街道{street}{number}号",
+                    "segment": seg["code"],
+                }
+            )
         self.hall_by_code = {h["code"]: h for h in self.halls}
 
     # ------------------------------------------------------------ helpers for placing points
@@ -313,7 +352,10 @@ class Geo:
 
     def house_number(self, seg, frac, side):
         """A plausible house number: distance along the whole street / 12 m, odd on the left."""
-        before = sum(s["geom"].length for s in self.street_segments(seg["street_name"])
-                     if int(s["code"].split("-")[1]) < int(seg["code"].split("-")[1]))
+        before = sum(
+            s["geom"].length
+            for s in self.street_segments(seg["street_name"])
+            if int(s["code"].split("-")[1]) < int(seg["code"].split("-")[1])
+        )
         along = before + frac * seg["geom"].length
         return 2 * int(along / 12) + (1 if side > 0 else 2)

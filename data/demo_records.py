@@ -3,6 +3,7 @@
 Everything here is invented (see data/README.md); only the headline figures (265 issues, 89 solved on site,
 151 by street-chief teams, 5 fire lanes opened, 800+ visits) are the district's real ones.
 """
+
 from datetime import date, datetime, time, timedelta, timezone
 
 import numpy as np
@@ -13,7 +14,7 @@ from shapely.geometry import Point
 TZ = timezone(timedelta(hours=8))
 PERIOD_START = datetime(2020, 5, 1, tzinfo=TZ)
 END = datetime(2020, 11, 6, 23, 59, 59, tzinfo=TZ)
-OVERDUE_AT = datetime(2020, 11, 6, tzinfo=TZ)       # open and reported_at + sla < this: overdue
+OVERDUE_AT = datetime(2020, 11, 6, tzinfo=TZ)  # open and reported_at + sla < this: overdue
 NOT_OVERDUE_AFTER = datetime(2020, 11, 7, 2, tzinfo=TZ)  # open and reported_at + sla > this: not overdue
 STORY_AT = datetime(2020, 5, 6, 9, 20, tzinfo=TZ)
 
@@ -31,37 +32,78 @@ CATEGORIES = [
 ]
 CAT = {c[0]: {"zh": c[1], "sla": c[3], "blocks": c[4]} for c in CATEGORIES}
 DEPARTMENTS = [
-    ("police", "公安", "Police"), ("fire", "消防", "Fire brigade"), ("urban_mgmt", "城管", "Urban management"),
-    ("market_reg", "市场监管", "Market regulation"), ("environment", "生态环境", "Ecology & environment"),
-    ("housing", "住建", "Housing & construction"), ("water", "水务", "Water affairs"),
-    ("property", "物业", "Property management"), ("community", "社区", "Community"),
+    ("police", "公安", "Police"),
+    ("fire", "消防", "Fire brigade"),
+    ("urban_mgmt", "城管", "Urban management"),
+    ("market_reg", "市场监管", "Market regulation"),
+    ("environment", "生态环境", "Ecology & environment"),
+    ("housing", "住建", "Housing & construction"),
+    ("water", "水务", "Water affairs"),
+    ("property", "物业", "Property management"),
+    ("community", "社区", "Community"),
 ]
 DEPT_ZH = {d[0]: d[1] for d in DEPARTMENTS}
 STAFF_OF = {d[0]: ("staff" if d[0] == "market_reg" else f"staff_{d[0]}") for d in DEPARTMENTS}
 
 # (code, name, community, chief, secretary, liaison departments)
 TEAMS = [
-    ("T-YHNL", "银湖南路街长团队", "YH", "chief", "secretary",
-     ["market_reg", "environment", "urban_mgmt", "police", "fire"]),
+    (
+        "T-YHNL",
+        "银湖南路街长团队",
+        "YH",
+        "chief",
+        "secretary",
+        ["market_reg", "environment", "urban_mgmt", "police", "fire"],
+    ),
     ("T-YHBL", "银湖北路街长团队", "YH", "chief_yhbl", None, ["police", "urban_mgmt", "property", "community"]),
-    ("T-DT", "大塘社区街长团队", "DTC", "chief_dt", "secretary_dt",
-     ["water", "housing", "urban_mgmt", "community", "police"]),
+    (
+        "T-DT",
+        "大塘社区街长团队",
+        "DTC",
+        "chief_dt",
+        "secretary_dt",
+        ["water", "housing", "urban_mgmt", "community", "police"],
+    ),
     ("T-LG", "丽港社区街长团队", "LG", "chief_lg", None, ["police", "community", "property", "urban_mgmt"]),
     ("T-FY", "丰业社区街长团队", "FY", "chief_fy", None, ["police", "fire", "property", "community"]),
-    ("T-XA", "兴安社区街长团队", "XA", "chief_xa", "secretary_xa",
-     ["police", "fire", "urban_mgmt", "property", "housing", "community"]),
+    (
+        "T-XA",
+        "兴安社区街长团队",
+        "XA",
+        "chief_xa",
+        "secretary_xa",
+        ["police", "fire", "urban_mgmt", "property", "housing", "community"],
+    ),
 ]
-UNCOVERED_SEGMENT = "LJX-01"     # the dead-end lane 丽景巷: no team covers it
+UNCOVERED_SEGMENT = "LJX-01"  # the dead-end lane 丽景巷: no team covers it
 OVERLAP_SEGMENT = ("ZWL-06", "T-LG")  # 竹湾路 across the 丽港/兴安 boundary: T-XA and also T-LG
 FOOD_STREET = ["YHNL-02", "YHNL-03", "YHNL-04", "YHNL-05"]
 
-CAT_COUNTS = {"cooking_fumes": 48, "noise": 30, "illegal_parking": 42, "dog_keeping": 25,
-              "water_renovation": 28, "ac_dripping": 34, "obstruction": 18, "sanitation": 20,
-              "road_damage": 11, "street_light": 9}
+CAT_COUNTS = {
+    "cooking_fumes": 48,
+    "noise": 30,
+    "illegal_parking": 42,
+    "dog_keeping": 25,
+    "water_renovation": 28,
+    "ac_dripping": 34,
+    "obstruction": 18,
+    "sanitation": 20,
+    "road_damage": 11,
+    "street_light": 9,
+}
 N_ON_SITE, N_TEAM, N_OPEN = 89, 151, 25
-ON_SITE_PROPENSITY = {"ac_dripping": 0.62, "dog_keeping": 0.58, "sanitation": 0.62, "obstruction": 0.58,
-                      "noise": 0.38, "illegal_parking": 0.45, "street_light": 0.2, "cooking_fumes": 0.12,
-                      "water_renovation": 0.05, "road_damage": 0.1}
+ON_SITE_PROPENSITY = {
+    "ac_dripping": 0.62,
+    "dog_keeping": 0.58,
+    "sanitation": 0.62,
+    "obstruction": 0.58,
+    "noise": 0.38,
+    "illegal_parking": 0.45,
+    "street_light": 0.2,
+    "cooking_fumes": 0.12,
+    "water_renovation": 0.05,
+    "road_damage": 0.1,
+}
 DEPTS_FOR = {
     "cooking_fumes": (["market_reg", "environment"], ["urban_mgmt"]),
     "noise": (["environment", "urban_mgmt"], ["police"]),
@@ -78,21 +120,36 @@ CHANNEL_WEIGHTS = [("reception_hall", 0.58), ("phone", 0.15), ("wechat", 0.15), 
 
 # open issues: (category, overdue, state); the FL-10 and 丽景巷 ones are added as specials
 OPEN_SPECS = [
-    ("water_renovation", True, "in_progress"), ("water_renovation", True, "in_progress"),
-    ("cooking_fumes", True, "in_progress_reopened"), ("noise", True, "dispatched"),
-    ("road_damage", True, "dispatched"), ("ac_dripping", True, "accepted"), ("dog_keeping", True, "in_progress"),
+    ("water_renovation", True, "in_progress"),
+    ("water_renovation", True, "in_progress"),
+    ("cooking_fumes", True, "in_progress_reopened"),
+    ("noise", True, "dispatched"),
+    ("road_damage", True, "dispatched"),
+    ("ac_dripping", True, "accepted"),
+    ("dog_keeping", True, "in_progress"),
     ("obstruction", True, "accepted"),
-    ("cooking_fumes", False, "dispatched"), ("cooking_fumes", False, "reported"), ("noise", False, "accepted"),
-    ("noise", False, "reported"), ("water_renovation", False, "in_progress"),
-    ("water_renovation", False, "dispatched"), ("ac_dripping", False, "reported"),
-    ("ac_dripping", False, "accepted"), ("dog_keeping", False, "dispatched"), ("sanitation", False, "in_progress"),
-    ("street_light", False, "accepted"), ("road_damage", False, "reported"),
-    ("illegal_parking", False, "in_progress"), ("obstruction", False, "dispatched"),
+    ("cooking_fumes", False, "dispatched"),
+    ("cooking_fumes", False, "reported"),
+    ("noise", False, "accepted"),
+    ("noise", False, "reported"),
+    ("water_renovation", False, "in_progress"),
+    ("water_renovation", False, "dispatched"),
+    ("ac_dripping", False, "reported"),
+    ("ac_dripping", False, "accepted"),
+    ("dog_keeping", False, "dispatched"),
+    ("sanitation", False, "in_progress"),
+    ("street_light", False, "accepted"),
+    ("road_damage", False, "reported"),
+    ("illegal_parking", False, "in_progress"),
+    ("obstruction", False, "dispatched"),
 ]
 
 # China's 2020 public holidays and make-up working days inside the period
-HOLIDAYS = {date(2020, 5, d) for d in range(1, 6)} | {date(2020, 6, d) for d in (25, 26, 27)} | \
-    {date(2020, 10, d) for d in range(1, 9)}
+HOLIDAYS = (
+    {date(2020, 5, d) for d in range(1, 6)}
+    | {date(2020, 6, d) for d in (25, 26, 27)}
+    | {date(2020, 10, d) for d in range(1, 9)}
+)
 MAKEUP_WORKDAYS = {date(2020, 5, 9), date(2020, 6, 28), date(2020, 9, 27), date(2020, 10, 10)}
 
 
@@ -144,8 +201,9 @@ def build_organisation(geo, rng, names):
             team = team_of_comm[s["community_code"]]
         team_segments[team].append(s["code"])
     ov = geo.seg_by_code[OVERLAP_SEGMENT[0]]
-    assert ov["street_name"] == "竹湾路" and all(cm[2].intersection(ov["geom"]).length > 50 for cm in geo.communities
-                                               if cm[0] in ("LG", "XA")), "overlap segment moved"
+    assert ov["street_name"] == "竹湾路" and all(
+        cm[2].intersection(ov["geom"]).length > 50 for cm in geo.communities if cm[0] in ("LG", "XA")
+    ), "overlap segment moved"
     team_segments[OVERLAP_SEGMENT[1]].append(OVERLAP_SEGMENT[0])
     users = [
         {"username": "admin", "display_name": names(), "role": "admin"},
@@ -159,23 +217,46 @@ def build_organisation(geo, rng, names):
         users.append({"username": chief, "display_name": names(), "role": "chief", "team": code})
         if sec:
             users.append({"username": sec, "display_name": names(), "role": "secretary", "team": code})
-        teams.append({"code": code, "name": tname, "community_code": comm, "chief": chief, "secretary": sec,
-                      "members": [{"name": names(), "department": d, "role": "liaison"} for d in depts],
-                      "segments": sorted(team_segments[code])})
+        teams.append(
+            {
+                "code": code,
+                "name": tname,
+                "community_code": comm,
+                "chief": chief,
+                "secretary": sec,
+                "members": [{"name": names(), "department": d, "role": "liaison"} for d in depts],
+                "segments": sorted(team_segments[code]),
+            }
+        )
     for d in DEPARTMENTS:
         users.append({"username": STAFF_OF[d[0]], "display_name": names(), "role": "staff", "department": d[0]})
     return {
-        "categories": [{"code": c[0], "name_zh": c[1], "name_en": c[2], "sla_days": c[3], "blocks_access": c[4]}
-                       for c in CATEGORIES],
+        "categories": [
+            {"code": c[0], "name_zh": c[1], "name_en": c[2], "sla_days": c[3], "blocks_access": c[4]}
+            for c in CATEGORIES
+        ],
         "departments": [{"code": d[0], "name_zh": d[1], "name_en": d[2]} for d in DEPARTMENTS],
-        "teams": teams, "users": users,
+        "teams": teams,
+        "users": users,
         "open311_keys": [{"label": "demo", "key": "demo-open311-key"}],
     }
 
 
 # ---------------------------------------------------------------- descriptions
-SHOPS = ["老友粉店", "纸包鸡餐馆", "烧烤店", "牛腩粉店", "大排档", "火锅店", "炒粉店", "螺蛳粉店", "烤鱼店",
-         "夜宵店", "酒楼", "卤味店"]
+SHOPS = [
+    "老友粉店",
+    "纸包鸡餐馆",
+    "烧烤店",
+    "牛腩粉店",
+    "大排档",
+    "火锅店",
+    "炒粉店",
+    "螺蛳粉店",
+    "烤鱼店",
+    "夜宵店",
+    "酒楼",
+    "卤味店",
+]
 WHEN = ["每天傍晚六点以后", "晚上十点以后", "凌晨一两点", "中午饭点", "周末夜间", "每天晚上"]
 TEXT = {
     "cooking_fumes": [
@@ -237,12 +318,24 @@ TEXT = {
     ],
 }
 SLOTS = {
-    "impact": ["油烟直接飘进居民楼", "阳台晾的衣服都是油烟味", "家里窗户都不敢开", "老人小孩被呛得咳嗽",
-               "外墙和空调外机被熏黑"],
+    "impact": [
+        "油烟直接飘进居民楼",
+        "阳台晾的衣服都是油烟味",
+        "家里窗户都不敢开",
+        "老人小孩被呛得咳嗽",
+        "外墙和空调外机被熏黑",
+    ],
     "target": ["行人头上", "楼下商铺雨棚上", "一楼住户窗台上", "人行道上"],
     "items": ["纸箱和废品", "建材和沙石", "旧家具", "货架和桌椅", "蔬菜筐"],
-    "detail": ["已经持续一个多月", "多次向物业反映未解决", "希望有关部门尽快处理", "居民意见很大",
-               "存在安全隐患", "夏天味道特别大", "下雨天更加严重"],
+    "detail": [
+        "已经持续一个多月",
+        "多次向物业反映未解决",
+        "希望有关部门尽快处理",
+        "居民意见很大",
+        "存在安全隐患",
+        "夏天味道特别大",
+        "下雨天更加严重",
+    ],
 }
 ON_SITE_NOTE = {
     "cooking_fumes": "书记现场约谈店主，当场调整排烟口朝向并清洗净化器",
@@ -326,8 +419,11 @@ class Placer:
                 q = lane["geom"].interpolate(rng.uniform(0.1, 0.9), normalized=True)
                 seg = min(geo.street_segments(lane["street"]), key=lambda s: s["geom"].distance(q))
                 frac = seg["geom"].project(q) / seg["geom"].length
-                side = 1 if geo.point_beside(seg, frac, 40, 1).distance(q) < geo.point_beside(
-                    seg, frac, 40, -1).distance(q) else -1
+                side = (
+                    1
+                    if geo.point_beside(seg, frac, 40, 1).distance(q) < geo.point_beside(seg, frac, 40, -1).distance(q)
+                    else -1
+                )
                 pt = geo.point_beside(seg, frac, rng.uniform(24, 35), side)
                 res = self.check(pt, blocks, special)
                 if res and lane["geom"].distance(res[3]) <= 28:
@@ -352,11 +448,18 @@ class Placer:
         r = rng.random()
         segs = geo.segments
         if cat in ("cooking_fumes", "noise") and r < (0.85 if cat == "cooking_fumes" else 0.6):
-            return geo.seg_by_code[rng.choice(FOOD_STREET)], rng.uniform(0.1, 0.9), rng.choice((1, -1)), \
-                rng.uniform(8, 30), None
-        comp_names = {"dog_keeping": ["丽港华府"] * 7 + ["丰业花园", "银湖苑", "竹湾花园", "龙湖苑"],
-                      "water_renovation": ["大塘新村", "新兴小区", "西江小区", "兴安小区"],
-                      "ac_dripping": [c["name"] for c in geo.compounds]}.get(cat)
+            return (
+                geo.seg_by_code[rng.choice(FOOD_STREET)],
+                rng.uniform(0.1, 0.9),
+                rng.choice((1, -1)),
+                rng.uniform(8, 30),
+                None,
+            )
+        comp_names = {
+            "dog_keeping": ["丽港华府"] * 7 + ["丰业花园", "银湖苑", "竹湾花园", "龙湖苑"],
+            "water_renovation": ["大塘新村", "新兴小区", "西江小区", "兴安小区"],
+            "ac_dripping": [c["name"] for c in geo.compounds],
+        }.get(cat)
         if cat == "illegal_parking" and r < 0.6:
             comp_names = ["兴安小区"]
         if comp_names and (cat != "ac_dripping" or r < 0.6):
@@ -383,20 +486,30 @@ def describe(cat, rng, geo, seg, frac, side, compound, special):
         address = f"{street}{num}号附近"
         place = f"{street}{num}号附近"
     if special == "story":
-        return ("银湖南路美食街（银湖南路{0}号至{1}号）".format(num - 20, num + 24),
-                "多名居民来访反映：银湖南路美食街多家餐馆油烟直排，没有安装油烟净化设施，油烟直接飘进居民楼；"
-                "晚上十点以后还有露天烧烤和食客猜码喝酒，噪声很大，住户无法休息。多次与店主沟通无果，"
-                "希望街长协调有关部门整治。")
+        return (
+            "银湖南路美食街（银湖南路{0}号至{1}号）".format(num - 20, num + 24),
+            "多名居民来访反映：银湖南路美食街多家餐馆油烟直排，没有安装油烟净化设施，油烟直接飘进居民楼；"
+            "晚上十点以后还有露天烧烤和食客猜码喝酒，噪声很大，住户无法休息。多次与店主沟通无果，"
+            "希望街长协调有关部门整治。",
+        )
     if special and special.startswith("lane:"):
         lane = geo.lane_by_code[special[5:]]
-        txt = rng.choice([
-            "{lane}被私家车长期占用，消防车进不来，万一发生火灾后果不堪设想。",
-            "{lane}又有车辆停放，堵住了通道，希望尽快清理。",
-            "{lane}堆满车辆和杂物，救护车上周都开不进来，住户很担心。",
-        ]).format(lane=lane["name"])
+        txt = rng.choice(
+            [
+                "{lane}被私家车长期占用，消防车进不来，万一发生火灾后果不堪设想。",
+                "{lane}又有车辆停放，堵住了通道，希望尽快清理。",
+                "{lane}堆满车辆和杂物，救护车上周都开不进来，住户很担心。",
+            ]
+        ).format(lane=lane["name"])
         return address, txt
-    slots = {"shop": rng.choice(SHOPS), "when": rng.choice(WHEN), "place": place, "bld": bld,
-             "compound": compound["name"] if compound else street, "n": rng.randint(2, 15)}
+    slots = {
+        "shop": rng.choice(SHOPS),
+        "when": rng.choice(WHEN),
+        "place": place,
+        "bld": bld,
+        "compound": compound["name"] if compound else street,
+        "n": rng.randint(2, 15),
+    }
     for k, v in SLOTS.items():
         slots[k] = rng.choice(v)
     return address, rng.choice(TEXT[cat]).format(**slots)
@@ -404,9 +517,11 @@ def describe(cat, rng, geo, seg, frac, side, compound, special):
 
 # ---------------------------------------------------------------- times
 def pick_day(rng, cat, lo, hi, workday):
-    weights = {"ac_dripping": {5: .5, 6: 1.5, 7: 2, 8: 2, 9: 1.5, 10: .6, 11: .3},
-               "cooking_fumes": {5: 1.2, 6: 1.2, 7: 1.2, 8: 1.2, 9: 1, 10: .8, 11: .6},
-               "noise": {5: 1, 6: 1.2, 7: 1.4, 8: 1.4, 9: 1, 10: .8, 11: .6}}.get(cat, {})
+    weights = {
+        "ac_dripping": {5: 0.5, 6: 1.5, 7: 2, 8: 2, 9: 1.5, 10: 0.6, 11: 0.3},
+        "cooking_fumes": {5: 1.2, 6: 1.2, 7: 1.2, 8: 1.2, 9: 1, 10: 0.8, 11: 0.6},
+        "noise": {5: 1, 6: 1.2, 7: 1.4, 8: 1.4, 9: 1, 10: 0.8, 11: 0.6},
+    }.get(cat, {})
     pool = [d for d in (WORKDAYS if workday else DAYS) if lo <= d <= hi]
     assert pool, (cat, lo, hi)
     while True:
@@ -463,9 +578,18 @@ def team_flow(iss, team, rng, clk, fail, ev):
             due_ev[4]["due_at"] = iso(at(t.date(), 17, 30))
             t = clk.after(t, 5, 30, False)
             due_ev = ev(t, chief, "set_due", {"due_at": None})
-        t = round_of_dispatch(iss, [rng.choice(depts)], "首次验收未通过，再次吹哨整改", chief,
-                              clk.after(t, 30, 8 * H), rng, clk, ev, start=False,
-                              note="二次整改完成：" + TEAM_NOTE[cat])
+        t = round_of_dispatch(
+            iss,
+            [rng.choice(depts)],
+            "首次验收未通过，再次吹哨整改",
+            chief,
+            clk.after(t, 30, 8 * H),
+            rng,
+            clk,
+            ev,
+            start=False,
+            note="二次整改完成：" + TEAM_NOTE[cat],
+        )
     t = clk.after(t, 2 * H, 3 * D)
     ev(t, chief, "verify", {"passed": True, "note": "验收合格，居民满意"})
     if due_ev is not None:
@@ -480,8 +604,12 @@ def lane_clear_flow(iss, team, rng, ev):
     ev(t, chief, "accept", {})
     ev(t + timedelta(minutes=5), chief, "set_due", {"due_at": iso(at(res_at.date(), 17, 30))})
     t = t + timedelta(minutes=rng.randint(30, 90))
-    ev(t, chief, "dispatch", {"departments": ["police", "fire"],
-                              "reason": "消防通道被车辆堵塞，吹哨召集公安、消防联合清障"})
+    ev(
+        t,
+        chief,
+        "dispatch",
+        {"departments": ["police", "fire"], "reason": "消防通道被车辆堵塞，吹哨召集公安、消防联合清障"},
+    )
     span = (res_at - t).total_seconds() / 60
     for k, d in enumerate(("police", "fire")):
         ev(t + timedelta(minutes=15 + 10 * k), STAFF_OF[d], "acknowledge", {"department": d})
@@ -565,12 +693,14 @@ def open_flow(iss, team, rng, clk, ev):
     depts = iss.get("depts") or list(base)
     t = clk.after(t, 30, 12 * H)
     if state == "dispatched":
-        round_of_dispatch(iss, depts, DISPATCH_REASON[cat], chief, t, rng, clk, ev, start=False, resolve=False,
-                          finish=depts[:-1])
+        round_of_dispatch(
+            iss, depts, DISPATCH_REASON[cat], chief, t, rng, clk, ev, start=False, resolve=False, finish=depts[:-1]
+        )
         return
     if state == "in_progress":
-        round_of_dispatch(iss, depts, DISPATCH_REASON[cat], chief, t, rng, clk, ev, start=True, resolve=False,
-                          finish=depts[:-1])
+        round_of_dispatch(
+            iss, depts, DISPATCH_REASON[cat], chief, t, rng, clk, ev, start=True, resolve=False, finish=depts[:-1]
+        )
         return
     # in_progress after a failed acceptance (re-opened)
     t = round_of_dispatch(iss, depts, DISPATCH_REASON[cat], chief, t, rng, clk, ev, start=True)
@@ -584,9 +714,15 @@ def story_flow(iss, rng, ev):
     day = lambda dd, hh, mm: datetime(2020, 5, dd, hh, mm, tzinfo=TZ)  # noqa: E731
     ev(day(6, 14, 0), c, "accept", {})
     ev(day(6, 14, 10), c, "set_due", {"due_at": iso(day(27, 17, 30))})
-    ev(day(7, 9, 0), c, "dispatch", {"departments": ["market_reg", "environment", "urban_mgmt"],
-                                     "reason": "街长吹哨：美食街餐馆未装油烟净化器、夜间噪声扰民，召集市场监管、"
-                                               "生态环境、城管联合整治"})
+    ev(
+        day(7, 9, 0),
+        c,
+        "dispatch",
+        {
+            "departments": ["market_reg", "environment", "urban_mgmt"],
+            "reason": "街长吹哨：美食街餐馆未装油烟净化器、夜间噪声扰民，召集市场监管、生态环境、城管联合整治",
+        },
+    )
     for k, d in enumerate(("market_reg", "environment", "urban_mgmt")):
         ev(day(7, 9, 20 + 8 * k), s[d], "acknowledge", {"department": d})
     for k, d in enumerate(("market_reg", "environment", "urban_mgmt")):
@@ -595,16 +731,22 @@ def story_flow(iss, rng, ev):
     ev(day(13, 11, 0), s["environment"], "done", {"department": "environment"})
     ev(day(13, 20, 30), s["urban_mgmt"], "done", {"department": "urban_mgmt"})
     ev(day(14, 9, 0), c, "start", {})
-    ev(day(15, 17, 0), c, "resolve", {"resolution": "team",
-                                      "note": "第一次整改：美食街12家餐馆全部加装油烟净化器，城管规范夜间露天经营"})
-    ev(day(18, 10, 0), c, "verify", {"passed": False,
-                                     "note": "首次验收未通过：3家餐馆油烟排放仍超标，居民仍有意见"})
-    ev(day(18, 15, 0), c, "dispatch", {"departments": ["market_reg"],
-                                       "reason": "第二轮整改：督促超标餐馆改造排烟管道"})
+    ev(
+        day(15, 17, 0),
+        c,
+        "resolve",
+        {"resolution": "team", "note": "第一次整改：美食街12家餐馆全部加装油烟净化器，城管规范夜间露天经营"},
+    )
+    ev(day(18, 10, 0), c, "verify", {"passed": False, "note": "首次验收未通过：3家餐馆油烟排放仍超标，居民仍有意见"})
+    ev(day(18, 15, 0), c, "dispatch", {"departments": ["market_reg"], "reason": "第二轮整改：督促超标餐馆改造排烟管道"})
     ev(day(18, 15, 40), s["market_reg"], "acknowledge", {"department": "market_reg"})
     ev(day(19, 9, 30), s["market_reg"], "arrive", {"department": "market_reg"})
     ev(day(25, 16, 0), s["market_reg"], "done", {"department": "market_reg"})
-    ev(day(26, 11, 0), c, "resolve", {"resolution": "team",
-                                      "note": "第二次整改：排烟管道加高至楼顶高空排放，约定晚上十点后停止露天经营"})
+    ev(
+        day(26, 11, 0),
+        c,
+        "resolve",
+        {"resolution": "team", "note": "第二次整改：排烟管道加高至楼顶高空排放，约定晚上十点后停止露天经营"},
+    )
     ev(day(27, 10, 0), c, "verify", {"passed": True, "note": "按约定验收时间复检，油烟达标，居民满意"})
     ev(day(27, 11, 0), c, "close", {})

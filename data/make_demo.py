@@ -6,6 +6,7 @@ Everything is invented except the district's headline figures (see data/README.m
 EPSG:32649 (UTM 49N) metres and written as EPSG:4326 lon/lat with 6 decimals. The script ends with a
 self-check that re-reads the written files and exits non-zero if any of the promised figures or rules fails.
 """
+
 import csv
 import io
 import json
@@ -17,7 +18,7 @@ from datetime import datetime, timedelta
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-sys.path.insert(0, os.path.dirname(HERE))   # the project root: the events replay through the app's state table
+sys.path.insert(0, os.path.dirname(HERE))  # the project root: the events replay through the app's state table
 
 import demo_records as R  # noqa: E402
 import shapely  # noqa: E402
@@ -38,38 +39,118 @@ def plan_issues(geo, org, rng, names):
     clear_note = "公安、消防联合清障：拖移占用消防通道的车辆，施划禁停标线并加装隔离桩"
     follow_note = "书记现场劝离占用消防通道的车辆，消防通道保持畅通"
     specials = [
-        dict(category="cooking_fumes", outcome="team", special="story", channel="reception_hall",
-             reported_at=R.STORY_AT),
-        dict(category="illegal_parking", outcome="team", special="lane:FL-01", channel="reception_hall",
-             reported_at=d(6, 10, 9, 40), resolve_at=d(6, 15, 10, 0), lane_clear="FL-01", flow="lane",
-             resolve_note="公安、消防联合清障：五天内拖移僵尸车12辆，施划禁停标线，兴安小区消防通道恢复畅通"),
-        dict(category="illegal_parking", outcome="on_site", special="lane:FL-01", channel="phone",
-             reported_at=d(6, 11, 19, 20), resolve_at=d(6, 15, 10, 40), flow="follow",
-             resolve_note="已随兴安小区消防通道清障一并处理"),
-        dict(category="illegal_parking", outcome="on_site", special="lane:FL-01", channel="wechat",
-             reported_at=d(6, 12, 8, 15), resolve_at=d(6, 15, 11, 5), flow="follow",
-             resolve_note="已随兴安小区消防通道清障一并处理"),
-        dict(category="illegal_parking", outcome="on_site", special="lane:FL-01", channel="patrol",
-             reported_at=d(8, 18, 10, 10), flow="follow", resolve_note=follow_note),
-        dict(category="illegal_parking", outcome="on_site", special="lane:FL-01", channel="wechat",
-             reported_at=d(10, 21, 21, 5), flow="follow", resolve_note=follow_note),
+        dict(
+            category="cooking_fumes", outcome="team", special="story", channel="reception_hall", reported_at=R.STORY_AT
+        ),
+        dict(
+            category="illegal_parking",
+            outcome="team",
+            special="lane:FL-01",
+            channel="reception_hall",
+            reported_at=d(6, 10, 9, 40),
+            resolve_at=d(6, 15, 10, 0),
+            lane_clear="FL-01",
+            flow="lane",
+            resolve_note="公安、消防联合清障：五天内拖移僵尸车12辆，施划禁停标线，兴安小区消防通道恢复畅通",
+        ),
+        dict(
+            category="illegal_parking",
+            outcome="on_site",
+            special="lane:FL-01",
+            channel="phone",
+            reported_at=d(6, 11, 19, 20),
+            resolve_at=d(6, 15, 10, 40),
+            flow="follow",
+            resolve_note="已随兴安小区消防通道清障一并处理",
+        ),
+        dict(
+            category="illegal_parking",
+            outcome="on_site",
+            special="lane:FL-01",
+            channel="wechat",
+            reported_at=d(6, 12, 8, 15),
+            resolve_at=d(6, 15, 11, 5),
+            flow="follow",
+            resolve_note="已随兴安小区消防通道清障一并处理",
+        ),
+        dict(
+            category="illegal_parking",
+            outcome="on_site",
+            special="lane:FL-01",
+            channel="patrol",
+            reported_at=d(8, 18, 10, 10),
+            flow="follow",
+            resolve_note=follow_note,
+        ),
+        dict(
+            category="illegal_parking",
+            outcome="on_site",
+            special="lane:FL-01",
+            channel="wechat",
+            reported_at=d(10, 21, 21, 5),
+            flow="follow",
+            resolve_note=follow_note,
+        ),
     ]
     for lane, rep, res, ch, fol, fch in [
-            ("FL-03", d(7, 8, 10, 5), d(7, 11, 15, 30), "reception_hall", d(8, 26, 9, 50), "patrol"),
-            ("FL-04", d(8, 12, 18, 40), d(8, 15, 11, 0), "phone", d(9, 23, 20, 15), "wechat"),
-            ("FL-06", d(9, 2, 12, 30), d(9, 7, 16, 0), "wechat", d(10, 14, 15, 20), "patrol"),
-            ("FL-08", d(10, 19, 15, 10), d(10, 22, 10, 30), "reception_hall", d(10, 30, 18, 0), "phone")]:
-        specials.append(dict(category="illegal_parking", outcome="team", special="lane:" + lane, channel=ch,
-                             reported_at=rep, resolve_at=res, lane_clear=lane, flow="lane", resolve_note=clear_note))
-        specials.append(dict(category="illegal_parking", outcome="on_site", special="lane:" + lane, channel=fch,
-                             reported_at=fol, flow="follow", resolve_note=follow_note))
+        ("FL-03", d(7, 8, 10, 5), d(7, 11, 15, 30), "reception_hall", d(8, 26, 9, 50), "patrol"),
+        ("FL-04", d(8, 12, 18, 40), d(8, 15, 11, 0), "phone", d(9, 23, 20, 15), "wechat"),
+        ("FL-06", d(9, 2, 12, 30), d(9, 7, 16, 0), "wechat", d(10, 14, 15, 20), "patrol"),
+        ("FL-08", d(10, 19, 15, 10), d(10, 22, 10, 30), "reception_hall", d(10, 30, 18, 0), "phone"),
+    ]:
+        specials.append(
+            dict(
+                category="illegal_parking",
+                outcome="team",
+                special="lane:" + lane,
+                channel=ch,
+                reported_at=rep,
+                resolve_at=res,
+                lane_clear=lane,
+                flow="lane",
+                resolve_note=clear_note,
+            )
+        )
+        specials.append(
+            dict(
+                category="illegal_parking",
+                outcome="on_site",
+                special="lane:" + lane,
+                channel=fch,
+                reported_at=fol,
+                flow="follow",
+                resolve_note=follow_note,
+            )
+        )
     specials += [
-        dict(category="illegal_parking", outcome="open", special="lane:FL-10", channel="reception_hall",
-             reported_at=d(9, 21, 10, 15), overdue=True, open_state="dispatched", depts=["police", "fire"]),
-        dict(category="illegal_parking", outcome="open", special="lane:FL-10", channel="wechat",
-             reported_at=d(11, 5, 20, 10), overdue=False, open_state="accepted"),
-        dict(category="sanitation", outcome="open", special="uncovered", channel="patrol",
-             reported_at=d(11, 4, 10, 30), overdue=False, open_state="reported"),
+        dict(
+            category="illegal_parking",
+            outcome="open",
+            special="lane:FL-10",
+            channel="reception_hall",
+            reported_at=d(9, 21, 10, 15),
+            overdue=True,
+            open_state="dispatched",
+            depts=["police", "fire"],
+        ),
+        dict(
+            category="illegal_parking",
+            outcome="open",
+            special="lane:FL-10",
+            channel="wechat",
+            reported_at=d(11, 5, 20, 10),
+            overdue=False,
+            open_state="accepted",
+        ),
+        dict(
+            category="sanitation",
+            outcome="open",
+            special="uncovered",
+            channel="patrol",
+            reported_at=d(11, 4, 10, 30),
+            overdue=False,
+            open_state="reported",
+        ),
     ]
     issues = list(specials)
     for cat, overdue, state in R.OPEN_SPECS:
@@ -89,8 +170,7 @@ def plan_issues(geo, org, rng, names):
     for i in issues:
         lon, lat, seg_code, p, seg, frac, side, compound = placer.place(i["category"], i["special"])
         i.update(lon=lon, lat=lat, segment=seg_code, community=geo.community_of(p))
-        i["address"], i["description"] = R.describe(i["category"], rng, geo, seg, frac, side, compound,
-                                                    i["special"])
+        i["address"], i["description"] = R.describe(i["category"], rng, geo, seg, frac, side, compound, i["special"])
         if "channel" not in i:
             i["channel"] = rng.choices(channels, weights)[0]
         if "reported_at" not in i:
@@ -128,8 +208,9 @@ def draw_reported_at(i, rng):
         if i["overdue"]:
             lo, hi = datetime(2020, 8, 3).date(), (R.OVERDUE_AT - timedelta(days=sla + 2)).date()
         else:
-            lo = max((R.NOT_OVERDUE_AFTER - timedelta(days=sla)).date() + timedelta(days=1),
-                     datetime(2020, 10, 9).date())
+            lo = max(
+                (R.NOT_OVERDUE_AFTER - timedelta(days=sla)).date() + timedelta(days=1), datetime(2020, 10, 9).date()
+            )
             hi = datetime(2020, 11, 6).date()
     while True:
         day = R.pick_day(rng, cat, lo, hi, work)
@@ -137,15 +218,26 @@ def draw_reported_at(i, rng):
         t = at(day, hh, mm)
         if t <= R.STORY_AT + timedelta(minutes=30):
             continue
-        if outcome == "open" and not i["overdue"] and i["open_state"] != "reported" and t.hour >= 12 \
-                and day == hi:
+        if outcome == "open" and not i["overdue"] and i["open_state"] != "reported" and t.hour >= 12 and day == hi:
             continue
         return t
 
 
 # ================================================================ visits and events
-TOPICS = ["政策咨询", "社保医保咨询", "邻里纠纷调解", "低保救助咨询", "开具证明", "老旧小区改造意见", "垃圾分类咨询",
-          "疫情防控咨询", "就业创业咨询", "养老服务咨询", "反映物业服务", "意见建议"]
+TOPICS = [
+    "政策咨询",
+    "社保医保咨询",
+    "邻里纠纷调解",
+    "低保救助咨询",
+    "开具证明",
+    "老旧小区改造意见",
+    "垃圾分类咨询",
+    "疫情防控咨询",
+    "就业创业咨询",
+    "养老服务咨询",
+    "反映物业服务",
+    "意见建议",
+]
 
 
 def make_visits(geo, issues, rng):
@@ -158,15 +250,22 @@ def make_visits(geo, issues, rng):
         if i["special"] == "story":
             topics = ["油烟", "噪声"]
         people = 3 if i["special"] == "story" else rng.choices((1, 2, 3, 4), (45, 30, 15, 10))[0]
-        visits.append({"hall_code": i["hall"], "visited_at": t, "people": people, "topics": "；".join(topics),
-                       "issue": i})
+        visits.append(
+            {"hall_code": i["hall"], "visited_at": t, "people": people, "topics": "；".join(topics), "issue": i}
+        )
     halls = [h["code"] for h in geo.halls]
     while sum(v["people"] for v in visits) < 835:
         day = R.pick_day(rng, None, datetime(2020, 5, 6).date(), datetime(2020, 11, 6).date(), True)
         hh, mm = R.time_of_day(rng, "reception_hall")
-        visits.append({"hall_code": rng.choices(halls, (40, 30, 30))[0], "visited_at": at(day, hh, mm) -
-                       timedelta(minutes=20), "people": rng.choices((1, 2, 3, 4), (45, 30, 15, 10))[0],
-                       "topics": "；".join(rng.sample(TOPICS, rng.choice((1, 1, 2)))), "issue": None})
+        visits.append(
+            {
+                "hall_code": rng.choices(halls, (40, 30, 30))[0],
+                "visited_at": at(day, hh, mm) - timedelta(minutes=20),
+                "people": rng.choices((1, 2, 3, 4), (45, 30, 15, 10))[0],
+                "topics": "；".join(rng.sample(TOPICS, rng.choice((1, 1, 2)))),
+                "issue": None,
+            }
+        )
     visits.sort(key=lambda v: (v["visited_at"], v["hall_code"], v["issue"]["ref"] if v["issue"] else ""))
     for n, v in enumerate(visits, 1):
         v["code"] = f"V-{n:04d}"
@@ -191,6 +290,7 @@ def make_events(org, issues, rng):
                 e = [t, len(evs), actor, action, params]
                 evs.append(e)
                 return e
+
             clk = R.Clock(rng, scale)
             flow = i.get("flow")
             if i["special"] == "story":
@@ -223,12 +323,36 @@ def lane_history(issues):
     rows = []
     for i in issues:
         if i.get("lane_clear"):
-            rows.append([i["lane_clear"], i["lane_clear_at"], "blocked", "clear", "staff_fire",
-                         f"消防救援大队与公安联合清障，消防通道恢复畅通（{i['ref']}）"])
-    rows.append(["FL-02", datetime(2020, 9, 14, 10, 30, tzinfo=TZ), "blocked", "partly_blocked", "staff_urban_mgmt",
-                 "城管清走部分堆放杂物，仍有车辆夜间停放"])
-    rows.append(["FL-09", datetime(2020, 10, 20, 16, 0, tzinfo=TZ), "clear", "partly_blocked", "staff_property",
-                 "新增电动车棚占用部分通道宽度，待物业整改"])
+            rows.append(
+                [
+                    i["lane_clear"],
+                    i["lane_clear_at"],
+                    "blocked",
+                    "clear",
+                    "staff_fire",
+                    f"消防救援大队与公安联合清障，消防通道恢复畅通（{i['ref']}）",
+                ]
+            )
+    rows.append(
+        [
+            "FL-02",
+            datetime(2020, 9, 14, 10, 30, tzinfo=TZ),
+            "blocked",
+            "partly_blocked",
+            "staff_urban_mgmt",
+            "城管清走部分堆放杂物，仍有车辆夜间停放",
+        ]
+    )
+    rows.append(
+        [
+            "FL-09",
+            datetime(2020, 10, 20, 16, 0, tzinfo=TZ),
+            "clear",
+            "partly_blocked",
+            "staff_property",
+            "新增电动车棚占用部分通道宽度，待物业整改",
+        ]
+    )
     rows.sort(key=lambda r: (r[1], r[0]))
     return rows
 
@@ -257,8 +381,14 @@ def gj_geometry(g):
 
 
 def write_geojson(path, name, feats):
-    lines = [json.dumps({"type": "Feature", "properties": props, "geometry": gj_geometry(g)},
-                        ensure_ascii=False, separators=(",", ":")) for props, g in feats]
+    lines = [
+        json.dumps(
+            {"type": "Feature", "properties": props, "geometry": gj_geometry(g)},
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+        for props, g in feats
+    ]
     with open(path, "w", encoding="utf-8", newline="\n") as f:
         f.write('{"type":"FeatureCollection","name":%s,"features":[\n' % json.dumps(name))
         f.write(",\n".join(lines))
@@ -277,39 +407,128 @@ def write_csv(path, header, rows):
 def write_all(out, geo, org, issues, visits, history):
     os.makedirs(out, exist_ok=True)
     p = lambda n: os.path.join(out, n)  # noqa: E731
-    areas = [({"code": "CZQ", "name": "长洲区", "level": "district", "parent_code": None}, geo.district),
-             ({"code": "DT", "name": "大塘街道", "level": "subdistrict", "parent_code": "CZQ"}, geo.subdistrict)]
-    areas += [({"code": c, "name": n, "level": "community", "parent_code": "DT"}, poly)
-              for c, n, poly in geo.communities]
+    areas = [
+        ({"code": "CZQ", "name": "长洲区", "level": "district", "parent_code": None}, geo.district),
+        ({"code": "DT", "name": "大塘街道", "level": "subdistrict", "parent_code": "CZQ"}, geo.subdistrict),
+    ]
+    areas += [
+        ({"code": c, "name": n, "level": "community", "parent_code": "DT"}, poly) for c, n, poly in geo.communities
+    ]
     write_geojson(p("areas.geojson"), "areas", areas)
     write_geojson(p("water.geojson"), "water", [({"name": WATER_NAME}, geo.water)])
-    write_geojson(p("streets.geojson"), "streets", [
-        ({"code": s["code"], "street_name": s["street_name"], "community_code": s["community_code"]}, s["geom"])
-        for s in geo.segments])
-    write_geojson(p("halls.geojson"), "halls", [
-        ({"code": h["code"], "name": h["name"], "community_code": h["community_code"], "address": h["address"]},
-         h["geom"]) for h in geo.halls])
-    write_geojson(p("compounds.geojson"), "compounds", [
-        ({"name": c["name"], "community_code": c["community_code"], "households": c["households"],
-          "residents": c["residents"]}, c["geom"]) for c in geo.compounds])
-    write_geojson(p("fire_lanes.geojson"), "fire_lanes", [
-        ({"code": ln["code"], "name": ln["name"], "compound": ln["compound"], "households": ln["households"],
-          "residents": ln["residents"], "status": ln["status"]}, ln["geom"]) for ln in geo.lanes])
-    write_csv(p("fire_lane_history.csv"), ["lane_code", "at", "from_status", "to_status", "actor", "note"],
-              [[r[0], iso(r[1])] + r[2:] for r in history])
+    write_geojson(
+        p("streets.geojson"),
+        "streets",
+        [
+            ({"code": s["code"], "street_name": s["street_name"], "community_code": s["community_code"]}, s["geom"])
+            for s in geo.segments
+        ],
+    )
+    write_geojson(
+        p("halls.geojson"),
+        "halls",
+        [
+            (
+                {"code": h["code"], "name": h["name"], "community_code": h["community_code"], "address": h["address"]},
+                h["geom"],
+            )
+            for h in geo.halls
+        ],
+    )
+    write_geojson(
+        p("compounds.geojson"),
+        "compounds",
+        [
+            (
+                {
+                    "name": c["name"],
+                    "community_code": c["community_code"],
+                    "households": c["households"],
+                    "residents": c["residents"],
+                },
+                c["geom"],
+            )
+            for c in geo.compounds
+        ],
+    )
+    write_geojson(
+        p("fire_lanes.geojson"),
+        "fire_lanes",
+        [
+            (
+                {
+                    "code": ln["code"],
+                    "name": ln["name"],
+                    "compound": ln["compound"],
+                    "households": ln["households"],
+                    "residents": ln["residents"],
+                    "status": ln["status"],
+                },
+                ln["geom"],
+            )
+            for ln in geo.lanes
+        ],
+    )
+    write_csv(
+        p("fire_lane_history.csv"),
+        ["lane_code", "at", "from_status", "to_status", "actor", "note"],
+        [[r[0], iso(r[1])] + r[2:] for r in history],
+    )
     with open(p("organisation.json"), "w", encoding="utf-8", newline="\n") as f:
         f.write(json.dumps(org, ensure_ascii=False, indent=1) + "\n")
-    write_csv(p("visits.csv"), ["code", "hall_code", "visited_at", "people", "topics"],
-              [[v["code"], v["hall_code"], iso(v["visited_at"]), v["people"], v["topics"]] for v in visits])
-    write_csv(p("issues.csv"), ["ref", "category", "description", "lon", "lat", "address", "channel",
-                                "reported_at", "reporter_name", "reporter_phone", "visit_code"],
-              [[i["ref"], i["category"], i["description"], f"{i['lon']:.6f}", f"{i['lat']:.6f}", i["address"],
-                i["channel"], iso(i["reported_at"]), i["reporter_name"], i["reporter_phone"],
-                i.get("visit_code", "")] for i in issues])
-    write_csv(p("issue_events.csv"), ["ref", "seq", "at", "actor", "action", "params"],
-              [[i["ref"], n, iso(e[0]), e[2], e[3],
-                json.dumps(e[4], ensure_ascii=False, sort_keys=True, separators=(",", ":"))]
-               for i in issues for n, e in enumerate(i["events"], 1)])
+    write_csv(
+        p("visits.csv"),
+        ["code", "hall_code", "visited_at", "people", "topics"],
+        [[v["code"], v["hall_code"], iso(v["visited_at"]), v["people"], v["topics"]] for v in visits],
+    )
+    write_csv(
+        p("issues.csv"),
+        [
+            "ref",
+            "category",
+            "description",
+            "lon",
+            "lat",
+            "address",
+            "channel",
+            "reported_at",
+            "reporter_name",
+            "reporter_phone",
+            "visit_code",
+        ],
+        [
+            [
+                i["ref"],
+                i["category"],
+                i["description"],
+                f"{i['lon']:.6f}",
+                f"{i['lat']:.6f}",
+                i["address"],
+                i["channel"],
+                iso(i["reported_at"]),
+                i["reporter_name"],
+                i["reporter_phone"],
+                i.get("visit_code", ""),
+            ]
+            for i in issues
+        ],
+    )
+    write_csv(
+        p("issue_events.csv"),
+        ["ref", "seq", "at", "actor", "action", "params"],
+        [
+            [
+                i["ref"],
+                n,
+                iso(e[0]),
+                e[2],
+                e[3],
+                json.dumps(e[4], ensure_ascii=False, sort_keys=True, separators=(",", ":")),
+            ]
+            for i in issues
+            for n, e in enumerate(i["events"], 1)
+        ],
+    )
 
 
 def main(out):
@@ -371,10 +590,13 @@ def self_check(out):
     ok(len(names) >= 12 and names["银湖南路"] >= 5 and "丰业路" in names, f"street names {names}")
     for c, g in seg_m.items():
         ok(80 <= g.length <= 400, f"{c} is {g.length:.0f} m long")
-        ok(max(comms, key=lambda k: comms[k].intersection(g).length) == segs[c]["properties"]["community_code"],
-           f"{c} community")
-    ends = Counter(tuple(pt) for f in streets for pt in (f["geometry"]["coordinates"][0],
-                                                         f["geometry"]["coordinates"][-1]))
+        ok(
+            max(comms, key=lambda k: comms[k].intersection(g).length) == segs[c]["properties"]["community_code"],
+            f"{c} community",
+        )
+    ends = Counter(
+        tuple(pt) for f in streets for pt in (f["geometry"]["coordinates"][0], f["geometry"]["coordinates"][-1])
+    )
     ll = {c: shape(f["geometry"]) for c, f in segs.items()}
     tree = shapely.STRtree(list(ll.values()))
     codes = list(ll)
@@ -400,26 +622,45 @@ def self_check(out):
     xa = [f["properties"] for f in compounds if f["properties"]["name"] == "兴安小区"][0]
     ok(xa["households"] >= 2100 and xa["residents"] == 6500, "兴安小区 figures")
     ok(len(compounds) >= 7 and {"丰业花园", "丽港华府"} <= {f["properties"]["name"] for f in compounds}, "compounds")
-    ok(len(halls) >= 3 and any(f["properties"]["code"] == "FY-HALL" and f["properties"]["name"] ==
-                               "丰业社区民意接待厅" for f in halls), "halls")
+    ok(
+        len(halls) >= 3
+        and any(
+            f["properties"]["code"] == "FY-HALL" and f["properties"]["name"] == "丰业社区民意接待厅" for f in halls
+        ),
+        "halls",
+    )
     for f in halls:
         ok(comms[f["properties"]["community_code"]].contains(m(f)), f"hall {f['properties']['code']} community")
     # --- organisation
     users = {u["username"]: u for u in org["users"]}
     ok([c["code"] for c in org["categories"]] == [c[0] for c in R.CATEGORIES], "categories")
     ok([d["code"] for d in org["departments"]] == [d[0] for d in R.DEPARTMENTS], "departments")
-    for u, role in [("admin", "admin"), ("planner", "planner"), ("clerk", "clerk"), ("chief", "chief"),
-                    ("secretary", "secretary"), ("staff", "staff")]:
+    for u, role in [
+        ("admin", "admin"),
+        ("planner", "planner"),
+        ("clerk", "clerk"),
+        ("chief", "chief"),
+        ("secretary", "secretary"),
+        ("staff", "staff"),
+    ]:
         ok(users.get(u, {}).get("role") == role, f"user {u}")
     ok(users["clerk"].get("hall") == "FY-HALL" and users["staff"].get("department") == "market_reg", "clerk/staff")
     for d in R.DEPARTMENTS:
         ok(any(u.get("department") == d[0] and u["role"] == "staff" for u in users.values()), f"no staff in {d[0]}")
     cover = Counter(c for t in org["teams"] for c in t["segments"])
     ok(len(org["teams"]) >= 6, "teams")
-    ok(sum(1 for c in segs if cover[c] == 0) == 1 and sum(1 for c in segs if cover[c] == 2) == 1
-       and all(cover[c] <= 2 for c in segs) and set(cover) <= set(segs), f"coverage {Counter(cover.values())}")
-    yh = [t for t in org["teams"] if {c for c in segs if segs[c]["properties"]["street_name"] == "银湖南路"}
-          <= set(t["segments"])]
+    ok(
+        sum(1 for c in segs if cover[c] == 0) == 1
+        and sum(1 for c in segs if cover[c] == 2) == 1
+        and all(cover[c] <= 2 for c in segs)
+        and set(cover) <= set(segs),
+        f"coverage {Counter(cover.values())}",
+    )
+    yh = [
+        t
+        for t in org["teams"]
+        if {c for c in segs if segs[c]["properties"]["street_name"] == "银湖南路"} <= set(t["segments"])
+    ]
     ok(len(yh) == 1 and yh[0]["chief"] == "chief" and yh[0]["secretary"] == "secretary", "银湖南路 team")
     for t in org["teams"]:
         ok(3 <= len(t["members"]) <= 6 and users[t["chief"]]["role"] == "chief", f"team {t['code']}")
@@ -462,16 +703,26 @@ def self_check(out):
             near_lane += 1
         if i["channel"] == "reception_hall":
             v = vis.get(i["visit_code"])
-            ok(v is not None and v["visited_at"][:10] == i["reported_at"][:10]
-               and ts(v["visited_at"]) < ts(i["reported_at"]), f"{i['ref']} visit")
+            ok(
+                v is not None
+                and v["visited_at"][:10] == i["reported_at"][:10]
+                and ts(v["visited_at"]) < ts(i["reported_at"]),
+                f"{i['ref']} visit",
+            )
         else:
             ok(i["visit_code"] == "", f"{i['ref']} has a visit code")
     ok(12 <= near_lane <= 18, f"{near_lane} parking issues near fire lanes")
     first = issues[0]
-    ok(first["category"] == "cooking_fumes" and first["channel"] == "reception_hall"
-       and first["reported_at"] < "2020-05-11" and segs[seg_codes[int(shapely.distance(
-           seg_arr, Point(to_m(float(first['lon']), float(first['lat'])))).argmin())]]["properties"]["street_name"]
-       == "银湖南路", "DT-2020-00001")
+    ok(
+        first["category"] == "cooking_fumes"
+        and first["channel"] == "reception_hall"
+        and first["reported_at"] < "2020-05-11"
+        and segs[
+            seg_codes[int(shapely.distance(seg_arr, Point(to_m(float(first["lon"]), float(first["lat"])))).argmin())]
+        ]["properties"]["street_name"]
+        == "银湖南路",
+        "DT-2020-00001",
+    )
     # --- events: replay the state machine
     by_ref = {}
     for e in events:
@@ -487,15 +738,20 @@ def self_check(out):
             ok(who is not None, f"{i['ref']} unknown actor {e['actor']}")
             ok(last < t < END + timedelta(seconds=1), f"{i['ref']} #{e['seq']} time")
             last = t
-            after = states.target_state(a, pr, state)      # None: the app would refuse this move
+            after = states.target_state(a, pr, state)  # None: the app would refuse this move
             ok(after is not None, f"{i['ref']} #{e['seq']} {a} in {state}")
             if a == "set_due":
                 ok(ts(pr["due_at"]), f"{i['ref']} set_due")
             elif a in ("acknowledge", "arrive", "done"):
                 d = pr["department"]
                 prev = {"acknowledge": "dispatched", "arrive": "acknowledged", "done": "arrived"}[a]
-                ok(state in ("dispatched", "in_progress") and disp.get(d) == prev and
-                   who and who.get("department") == d, f"{i['ref']} #{e['seq']} {a} {d}")
+                ok(
+                    state in ("dispatched", "in_progress")
+                    and disp.get(d) == prev
+                    and who
+                    and who.get("department") == d,
+                    f"{i['ref']} #{e['seq']} {a} {d}",
+                )
                 disp[d] = {"acknowledge": "acknowledged", "arrive": "arrived", "done": "done"}[a]
             elif a == "verify":
                 verified.append(pr["passed"])
@@ -519,23 +775,40 @@ def self_check(out):
             overdue += due < R.OVERDUE_AT
             not_overdue += due > R.NOT_OVERDUE_AFTER
         if i is first:
-            ok([e["action"] for e in evs][:3] == ["accept", "set_due", "dispatch"] and evs[0]["actor"] == "chief"
-               and verified == [False, True] and json.loads(evs[1]["params"])["due_at"][:10] ==
-               [e for e in evs if e["action"] == "verify"][-1]["at"][:10], "DT-2020-00001 story")
+            ok(
+                [e["action"] for e in evs][:3] == ["accept", "set_due", "dispatch"]
+                and evs[0]["actor"] == "chief"
+                and verified == [False, True]
+                and json.loads(evs[1]["params"])["due_at"][:10]
+                == [e for e in evs if e["action"] == "verify"][-1]["at"][:10],
+                "DT-2020-00001 story",
+            )
     ok(set(by_ref) <= {i["ref"] for i in issues}, "events of unknown issues")
     ok({v["hall_code"] for v in visits} <= {f["properties"]["code"] for f in halls}, "visits at unknown halls")
-    fails = sum(1 for r, evs in by_ref.items() if any(e["action"] == "verify" and '"passed":false' in e["params"]
-                                                     for e in evs))
+    fails = sum(
+        1 for r, evs in by_ref.items() if any(e["action"] == "verify" and '"passed":false' in e["params"] for e in evs)
+    )
     ok(outcome == Counter(on_site=89, team=151, open=25), f"outcomes {dict(outcome)}")
     ok(overdue >= 6 and not_overdue >= 8 and overdue + not_overdue == 25, f"overdue {overdue}/{not_overdue}")
     ok(12 <= fails <= 20, f"{fails} failed acceptances")
-    summary = {"segments": len(segs), "streets": len(names), "teams": len(org["teams"]), "users": len(users),
-               "visits": len(visits), "visit_people": people, "issues": len(issues),
-               "by_category": dict(Counter(i["category"] for i in issues)),
-               "by_channel": dict(Counter(i["channel"] for i in issues)),
-               "outcome": dict(outcome), "open_overdue": overdue, "open_not_overdue": not_overdue,
-               "failed_acceptance": fails, "parking_near_lanes": near_lane, "lanes_opened": sorted(opened),
-               "events": len(events)}
+    summary = {
+        "segments": len(segs),
+        "streets": len(names),
+        "teams": len(org["teams"]),
+        "users": len(users),
+        "visits": len(visits),
+        "visit_people": people,
+        "issues": len(issues),
+        "by_category": dict(Counter(i["category"] for i in issues)),
+        "by_channel": dict(Counter(i["channel"] for i in issues)),
+        "outcome": dict(outcome),
+        "open_overdue": overdue,
+        "open_not_overdue": not_overdue,
+        "failed_acceptance": fails,
+        "parking_near_lanes": near_lane,
+        "lanes_opened": sorted(opened),
+        "events": len(events),
+    }
     print(json.dumps(summary, ensure_ascii=False))
     for f in failures:
         print("SELF-CHECK FAILED:", f, file=sys.stderr)

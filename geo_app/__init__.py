@@ -1,10 +1,11 @@
 """The street-chief incident platform: `create_app` builds the Flask app from small steps."""
+
 from __future__ import annotations
 
 import logging
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:   # the package must import without Flask: the domain under it is framework-free
+if TYPE_CHECKING:  # the package must import without Flask: the domain under it is framework-free
     from flask import Flask
 
 from geo_app import config as config_module

@@ -1,4 +1,5 @@
 """Settings from the environment; one place that says what can be configured."""
+
 from __future__ import annotations
 
 import os
@@ -68,5 +69,8 @@ def intake_settings(config: Mapping[str, Any] | None = None) -> IntakeSettings:
         from flask import current_app
 
         config = current_app.config
-    return IntakeSettings(snap_max_m=config["SNAP_MAX_M"], ref_prefix=config["REF_PREFIX"],
-                          fire_lane_link_m=config.get("FIRE_LANE_LINK_M", 30.0))
+    return IntakeSettings(
+        snap_max_m=config["SNAP_MAX_M"],
+        ref_prefix=config["REF_PREFIX"],
+        fire_lane_link_m=config.get("FIRE_LANE_LINK_M", 30.0),
+    )

@@ -11,6 +11,7 @@ without fsync, synchronous commit and full-page writes, several times quicker to
 data, and liable to lose or corrupt them in a crash. A cluster running fast is restarted durable as soon as
 a command wants it durable (`make run` does); a durable one is never switched to fast.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -85,8 +86,18 @@ def init_cluster() -> None:
     pgdata.mkdir(parents=True, exist_ok=True)
     _chown_postgres(pgdata)
     os.chmod(pgdata, 0o700)
-    res = _as_postgres([str(PG_BIN / "initdb"), "-D", str(pgdata), "-U", "postgres",
-                        "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8"])
+    res = _as_postgres(
+        [
+            str(PG_BIN / "initdb"),
+            "-D",
+            str(pgdata),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "--encoding=UTF8",
+            "--locale=C.UTF-8",
+        ]
+    )
     if res.returncode != 0:
         raise LocalDbError(f"initdb failed: {res.stderr.strip()}")
     log.info("initialised local cluster in %s", pgdata)
@@ -94,8 +105,7 @@ def init_cluster() -> None:
 
 def is_running(port: int = DEFAULT_PORT) -> bool:
     """Return True when the local cluster accepts connections."""
-    res = subprocess.run([str(PG_BIN / "pg_isready"), "-h", "127.0.0.1", "-p", str(port), "-q"],
-                         capture_output=True)
+    res = subprocess.run([str(PG_BIN / "pg_isready"), "-h", "127.0.0.1", "-p", str(port), "-q"], capture_output=True)
     return res.returncode == 0
 
 
@@ -106,8 +116,15 @@ def wants_fast() -> bool:
 
 def options(port: int, sock: Path, fast: bool) -> str:
     """Return the server options of the cluster (`fast`: the FAST_SETTINGS too)."""
-    opts = [f"-p {port}", f"-k {sock}", "-c listen_addresses=127.0.0.1", "-c max_connections=200",
-            "-c shared_buffers=512MB", "-c work_mem=64MB", "-c maintenance_work_mem=512MB"]
+    opts = [
+        f"-p {port}",
+        f"-k {sock}",
+        "-c listen_addresses=127.0.0.1",
+        "-c max_connections=200",
+        "-c shared_buffers=512MB",
+        "-c work_mem=64MB",
+        "-c maintenance_work_mem=512MB",
+    ]
     return " ".join(opts + ([f"-c {setting}" for setting in FAST_SETTINGS] if fast else []))
 
 
@@ -140,8 +157,21 @@ def start(port: int = DEFAULT_PORT, fast: bool | None = None) -> None:
     logfile = pgdata.parent / "pg.log"
     logfile.touch()
     _chown_postgres(logfile)
-    res = _as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(pgdata), "-l", str(logfile),
-                        "-o", options(port, sock, fast), "-w", "-t", "60", "start"])
+    res = _as_postgres(
+        [
+            str(PG_BIN / "pg_ctl"),
+            "-D",
+            str(pgdata),
+            "-l",
+            str(logfile),
+            "-o",
+            options(port, sock, fast),
+            "-w",
+            "-t",
+            "60",
+            "start",
+        ]
+    )
     if res.returncode != 0 and not is_running(port):
         tail = logfile.read_text(errors="replace")[-2000:]
         raise LocalDbError(f"pg_ctl start failed: {res.stderr.strip()}\n{tail}")
@@ -169,12 +199,10 @@ def ensure_database(dbname: str = DEFAULT_DB, port: int = DEFAULT_PORT) -> str:
     import psycopg  # local import: keeps `import geo_app` cheap
 
     start(port)
-    with psycopg.connect(host="127.0.0.1", port=port, user="postgres", dbname="postgres",
-                         autocommit=True) as conn:
+    with psycopg.connect(host="127.0.0.1", port=port, user="postgres", dbname="postgres", autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (dbname,)).fetchone()
         if not exists:
             conn.execute(f'CREATE DATABASE "{dbname}"')
-    with psycopg.connect(host="127.0.0.1", port=port, user="postgres", dbname=dbname,
-                         autocommit=True) as conn:
+    with psycopg.connect(host="127.0.0.1", port=port, user="postgres", dbname=dbname, autocommit=True) as conn:
         conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
     return url(dbname, port)

@@ -3,6 +3,7 @@
 The server is DATABASE_URL's, or the project-local cluster, which is started on first use (never at
 import): importing this module touches no database. A missing PostGIS is an error, never a skip.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -26,9 +27,13 @@ def server() -> dict[str, Any]:
     """Return connection parameters of the test server (DATABASE_URL's, or the local cluster, started)."""
     if os.environ.get("DATABASE_URL"):
         url = make_url(os.environ["DATABASE_URL"])
-        return {"host": url.host or "127.0.0.1", "port": url.port or 5432, "user": url.username or "postgres",
-                "password": url.password}
-    localdb.start(fast=True)            # throwaway databases: no fsync (a durable cluster already running stays so)
+        return {
+            "host": url.host or "127.0.0.1",
+            "port": url.port or 5432,
+            "user": url.username or "postgres",
+            "password": url.password,
+        }
+    localdb.start(fast=True)  # throwaway databases: no fsync (a durable cluster already running stays so)
     return {"host": "127.0.0.1", "port": localdb.DEFAULT_PORT, "user": "postgres", "password": None}
 
 

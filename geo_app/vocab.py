@@ -4,33 +4,43 @@ resolutions, and the English labels of the states (translated by the web layer).
 Nothing here imports the rest of the app, so models, domain and web all take their words from here. SQL
 that needs a set of states gets it from here too, as a bound array or as `sql_in`'s fragment.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
 
 # Roles of user accounts.
 ROLES = ("admin", "planner", "clerk", "chief", "secretary", "staff")
-STAFF_ROLES = ROLES                                       # every signed-in role works for the district
-READ_ALL_ROLES = ("admin", "planner", "clerk")           # see every issue with its personal data
-TEAM_ROLES = ("chief", "secretary")                      # scoped to their street-chief team
+STAFF_ROLES = ROLES  # every signed-in role works for the district
+READ_ALL_ROLES = ("admin", "planner", "clerk")  # see every issue with its personal data
+TEAM_ROLES = ("chief", "secretary")  # scoped to their street-chief team
 INTAKE_ROLES = ("admin", "clerk", "chief", "secretary")  # clerks at the hall, chiefs who find problems on patrol
-RECEPTION_ROLES = ("admin", "clerk")                     # the reception hall's visit log and intake pages
-SITE_VISIT_ROLES = ("admin", "chief", "secretary")       # 书记在现场
-ESCALATION_ROLES = ("admin", "planner", "secretary")     # the list of overdue issues (督办)
+RECEPTION_ROLES = ("admin", "clerk")  # the reception hall's visit log and intake pages
+SITE_VISIT_ROLES = ("admin", "chief", "secretary")  # 书记在现场
+ESCALATION_ROLES = ("admin", "planner", "secretary")  # the list of overdue issues (督办)
 WORKLIST_ROLES = ("admin", "planner", "clerk", "chief", "secretary")
-DISPATCH_ROLES = ("admin", "staff")                      # department staff answer the whistle
+DISPATCH_ROLES = ("admin", "staff")  # department staff answer the whistle
 CHIEF_MAP_ROLES = ("chief", "secretary", "planner", "admin")
-PLANNER_ROLES = ("planner", "admin")                     # district-wide analysis: hotspots, coverage, heat
-FIRE_LANE_ROLES = ("chief", "secretary", "admin")        # confirm a fire lane's status
-MEMBER_ROLES = ("chief", "secretary", "liaison", "member")   # roles inside a street-chief team
+PLANNER_ROLES = ("planner", "admin")  # district-wide analysis: hotspots, coverage, heat
+FIRE_LANE_ROLES = ("chief", "secretary", "admin")  # confirm a fire lane's status
+MEMBER_ROLES = ("chief", "secretary", "liaison", "member")  # roles inside a street-chief team
 
 # Issue states (SPEC 3) and the groups the product counts by.
-STATUSES = ("reported", "accepted", "dispatched", "in_progress", "resolved", "verified", "closed",
-            "rejected", "duplicate")
+STATUSES = (
+    "reported",
+    "accepted",
+    "dispatched",
+    "in_progress",
+    "resolved",
+    "verified",
+    "closed",
+    "rejected",
+    "duplicate",
+)
 OPEN_STATUSES = ("reported", "accepted", "dispatched", "in_progress")
 SOLVED_STATUSES = ("resolved", "verified", "closed")
 TERMINAL_STATUSES = ("closed", "rejected", "duplicate")
-COUNTED_STATUSES = tuple(s for s in STATUSES if s != "duplicate")   # a merged duplicate is not a second issue
+COUNTED_STATUSES = tuple(s for s in STATUSES if s != "duplicate")  # a merged duplicate is not a second issue
 
 CHANNELS = ("reception_hall", "phone", "wechat", "patrol", "web", "open311")
 RESOLUTIONS = ("on_site", "team")
@@ -39,8 +49,14 @@ AREA_LEVELS = ("district", "subdistrict", "community")
 
 # English labels (msgids); the web layer translates them with gettext.
 STATUS_LABELS = {
-    "reported": "Reported", "accepted": "Accepted", "dispatched": "Dispatched", "in_progress": "In progress",
-    "resolved": "Resolved", "verified": "Verified", "closed": "Closed", "rejected": "Rejected",
+    "reported": "Reported",
+    "accepted": "Accepted",
+    "dispatched": "Dispatched",
+    "in_progress": "In progress",
+    "resolved": "Resolved",
+    "verified": "Verified",
+    "closed": "Closed",
+    "rejected": "Rejected",
     "duplicate": "Duplicate",
 }
 LANE_STATUS_LABELS = {"blocked": "Blocked", "partly_blocked": "Partly blocked", "clear": "Clear"}

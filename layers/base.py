@@ -106,9 +106,9 @@ def make_map(
     m.options["min_zoom"] = min_zoom
     if tile_url is not None:
         # attribution is operator configuration (it may hold a link), not user text: not escaped
-        folium.TileLayer(
-            tiles=tile_url, attr=attribution, name="basemap", max_zoom=max_zoom, min_zoom=min_zoom
-        ).add_to(m)
+        folium.TileLayer(tiles=tile_url, attr=attribution, name="basemap", max_zoom=max_zoom, min_zoom=min_zoom).add_to(
+            m
+        )
     return m
 
 
@@ -170,14 +170,13 @@ class Legend(MacroElement):
             if not isinstance(colour, str) or not _COLOUR.fullmatch(colour.strip()):
                 raise ValueError(f"invalid legend colour {colour!r}")
             rows.append(
-                Markup(
-                    '<div><span class="geoapp-legend-swatch" style="background:{}"></span>{}</div>'
-                ).format(colour.strip(), escape_text(label, 80))
+                Markup('<div><span class="geoapp-legend-swatch" style="background:{}"></span>{}</div>').format(
+                    colour.strip(), escape_text(label, 80)
+                )
             )
         # hidden until Leaflet moves it into the map's control corner
         self.html_content = Markup(
-            '<div id="{}" class="geoapp-legend" style="display:none">'
-            '<div class="geoapp-legend-title">{}</div>{}</div>'
+            '<div id="{}" class="geoapp-legend" style="display:none"><div class="geoapp-legend-title">{}</div>{}</div>'
         ).format(self.get_name(), escape_text(title, 80), Markup("").join(rows))
 
 

@@ -4,6 +4,7 @@ Each builder gets a FeatureCollection (as the domain returns it) and functions t
 properties into a style and into popup/tooltip Markup; only those leave for the page, so a layer's
 HTML carries no property it does not show.
 """
+
 from __future__ import annotations
 
 from typing import Callable, Optional
@@ -40,9 +41,18 @@ def _check(fc) -> list:
     return [f for f in fc["features"] if isinstance(f, dict) and f.get("geometry")]
 
 
-def geojson_layer(parent, fc: dict, name: str, kind: str, style: StyleFn, popup: Optional[HtmlFn] = None,
-                  tooltip: Optional[HtmlFn] = None, show: bool = True, marker=None,
-                  simplify: Optional[Callable[[dict], dict]] = None) -> folium.GeoJson:
+def geojson_layer(
+    parent,
+    fc: dict,
+    name: str,
+    kind: str,
+    style: StyleFn,
+    popup: Optional[HtmlFn] = None,
+    tooltip: Optional[HtmlFn] = None,
+    show: bool = True,
+    marker=None,
+    simplify: Optional[Callable[[dict], dict]] = None,
+) -> folium.GeoJson:
     """Add a GeoJSON layer whose features keep only their style and escaped popup/tooltip."""
     features = []
     for feature in _check(fc):
@@ -56,8 +66,14 @@ def geojson_layer(parent, fc: dict, name: str, kind: str, style: StyleFn, popup:
         # an id lets folium key its style map on it rather than on a (long) unique property
         features.append({"type": "Feature", "id": len(features), "geometry": geometry, "properties": slim})
     data = {"type": "FeatureCollection", "features": features}
-    layer = folium.GeoJson(data, name=name, show=show, marker=marker, zoom_on_click=False,
-                           style_function=lambda f: f["properties"]["_style"])
+    layer = folium.GeoJson(
+        data,
+        name=name,
+        show=show,
+        marker=marker,
+        zoom_on_click=False,
+        style_function=lambda f: f["properties"]["_style"],
+    )
     layer.add_to(parent)
     HtmlPopups(layer, kind).add_to(parent)
     return layer

@@ -1,19 +1,52 @@
 """Colours shared by the map layers and their legends (one place, so the legend matches the map)."""
+
 from __future__ import annotations
 
 STATUS_COLOURS = {
-    "reported": "#e53935", "accepted": "#fb8c00", "dispatched": "#8e24aa", "in_progress": "#1e88e5",
-    "resolved": "#43a047", "verified": "#2e7d32", "closed": "#607d8b", "rejected": "#9e9e9e",
+    "reported": "#e53935",
+    "accepted": "#fb8c00",
+    "dispatched": "#8e24aa",
+    "in_progress": "#1e88e5",
+    "resolved": "#43a047",
+    "verified": "#2e7d32",
+    "closed": "#607d8b",
+    "rejected": "#9e9e9e",
     "duplicate": "#bdbdbd",
 }
-CATEGORY_PALETTE = ("#d81b60", "#8e24aa", "#3949ab", "#00897b", "#1e88e5", "#00acc1", "#7cb342", "#f4511e",
-                    "#6d4c41", "#fdd835")
+CATEGORY_PALETTE = (
+    "#d81b60",
+    "#8e24aa",
+    "#3949ab",
+    "#00897b",
+    "#1e88e5",
+    "#00acc1",
+    "#7cb342",
+    "#f4511e",
+    "#6d4c41",
+    "#fdd835",
+)
 LANE_COLOURS = {"blocked": "#d50000", "partly_blocked": "#ff9100", "clear": "#00c853"}
-TEAM_PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf",
-                "#bcbd22", "#7f7f7f")
+TEAM_PALETTE = (
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#17becf",
+    "#bcbd22",
+    "#7f7f7f",
+)
 HEAT_RAMP = ("#ffffb2", "#fed976", "#feb24c", "#fd8d3c", "#f03b20", "#bd0026")
-HOTCOLD_COLOURS = {"hot_99": "#b2182b", "hot_95": "#ef8a62", "hot_90": "#fddbc7", "cold_90": "#d1e5f0",
-                   "cold_95": "#67a9cf", "cold_99": "#2166ac"}
+HOTCOLD_COLOURS = {
+    "hot_99": "#b2182b",
+    "hot_95": "#ef8a62",
+    "hot_90": "#fddbc7",
+    "cold_90": "#d1e5f0",
+    "cold_95": "#67a9cf",
+    "cold_99": "#2166ac",
+}
 UNCOVERED, OVERLAP = "#d50000", "#6a1b9a"
 COMMUNITY, WATER, HALL, CLUSTER = "#8d6e63", "#64b5f6", "#00695c", "#c62828"
 

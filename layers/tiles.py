@@ -3,6 +3,7 @@
 Styling and popups of tile features run in the browser (static/js/maps.js, `GeoMaps`): the tile carries
 plain properties and the popup builder escapes every one of them before it reaches the DOM.
 """
+
 from __future__ import annotations
 
 import re
@@ -53,8 +54,9 @@ class TilePopups(MacroElement):
         self.layer, self.kind = layer, kind
 
 
-def tile_layer(m, url: str, layer: str, name: str, show: bool = True, popups: bool = True,
-               min_zoom: int = MIN_ZOOM) -> plugins.VectorGridProtobuf:
+def tile_layer(
+    m, url: str, layer: str, name: str, show: bool = True, popups: bool = True, min_zoom: int = MIN_ZOOM
+) -> plugins.VectorGridProtobuf:
     """Add a VectorGrid layer of tile layer `layer` from `url` (a /tiles/... template) and return it."""
     if layer not in TILE_LAYERS:
         raise ValueError(f"unknown tile layer {layer!r}")
@@ -63,10 +65,12 @@ def tile_layer(m, url: str, layer: str, name: str, show: bool = True, popups: bo
     # points above the embedded areas (pane 450 > overlayPane 400), streets and heat below them (350)
     pane, z_index = ("geoPoints", 450) if layer in ("issues", "public") else ("geoBase", 350)
     # clicks are hit-tested by GeoMaps (maps.js); getFeatureId makes VectorGrid keep each tile's features
-    options = ('{"vectorTileLayerStyles": {"%s": GeoMaps.style.%s}, "interactive": false, '
-               '"getFeatureId": GeoMaps.featureId, "pane": GeoMaps.pane("%s", %d), '
-               '"rendererFactory": L.canvas.tile, "minZoom": %d, "maxNativeZoom": %d, "maxZoom": 21}'
-               % (layer, layer, pane, z_index, min_zoom, MAX_NATIVE_ZOOM))
+    options = (
+        '{"vectorTileLayerStyles": {"%s": GeoMaps.style.%s}, "interactive": false, '
+        '"getFeatureId": GeoMaps.featureId, "pane": GeoMaps.pane("%s", %d), '
+        '"rendererFactory": L.canvas.tile, "minZoom": %d, "maxNativeZoom": %d, "maxZoom": 21}'
+        % (layer, layer, pane, z_index, min_zoom, MAX_NATIVE_ZOOM)
+    )
     vg = plugins.VectorGridProtobuf(url, name, options, show=show)
     vg.add_to(m)
     if popups:

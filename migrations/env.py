@@ -1,4 +1,5 @@
 """Alembic environment, run through Flask-Migrate (`flask --app geo_app db upgrade`)."""
+
 import logging
 from logging.config import fileConfig
 
@@ -11,8 +12,7 @@ fileConfig(config.config_file_name)
 logger = logging.getLogger("alembic.env")
 
 db = current_app.extensions["migrate"].db
-config.set_main_option("sqlalchemy.url",
-                       db.engine.url.render_as_string(hide_password=False).replace("%", "%%"))
+config.set_main_option("sqlalchemy.url", db.engine.url.render_as_string(hide_password=False).replace("%", "%%"))
 
 POSTGIS_TABLES = {"spatial_ref_sys", "topology", "layer"}
 
@@ -25,20 +25,27 @@ def include_object(obj, name, type_, reflected, compare_to):
 
 
 def run_migrations_offline():
-    context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=db.metadata,
-                      literal_binds=True, include_object=include_object,
-                      render_item=alembic_helpers.render_item)
+    context.configure(
+        url=config.get_main_option("sqlalchemy.url"),
+        target_metadata=db.metadata,
+        literal_binds=True,
+        include_object=include_object,
+        render_item=alembic_helpers.render_item,
+    )
     with context.begin_transaction():
         context.run_migrations()
 
 
 def run_migrations_online():
     with db.engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=db.metadata,
-                          include_object=include_object,
-                          process_revision_directives=alembic_helpers.writer,
-                          render_item=alembic_helpers.render_item,
-                          **current_app.extensions["migrate"].configure_args)
+        context.configure(
+            connection=connection,
+            target_metadata=db.metadata,
+            include_object=include_object,
+            process_revision_directives=alembic_helpers.writer,
+            render_item=alembic_helpers.render_item,
+            **current_app.extensions["migrate"].configure_args,
+        )
         with context.begin_transaction():
             context.run_migrations()
 

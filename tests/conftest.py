@@ -4,6 +4,7 @@ a working copy of it for the suite, and one rolled-back transaction per test.
 Tests that need committed data seen by other connections (concurrency, a live server for the browser)
 get a throwaway clone of the template with `clone_db`. A missing PostGIS is an error, never a skip.
 """
+
 from __future__ import annotations
 
 import uuid

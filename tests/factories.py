@@ -1,4 +1,5 @@
 """Small builders for tests: issues at real demo places, actors, actions at given times."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -18,10 +19,13 @@ def at(day: str, hour: int = 10) -> datetime:
 
 def point_on(session, street: str = "银湖南路", fraction: float = 0.5) -> tuple[float, float]:
     """Return lon/lat a few metres off the first segment of `street`."""
-    row = session.execute(text("""
+    row = session.execute(
+        text("""
         SELECT ST_X(p) AS lon, ST_Y(p) AS lat FROM (
             SELECT ST_LineInterpolatePoint(geom, :f) AS p FROM street_segments
-            WHERE street_name = :s ORDER BY code LIMIT 1) q"""), {"s": street, "f": fraction}).one()
+            WHERE street_name = :s ORDER BY code LIMIT 1) q"""),
+        {"s": street, "f": fraction},
+    ).one()
     return row.lon + 0.00005, row.lat
 
 
@@ -31,8 +35,14 @@ def user(session, username: str) -> User:
 
 def new_issue(session, category="noise", when="2021-03-01", street="银湖南路", **extra):
     lon, lat = point_on(session, street)
-    data = {"category": category, "description": "测试问题 test issue", "lon": lon, "lat": lat,
-            "channel": "reception_hall", **extra}
+    data = {
+        "category": category,
+        "description": "测试问题 test issue",
+        "lon": lon,
+        "lat": lat,
+        "channel": "reception_hall",
+        **extra,
+    }
     return create_issue(session, data, user(session, "clerk"), IntakeSettings(), reported_at=at(when))
 
 

@@ -1,4 +1,5 @@
 """The house rules that a move or a new module could quietly break (ARCHITECTURE.md)."""
+
 from __future__ import annotations
 
 import ast
@@ -30,7 +31,7 @@ print(len(names))
 """
     done = _run(code)
     assert done.returncode == 0, done.stderr
-    assert int(done.stdout) > 40          # every module was walked, not an empty package
+    assert int(done.stdout) > 40  # every module was walked, not an empty package
 
 
 def test_domain_is_grouped_into_packages():
@@ -53,8 +54,13 @@ def test_status_sets_are_not_retyped_in_sql():
     # `IN ('resolved', …)` is a status set typed again instead of taken from vocab
     words = "|".join(vocab.STATUSES)
     retyped = re.compile(rf"IN\s*\(\s*'({words})'")
-    offenders = [f"{p.relative_to(ROOT)}:{n}" for p in (ROOT / "geo_app").rglob("*.py") if p.name != "vocab.py"
-                 for n, line in enumerate(p.read_text().splitlines(), 1) if retyped.search(line)]
+    offenders = [
+        f"{p.relative_to(ROOT)}:{n}"
+        for p in (ROOT / "geo_app").rglob("*.py")
+        if p.name != "vocab.py"
+        for n, line in enumerate(p.read_text().splitlines(), 1)
+        if retyped.search(line)
+    ]
     assert offenders == []
 
 

@@ -1,4 +1,5 @@
 """Migrations build the whole schema on an empty database and take it all down again."""
+
 import pytest
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, text
@@ -6,11 +7,35 @@ from sqlalchemy import inspect, text
 from geo_app.extensions import db
 from geo_app.testing import RUN, create_database, drop_database, make_app
 
-TABLES = {"admin_areas", "street_segments", "reception_halls", "compounds", "water_areas", "fire_lanes",
-          "fire_lane_status_events", "categories", "departments", "teams", "team_members", "team_segments",
-          "users", "api_keys", "visits", "site_visits", "site_visit_issues", "issues", "issue_events",
-          "dispatches", "ref_counters", "issue_cells", "public_cells", "issue_segment_counts",
-          "report_cohorts", "report_segment_years", "report_resolve_hist"}
+TABLES = {
+    "admin_areas",
+    "street_segments",
+    "reception_halls",
+    "compounds",
+    "water_areas",
+    "fire_lanes",
+    "fire_lane_status_events",
+    "categories",
+    "departments",
+    "teams",
+    "team_members",
+    "team_segments",
+    "users",
+    "api_keys",
+    "visits",
+    "site_visits",
+    "site_visit_issues",
+    "issues",
+    "issue_events",
+    "dispatches",
+    "ref_counters",
+    "issue_cells",
+    "public_cells",
+    "issue_segment_counts",
+    "report_cohorts",
+    "report_segment_years",
+    "report_resolve_hist",
+}
 
 
 @pytest.fixture()
@@ -37,10 +62,17 @@ def test_upgrade_then_downgrade_then_upgrade(empty_db):
         upgrade()
     assert _tables(empty_db) == TABLES
     with empty_db.app_context():
-        geometry_columns = dict(((r.tbl, r.col), (r.type, r.srid)) for r in db.session.execute(text(
-            "SELECT f_table_name tbl, f_geometry_column col, type, srid FROM geometry_columns")))
-        gist = set(db.session.execute(text(
-            "SELECT tablename || '.' || indexdef FROM pg_indexes WHERE indexdef ILIKE '%USING gist%'")).scalars())
+        geometry_columns = dict(
+            ((r.tbl, r.col), (r.type, r.srid))
+            for r in db.session.execute(
+                text("SELECT f_table_name tbl, f_geometry_column col, type, srid FROM geometry_columns")
+            )
+        )
+        gist = set(
+            db.session.execute(
+                text("SELECT tablename || '.' || indexdef FROM pg_indexes WHERE indexdef ILIKE '%USING gist%'")
+            ).scalars()
+        )
         categories = db.session.execute(text("SELECT count(*) FROM categories")).scalar()
         db.session.remove()
         downgrade(revision="base")

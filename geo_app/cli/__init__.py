@@ -1,4 +1,5 @@
 """The `flask` commands, one module per family: demo data, the report, imports and accounts."""
+
 from __future__ import annotations
 
 from flask import Flask

@@ -1,4 +1,5 @@
 """What every command shares: a refused request ends the command with its message and exit status 2."""
+
 from __future__ import annotations
 
 import sys

@@ -1,4 +1,5 @@
 """Commands that make whole data sets: the 大塘街道 demo and synthetic cities."""
+
 from __future__ import annotations
 
 import click
@@ -49,8 +50,10 @@ def synth_command(segments: int, issues: int, seed: int, year: int) -> None:
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         for table in ("street_segments", "issues", "issue_events", "team_segments"):
             conn.execute(text(f"VACUUM ANALYZE {table}"))
-    click.echo(f"synthetic city {seed}: {result.segments} segments, {result.teams} teams, {result.issues} issues "
-               f"({result.linked} linked) in {time.perf_counter() - t0:.1f} s")
+    click.echo(
+        f"synthetic city {seed}: {result.segments} segments, {result.teams} teams, {result.issues} issues "
+        f"({result.linked} linked) in {time.perf_counter() - t0:.1f} s"
+    )
 
 
 COMMANDS = [load_demo_command, synth_command]

@@ -1,4 +1,5 @@
 """Commands that bring real-world data in: issues from CSV, streets from maps."""
+
 from __future__ import annotations
 
 import csv
@@ -35,30 +36,62 @@ def _mapping(mapping_file: Path | None, columns: tuple[str, ...], categories: tu
     unknown = [k for k in cols if k not in TARGETS]
     if unknown:
         raise click.BadParameter(f"unknown field {unknown[0]!r}; one of {', '.join(TARGETS)}", param_hint="--map")
-    return Mapping(columns=cols, categories={**data.get("categories", {}), **_pairs(categories, "--category")},
-                   statuses=data.get("statuses", {}), default_resolution=data.get("default_resolution", "team"))
+    return Mapping(
+        columns=cols,
+        categories={**data.get("categories", {}), **_pairs(categories, "--category")},
+        statuses=data.get("statuses", {}),
+        default_resolution=data.get("default_resolution", "team"),
+    )
 
 
 @click.command("import-issues")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--rejected", "rejected_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write rejected rows with reasons here (default FILE.rejected.csv).")
-@click.option("--map", "columns", multiple=True, metavar="FIELD=COLUMN",
-              help="Which CSV column holds a field: id, category, lon, lat, point, opened, closed, status, "
-                   "description, address, channel… (repeatable).")
-@click.option("--category", "categories", multiple=True, metavar="THEIRS=OURS",
-              help="Map a category value of the file onto one of our category codes (repeatable).")
-@click.option("--mapping", "mapping_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help='JSON file {"columns": {...}, "categories": {...}, "statuses": {...}}.')
-@click.option("--snap", type=click.Choice(["auto", "memory", "sql"]), default="auto", show_default=True,
-              help="Link to segments in memory (numpy grid) or with one SQL UPDATE (the bulk path always "
-                   "links in memory).")
-@click.option("--bulk", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
-              help="Bulk mode: indexes and constraints of issues and issue_events rebuilt after the load, several "
-                   "times faster, but those tables and the ones their foreign keys join (categories, "
-                   "street_segments, teams, visits, fire_lanes, users, dispatches, site_visit_issues) are LOCKED, "
-                   "reads included, until the import commits. auto: from IMPORT_BULK_MIN_ROWS accepted rows "
-                   "(default 50000).")
+@click.option(
+    "--rejected",
+    "rejected_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write rejected rows with reasons here (default FILE.rejected.csv).",
+)
+@click.option(
+    "--map",
+    "columns",
+    multiple=True,
+    metavar="FIELD=COLUMN",
+    help="Which CSV column holds a field: id, category, lon, lat, point, opened, closed, status, "
+    "description, address, channel… (repeatable).",
+)
+@click.option(
+    "--category",
+    "categories",
+    multiple=True,
+    metavar="THEIRS=OURS",
+    help="Map a category value of the file onto one of our category codes (repeatable).",
+)
+@click.option(
+    "--mapping",
+    "mapping_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help='JSON file {"columns": {...}, "categories": {...}, "statuses": {...}}.',
+)
+@click.option(
+    "--snap",
+    type=click.Choice(["auto", "memory", "sql"]),
+    default="auto",
+    show_default=True,
+    help="Link to segments in memory (numpy grid) or with one SQL UPDATE (the bulk path always links in memory).",
+)
+@click.option(
+    "--bulk",
+    type=click.Choice(["auto", "always", "never"]),
+    default="auto",
+    show_default=True,
+    help="Bulk mode: indexes and constraints of issues and issue_events rebuilt after the load, several "
+    "times faster, but those tables and the ones their foreign keys join (categories, "
+    "street_segments, teams, visits, fire_lanes, users, dispatches, site_visit_issues) are LOCKED, "
+    "reads included, until the import commits. auto: from IMPORT_BULK_MIN_ROWS accepted rows "
+    "(default 50000).",
+)
 @click.option("--progress/--no-progress", default=True, show_default=True, help="Progress bar on stderr.")
 @with_appcontext
 def import_issues_command(file: Path, rejected_path, columns, categories, mapping_file, snap, bulk, progress) -> None:
@@ -74,38 +107,60 @@ def import_issues_command(file: Path, rejected_path, columns, categories, mappin
     bulk_min = {"auto": current_app.config["IMPORT_BULK_MIN_ROWS"], "always": 0, "never": None}[bulk]
     bar = tqdm(unit=" rows", desc="reading", disable=not progress, file=sys.stderr)
     try:
-        result = import_issues(db.session, file, intake_settings(), mapping, progress=bar.update, snap=snap,
-                               bulk_min_rows=bulk_min)
+        result = import_issues(
+            db.session, file, intake_settings(), mapping, progress=bar.update, snap=snap, bulk_min_rows=bulk_min
+        )
     except DomainError as err:
         bar.close()
         fail(err)
     bar.close()
     db.session.commit()
-    click.echo(f"read {result.read}, inserted {result.inserted}, linked {result.linked}, "
-               f"already there {result.skipped_existing}, rejected {len(result.rejected)}"
-               + (f" ({'bulk, ' if result.bulk else ''}linked {result.snap_method}; " + ", ".join(f"{k} {v:.1f} s" for k, v in result.seconds.items())
-                  + ")" if result.inserted else ""))
+    click.echo(
+        f"read {result.read}, inserted {result.inserted}, linked {result.linked}, "
+        f"already there {result.skipped_existing}, rejected {len(result.rejected)}"
+        + (
+            f" ({'bulk, ' if result.bulk else ''}linked {result.snap_method}; "
+            + ", ".join(f"{k} {v:.1f} s" for k, v in result.seconds.items())
+            + ")"
+            if result.inserted
+            else ""
+        )
+    )
     if result.rejected:
         rejected_path = rejected_path or file.with_suffix(".rejected.csv")
         columns_out = list((result.rejected[0].raw or {}).keys())
         with open(rejected_path, "w", newline="", encoding="utf-8") as out:
             writer = csv.writer(out)
             writer.writerow(["line", "field", "reason"] + columns_out)
-            writer.writerows([e.line, e.field, e.message] + [(e.raw or {}).get(c, "") for c in columns_out]
-                             for e in result.rejected)
+            writer.writerows(
+                [e.line, e.field, e.message] + [(e.raw or {}).get(c, "") for c in columns_out] for e in result.rejected
+            )
         click.echo(f"rejected rows: {rejected_path}")
 
 
 @click.command("import-streets")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--source", default=None, help="Code namespace of the segments (default: osm for .pbf, else the "
-                                              "file name); re-imports update the same namespace.")
-@click.option("--highway", "highways", multiple=True, help="Highway classes to keep (repeatable); default: "
-                                                           "drivable and pedestrian streets.")
+@click.option(
+    "--source",
+    default=None,
+    help="Code namespace of the segments (default: osm for .pbf, else the "
+    "file name); re-imports update the same namespace.",
+)
+@click.option(
+    "--highway",
+    "highways",
+    multiple=True,
+    help="Highway classes to keep (repeatable); default: drivable and pedestrian streets.",
+)
 @click.option("--all-lines", is_flag=True, help="Keep every line, whatever its highway class.")
 @click.option("--keep-missing", is_flag=True, help="Do not retire segments of the namespace missing from the file.")
-@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write repaired and rejected features here (default FILE.report.txt when there are any).")
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write repaired and rejected features here (default FILE.report.txt when there are any).",
+)
 @with_appcontext
 def import_streets_command(file: Path, source, highways, all_lines, keep_missing, report_path) -> None:
     """Import streets from GeoJSON, GeoPackage, Shapefile or OSM .pbf, cut at intersections."""
@@ -115,22 +170,29 @@ def import_streets_command(file: Path, source, highways, all_lines, keep_missing
         import_streets,
     )
 
-    options = StreetOptions(source=source, highways=None if all_lines else (tuple(highways) or DEFAULT_HIGHWAYS),
-                            retire_missing=not keep_missing)
+    options = StreetOptions(
+        source=source,
+        highways=None if all_lines else (tuple(highways) or DEFAULT_HIGHWAYS),
+        retire_missing=not keep_missing,
+    )
     try:
         r = import_streets(db.session, file, options)
     except DomainError as err:
         fail(err)
     db.session.commit()
-    click.echo(f"ways read {r.ways_read}, kept {r.ways_kept}; segments made {r.segments_made} ({r.km:.2f} km): "
-               f"new {r.inserted}, updated {r.updated}, unchanged {r.unchanged}, retired {r.retired}; "
-               f"repaired {len(r.repaired)}, rejected {len(r.rejected)}")
+    click.echo(
+        f"ways read {r.ways_read}, kept {r.ways_kept}; segments made {r.segments_made} ({r.km:.2f} km): "
+        f"new {r.inserted}, updated {r.updated}, unchanged {r.unchanged}, retired {r.retired}; "
+        f"repaired {len(r.repaired)}, rejected {len(r.rejected)}"
+    )
     if r.issues_on_retired:
         click.echo(f"note: {r.issues_on_retired} issues stay linked to retired segments")
     if r.repaired or r.rejected:
         report_path = report_path or Path(str(file) + ".report.txt")
-        report_path.write_text("\n".join([f"repaired: {x}" for x in r.repaired] + [f"rejected: {x}" for x in r.rejected])
-                               + "\n", encoding="utf-8")
+        report_path.write_text(
+            "\n".join([f"repaired: {x}" for x in r.repaired] + [f"rejected: {x}" for x in r.rejected]) + "\n",
+            encoding="utf-8",
+        )
         click.echo(f"report: {report_path}")
 
 

@@ -1,4 +1,5 @@
 """The district report on the command line, as text, JSON or CSV."""
+
 from __future__ import annotations
 
 import click
@@ -22,8 +23,9 @@ def report_command(start: str, end: str, area: str | None, fmt: str) -> None:
     from geo_app.domain.core.validation import parse_date
 
     try:
-        report = reports.figures(db.session, parse_date(start, "start"), parse_date(end, "end"),
-                                 reports.parse_area(area))
+        report = reports.figures(
+            db.session, parse_date(start, "start"), parse_date(end, "end"), reports.parse_area(area)
+        )
     except DomainError as err:
         fail(err)
     click.echo(formats.FORMATS[fmt](report), nl=fmt != "csv")

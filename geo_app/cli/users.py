@@ -1,4 +1,5 @@
 """Accounts from the command line: users, and the Open311 API keys of client systems."""
+
 from __future__ import annotations
 
 import secrets
@@ -79,8 +80,9 @@ def api_key_list() -> None:
     """List API keys (labels and state, never the keys)."""
     from sqlalchemy import text
 
-    for label, active, created in db.session.execute(text(
-            "SELECT label, active, created_at FROM api_keys ORDER BY label")).all():
+    for label, active, created in db.session.execute(
+        text("SELECT label, active, created_at FROM api_keys ORDER BY label")
+    ).all():
         click.echo(f"{label}\t{'active' if active else 'revoked'}\t{created:%Y-%m-%d}")
 
 

@@ -1,6 +1,7 @@
 """Domain errors: a refused request with its HTTP meaning (status, code, field), framework-free.
 
 The web layer (`geo_app.web.errors`) renders them as JSON or HTML; the CLI prints their message."""
+
 from __future__ import annotations
 
 
@@ -10,8 +11,15 @@ class DomainError(Exception):
     http_status = 400
     code = "bad_request"
 
-    def __init__(self, message: str, field: str | None = None, *, code: str | None = None,
-                 http_status: int | None = None, details: dict | None = None):
+    def __init__(
+        self,
+        message: str,
+        field: str | None = None,
+        *,
+        code: str | None = None,
+        http_status: int | None = None,
+        details: dict | None = None,
+    ):
         super().__init__(message)
         self.message = message
         self.field = field

@@ -1,19 +1,42 @@
 """The stored data, one module per aggregate; importing this registers every table."""
+
 from geo_app.models.base import METRIC_SRID, Base
 from geo_app.models.geography import (
-           AdminArea,
-           Compound,
-           FireLane,
-           FireLaneStatusEvent,
-           ReceptionHall,
-           StreetSegment,
-           WaterArea,
+    AdminArea,
+    Compound,
+    FireLane,
+    FireLaneStatusEvent,
+    ReceptionHall,
+    StreetSegment,
+    WaterArea,
 )
 from geo_app.models.issue import Dispatch, Issue, IssueEvent, RefCounter
 from geo_app.models.organisation import Category, Department, Team, TeamMember, team_segments
 from geo_app.models.user import ApiKey, User
 from geo_app.models.visit import SiteVisit, Visit, site_visit_issues
 
-__all__ = ["Base", "METRIC_SRID", "AdminArea", "Compound", "FireLane", "FireLaneStatusEvent", "ReceptionHall",
-           "StreetSegment", "WaterArea", "Dispatch", "Issue", "IssueEvent", "RefCounter", "Category", "Department", "Team",
-           "TeamMember", "team_segments", "ApiKey", "User", "SiteVisit", "Visit", "site_visit_issues"]
+__all__ = [
+    "Base",
+    "METRIC_SRID",
+    "AdminArea",
+    "Compound",
+    "FireLane",
+    "FireLaneStatusEvent",
+    "ReceptionHall",
+    "StreetSegment",
+    "WaterArea",
+    "Dispatch",
+    "Issue",
+    "IssueEvent",
+    "RefCounter",
+    "Category",
+    "Department",
+    "Team",
+    "TeamMember",
+    "team_segments",
+    "ApiKey",
+    "User",
+    "SiteVisit",
+    "Visit",
+    "site_visit_issues",
+]

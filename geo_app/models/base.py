@@ -1,4 +1,5 @@
 """Declarative base with a naming convention so that migrations name constraints predictably."""
+
 import os
 
 from sqlalchemy import MetaData

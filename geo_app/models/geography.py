@@ -1,4 +1,5 @@
 """Where things are: administrative areas, street segments, halls, compounds, fire lanes."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -37,7 +38,8 @@ class StreetSegment(Base):
     community_id: Mapped[int | None] = mapped_column(ForeignKey("admin_areas.id"), index=True)
     geom: Mapped[WKBElement] = mapped_column(Geometry("LINESTRING", srid=4326, spatial_index=True))
     geom_m: Mapped[WKBElement] = mapped_column(
-        Geometry("LINESTRING", srid=METRIC_SRID, spatial_index=True), Computed(metric(), persisted=True))
+        Geometry("LINESTRING", srid=METRIC_SRID, spatial_index=True), Computed(metric(), persisted=True)
+    )
     length_m: Mapped[float] = mapped_column(Float, Computed(f"ST_Length({metric()})", persisted=True))
     retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
@@ -79,8 +81,11 @@ class WaterArea(Base):
 
 class FireLane(Base):
     __tablename__ = "fire_lanes"
-    __table_args__ = (_valid(), CheckConstraint(sql_in("status", LANE_STATUSES), name="status"),
-                      CheckConstraint("households >= 0 AND residents >= 0", name="people"))
+    __table_args__ = (
+        _valid(),
+        CheckConstraint(sql_in("status", LANE_STATUSES), name="status"),
+        CheckConstraint("households >= 0 AND residents >= 0", name="people"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
@@ -91,16 +96,19 @@ class FireLane(Base):
     status: Mapped[str] = mapped_column(String(20))
     geom: Mapped[WKBElement] = mapped_column(Geometry("LINESTRING", srid=4326, spatial_index=True))
     geom_m: Mapped[WKBElement] = mapped_column(
-        Geometry("LINESTRING", srid=METRIC_SRID, spatial_index=True), Computed(metric(), persisted=True))
+        Geometry("LINESTRING", srid=METRIC_SRID, spatial_index=True), Computed(metric(), persisted=True)
+    )
 
 
 class FireLaneStatusEvent(Base):
     """Append-only history of a lane's status; "opened" is counted from it."""
 
     __tablename__ = "fire_lane_status_events"
-    __table_args__ = (CheckConstraint(sql_in("from_status", LANE_STATUSES), name="from_status"),
-                      CheckConstraint(sql_in("to_status", LANE_STATUSES), name="to_status"),
-                      CheckConstraint("from_status <> to_status", name="changes"))
+    __table_args__ = (
+        CheckConstraint(sql_in("from_status", LANE_STATUSES), name="from_status"),
+        CheckConstraint(sql_in("to_status", LANE_STATUSES), name="to_status"),
+        CheckConstraint("from_status <> to_status", name="changes"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     fire_lane_id: Mapped[int] = mapped_column(ForeignKey("fire_lanes.id"), index=True)

@@ -1,4 +1,5 @@
 """Issues, their append-only event log, and dispatches to departments."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -33,17 +34,21 @@ class Issue(Base):
         CheckConstraint(sql_in("status", STATUSES), name="status"),
         CheckConstraint(sql_in("channel", CHANNELS), name="channel"),
         CheckConstraint(f"resolution IS NULL OR {sql_in('resolution', RESOLUTIONS)}", name="resolution"),
-        CheckConstraint(f"NOT {sql_in('status', SOLVED_STATUSES)} OR resolution IS NOT NULL",
-                        name="solved_has_resolution"),
+        CheckConstraint(
+            f"NOT {sql_in('status', SOLVED_STATUSES)} OR resolution IS NOT NULL", name="solved_has_resolution"
+        ),
         CheckConstraint("status <> 'duplicate' OR duplicate_of_id IS NOT NULL", name="duplicate_has_target"),
         CheckConstraint("status <> 'rejected' OR reject_reason IS NOT NULL", name="rejected_has_reason"),
         CheckConstraint("priority BETWEEN 1 AND 4", name="priority"),
         CheckConstraint(f"char_length(description) <= {DESCRIPTION_MAX}", name="description_length"),
-        CheckConstraint("NOT ST_IsEmpty(geom) AND ST_X(geom) BETWEEN -180 AND 180 AND ST_Y(geom) BETWEEN -90 AND 90",
-                        name="geom_valid"),                                            # 0007: no GEOS per row
+        CheckConstraint(
+            "NOT ST_IsEmpty(geom) AND ST_X(geom) BETWEEN -180 AND 180 AND ST_Y(geom) BETWEEN -90 AND 90",
+            name="geom_valid",
+        ),  # 0007: no GEOS per row
         CheckConstraint("version >= 1", name="version"),
-        CheckConstraint("reporter_email IS NULL OR reporter_email ~ '^[^@[:space:]]+@[^@[:space:]]+$'",
-                        name="reporter_email_shape"),
+        CheckConstraint(
+            "reporter_email IS NULL OR reporter_email ~ '^[^@[:space:]]+@[^@[:space:]]+$'", name="reporter_email_shape"
+        ),
         Index("ix_issues_reported_at", "reported_at"),
         Index("ix_issues_reported_cover", "reported_at", postgresql_include=["geom", "status", "category"]),  # 0006
         Index("ix_issues_status_category", "status", "category"),
@@ -56,7 +61,8 @@ class Issue(Base):
     address: Mapped[str | None] = mapped_column(String(200))
     geom: Mapped[WKBElement] = mapped_column(Geometry("POINT", srid=4326, spatial_index=True))
     geom_m: Mapped[WKBElement] = mapped_column(
-        Geometry("POINT", srid=METRIC_SRID, spatial_index=True), Computed(metric(), persisted=True))
+        Geometry("POINT", srid=METRIC_SRID, spatial_index=True), Computed(metric(), persisted=True)
+    )
     # NULL segment = unlinked: farther than SNAP_MAX_M from any segment; kept, never dropped.
     segment_id: Mapped[int | None] = mapped_column(ForeignKey("street_segments.id"), index=True)
     snap_distance_m: Mapped[float | None] = mapped_column(Float)
@@ -108,10 +114,10 @@ class Dispatch(Base):
     __tablename__ = "dispatches"
     __table_args__ = (
         CheckConstraint("acknowledged_at IS NULL OR acknowledged_at >= created_at", name="ack_after"),
-        CheckConstraint("arrived_at IS NULL OR (acknowledged_at IS NOT NULL AND arrived_at >= acknowledged_at)",
-                        name="arrive_after"),
-        CheckConstraint("done_at IS NULL OR (arrived_at IS NOT NULL AND done_at >= arrived_at)",
-                        name="done_after"),
+        CheckConstraint(
+            "arrived_at IS NULL OR (acknowledged_at IS NOT NULL AND arrived_at >= acknowledged_at)", name="arrive_after"
+        ),
+        CheckConstraint("done_at IS NULL OR (arrived_at IS NOT NULL AND done_at >= arrived_at)", name="done_after"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)

@@ -1,4 +1,5 @@
 """Who does the work: categories, departments, street-chief teams and what they cover."""
+
 from __future__ import annotations
 
 from geoalchemy2 import Geometry, WKBElement
@@ -9,7 +10,8 @@ from geo_app.models.base import Base
 from geo_app.vocab import MEMBER_ROLES, sql_in
 
 team_segments = Table(
-    "team_segments", Base.metadata,
+    "team_segments",
+    Base.metadata,
     Column("team_id", ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True),
     Column("segment_id", ForeignKey("street_segments.id", ondelete="CASCADE"), primary_key=True, index=True),
 )

@@ -1,4 +1,5 @@
 """Accounts, roles and Open311 API keys."""
+
 from __future__ import annotations
 
 from datetime import datetime

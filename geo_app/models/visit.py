@@ -1,4 +1,5 @@
 """Reception-hall visits and on-site visits by secretaries and chiefs."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -27,7 +28,8 @@ class Visit(Base):
 
 
 site_visit_issues = Table(
-    "site_visit_issues", Base.metadata,
+    "site_visit_issues",
+    Base.metadata,
     Column("site_visit_id", ForeignKey("site_visits.id", ondelete="CASCADE"), primary_key=True),
     Column("issue_id", ForeignKey("issues.id"), primary_key=True, index=True),
 )

@@ -1,4 +1,5 @@
 """Blueprints: thin request parsing over domain functions, in packages that mirror the domain."""
+
 from geo_app.web import auth, home
 from geo_app.web.analysis import api as analysis_api
 from geo_app.web.analysis import reports
@@ -7,5 +8,20 @@ from geo_app.web.maps import pages, public_api, tiles
 from geo_app.web.open311 import routes as open311
 from geo_app.web.workflow import dispatches, intake, issue_pages, on_site, work
 
-BLUEPRINTS = [home.bp, auth.bp, issues.bp, intake.bp, work.bp, dispatches.bp, issue_pages.bp, on_site.bp,
-              open311.bp, openapi.bp, pages.bp, tiles.bp, public_api.bp, analysis_api.bp, reports.bp]
+BLUEPRINTS = [
+    home.bp,
+    auth.bp,
+    issues.bp,
+    intake.bp,
+    work.bp,
+    dispatches.bp,
+    issue_pages.bp,
+    on_site.bp,
+    open311.bp,
+    openapi.bp,
+    pages.bp,
+    tiles.bp,
+    public_api.bp,
+    analysis_api.bp,
+    reports.bp,
+]

@@ -3,6 +3,7 @@
 API routes authenticate by `Authorization: Bearer <token>` only (never by the session cookie), so they
 need no CSRF token; pages use the session and CSRF-protected forms.
 """
+
 from __future__ import annotations
 
 from functools import wraps
@@ -72,12 +73,15 @@ def api_user(*roles: str) -> User:
 
 def api_route(*roles: str):
     """Decorate an API view: it runs with `g.user` set to the token's user holding one of `roles`."""
+
     def decorate(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
             g.user = api_user(*roles)
             return view(*args, **kwargs)
+
         return wrapper
+
     return decorate
 
 
@@ -92,6 +96,7 @@ def page_user(*roles: str) -> User:
 
 def page_route(*roles: str):
     """Decorate a page view: anonymous users go to /login, other roles get 403; sets `g.user`."""
+
     def decorate(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
@@ -100,7 +105,9 @@ def page_route(*roles: str):
             except _LoginRedirect:
                 return redirect(url_for("auth.login", next=request.full_path))
             return view(*args, **kwargs)
+
         return wrapper
+
     return decorate
 
 

@@ -1,6 +1,7 @@
 """Flask's side of errors: domain errors and HTTP errors as JSON for API calls and as pages otherwise.
 
 Every refused or failed request rolls the session back here, so that no view has to."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -29,8 +30,11 @@ def committed(work: Callable[[], T]) -> T | DomainError:
 
 
 def _wants_json() -> bool:
-    return (request.path.startswith(("/api/", "/tiles/")) or request.is_json
-            or request.accept_mimetypes.best == "application/json")
+    return (
+        request.path.startswith(("/api/", "/tiles/"))
+        or request.is_json
+        or request.accept_mimetypes.best == "application/json"
+    )
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -49,8 +53,13 @@ def register_error_handlers(app: Flask) -> None:
         db.session.rollback()
         if not _wants_json():
             return err
-        body = {"error": {"code": (err.name or "error").lower().replace(" ", "_"),
-                          "message": err.description, "field": None}}
+        body = {
+            "error": {
+                "code": (err.name or "error").lower().replace(" ", "_"),
+                "message": err.description,
+                "field": None,
+            }
+        }
         return jsonify(body), err.code
 
     @app.errorhandler(CSRFError)

@@ -1,4 +1,5 @@
 """Reading HTML forms into domain input, labels shown for codes, and template helpers shared by the pages."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -11,24 +12,48 @@ from geo_app import vocab
 
 STATUS_LABELS = {code: _l(text) for code, text in vocab.STATUS_LABELS.items()}
 ACTION_LABELS = {
-    "report": _l("reported"), "accept": _l("accept"), "reject": _l("reject"), "merge": _l("merge"),
-    "dispatch": _l("blow the whistle"), "start": _l("start work"), "resolve": _l("resolve"),
-    "verify": _l("acceptance check"), "close": _l("close"), "set_due": _l("set acceptance date"),
-    "acknowledge": _l("acknowledge"), "arrive": _l("arrived"), "done": _l("done"),
+    "report": _l("reported"),
+    "accept": _l("accept"),
+    "reject": _l("reject"),
+    "merge": _l("merge"),
+    "dispatch": _l("blow the whistle"),
+    "start": _l("start work"),
+    "resolve": _l("resolve"),
+    "verify": _l("acceptance check"),
+    "close": _l("close"),
+    "set_due": _l("set acceptance date"),
+    "acknowledge": _l("acknowledge"),
+    "arrive": _l("arrived"),
+    "done": _l("done"),
 }
 RESOLUTION_LABELS = {"on_site": _l("on site"), "team": _l("by the team")}
-DISPATCH_STATES = {"sent": _l("waiting"), "acknowledged": _l("acknowledged"), "arrived": _l("arrived"),
-                   "done": _l("done")}
-CHANNEL_LABELS = {"reception_hall": _l("reception hall"), "phone": _l("phone"), "wechat": _l("WeChat group"),
-                  "patrol": _l("patrol"), "web": _l("web"), "open311": _l("Open311")}
+DISPATCH_STATES = {
+    "sent": _l("waiting"),
+    "acknowledged": _l("acknowledged"),
+    "arrived": _l("arrived"),
+    "done": _l("done"),
+}
+CHANNEL_LABELS = {
+    "reception_hall": _l("reception hall"),
+    "phone": _l("phone"),
+    "wechat": _l("WeChat group"),
+    "patrol": _l("patrol"),
+    "web": _l("web"),
+    "open311": _l("Open311"),
+}
 NEXT_STEP = {"sent": "acknowledge", "acknowledged": "arrive", "arrived": "done"}
-ACCEPTANCE_HOUR = "17:30"   # an acceptance date given as a day means the end of that working day
+ACCEPTANCE_HOUR = "17:30"  # an acceptance date given as a day means the end of that working day
 
 
 def label(kind: str, code) -> str:
     """Return the translated label of a status, action, resolution, dispatch state or channel code."""
-    table = {"status": STATUS_LABELS, "action": ACTION_LABELS, "resolution": RESOLUTION_LABELS,
-             "dispatch": DISPATCH_STATES, "channel": CHANNEL_LABELS}[kind]
+    table = {
+        "status": STATUS_LABELS,
+        "action": ACTION_LABELS,
+        "resolution": RESOLUTION_LABELS,
+        "dispatch": DISPATCH_STATES,
+        "channel": CHANNEL_LABELS,
+    }[kind]
     return str(table.get(code, code or ""))
 
 
@@ -92,6 +117,6 @@ def lang_url(code: str) -> str:
     if request.endpoint and request.method == "GET":
         try:
             return url_for(request.endpoint, **(request.view_args or {}), **args)
-        except BuildError:   # an endpoint that needs other arguments: fall back to the plain path
+        except BuildError:  # an endpoint that needs other arguments: fall back to the plain path
             pass
     return f"{request.path}?lang={code}"

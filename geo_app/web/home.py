@@ -1,4 +1,5 @@
 """The front page: what this is, and links to the parts that exist."""
+
 from flask import Blueprint, render_template
 
 bp = Blueprint("home", __name__)

@@ -1,4 +1,5 @@
 """Language choice: `?lang=` (remembered in the session), else the browser's, else Chinese."""
+
 from __future__ import annotations
 
 from flask import g, request, session

@@ -3,6 +3,7 @@
 Revision ID: 0002
 Revises: 0001
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -38,11 +39,18 @@ DEPARTMENTS = [
 
 
 def upgrade():
-    categories = sa.table("categories", sa.column("code"), sa.column("name_zh"), sa.column("name_en"),
-                          sa.column("sla_days"), sa.column("blocks_access"))
+    categories = sa.table(
+        "categories",
+        sa.column("code"),
+        sa.column("name_zh"),
+        sa.column("name_en"),
+        sa.column("sla_days"),
+        sa.column("blocks_access"),
+    )
     departments = sa.table("departments", sa.column("code"), sa.column("name_zh"), sa.column("name_en"))
-    op.bulk_insert(categories, [dict(zip(("code", "name_zh", "name_en", "sla_days", "blocks_access"), row))
-                                for row in CATEGORIES])
+    op.bulk_insert(
+        categories, [dict(zip(("code", "name_zh", "name_en", "sla_days", "blocks_access"), row)) for row in CATEGORIES]
+    )
     op.bulk_insert(departments, [dict(zip(("code", "name_zh", "name_en"), row)) for row in DEPARTMENTS])
 
 

@@ -3,6 +3,7 @@
 Revision ID: 0003
 Revises: 0002
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -14,8 +15,9 @@ depends_on = None
 
 def upgrade():
     op.add_column("issues", sa.Column("reporter_email", sa.String(length=254), nullable=True))
-    op.create_check_constraint("reporter_email_shape", "issues",
-                               "reporter_email IS NULL OR reporter_email ~ '^[^@[:space:]]+@[^@[:space:]]+$'")
+    op.create_check_constraint(
+        "reporter_email_shape", "issues", "reporter_email IS NULL OR reporter_email ~ '^[^@[:space:]]+@[^@[:space:]]+$'"
+    )
 
 
 def downgrade():

@@ -26,6 +26,7 @@ recounts everything from scratch (the backfill below).
 Revision ID: 0004
 Revises: 0003
 """
+
 from alembic import op
 
 revision = "0004"
@@ -34,10 +35,10 @@ branch_labels = None
 depends_on = None
 
 SOLVED = "('resolved', 'verified', 'closed')"
-BASE = 17                                      # the finest level kept
+BASE = 17  # the finest level kept
 ISSUE_LEVELS, PUBLIC_LEVELS = (15, 16), (16,)  # coarser levels, merged from BASE
 ROLLUPS = "issue_cells, issue_segment_counts, public_cells"
-FRESH_PLAN_ROWS = 1000                         # larger transition tables get a plan of their own
+FRESH_PLAN_ROWS = 1000  # larger transition tables get a plan of their own
 
 FUNCTIONS = """
 -- Web Mercator (EPSG:3857) in centimetres from lon/lat in degrees: PROJ's formulas (to 1e-7 cm).
@@ -77,9 +78,9 @@ def _levels(cells: str, coarser: tuple[int, ...], keys: str) -> str:
     return f"""
         SELECT {BASE} AS level, cx, cy, {keys}, n, sx, sy FROM {cells}
         UNION ALL
-        SELECT l.level, c.cx >> ({BASE} - l.level), c.cy >> ({BASE} - l.level), {', '.join('c.' + k for k in names)},
+        SELECT l.level, c.cx >> ({BASE} - l.level), c.cy >> ({BASE} - l.level), {", ".join("c." + k for k in names)},
                sum(c.n)::int, sum(c.sx)::bigint, sum(c.sy)::bigint
-        FROM {cells} c, (VALUES {values}) l(level) GROUP BY {', '.join(str(i) for i in range(1, 4 + len(names)))}"""
+        FROM {cells} c, (VALUES {values}) l(level) GROUP BY {", ".join(str(i) for i in range(1, 4 + len(names)))}"""
 
 
 def _upsert(table: str, keys: str, source: str, sums: bool = True) -> str:
@@ -94,7 +95,7 @@ def _upsert(table: str, keys: str, source: str, sums: bool = True) -> str:
 def _cells(source: str, keys: str, weight: str = "s") -> str:
     return f"""SELECT merc_cell_x(mx, {BASE}) AS cx, merc_cell_y(my, {BASE}) AS cy, {keys},
                       sum({weight})::int AS n, sum({weight} * mx)::bigint AS sx, sum({weight} * my)::bigint AS sy
-               FROM {source} GROUP BY 1, 2, {', '.join(str(3 + i) for i in range(len(keys.split(', '))))}"""
+               FROM {source} GROUP BY 1, 2, {", ".join(str(3 + i) for i in range(len(keys.split(", "))))}"""
 
 
 ZERO_DELETE = """
@@ -122,13 +123,16 @@ def _planned(sql: str, into: str, rows: str | None) -> str:
 def _apply(delta: str, rows: str | None) -> str:
     """PL/pgSQL adding `delta` (rows: s ±1, mx, my in cm, category, status, segment_id, c_cells, c_seg) to
     the three rollups: the body shared by the triggers (`rows`: a transition table) and the rebuild."""
-    segs = ("SELECT segment_id, sum(s)::int AS n FROM d WHERE c_seg AND segment_id IS NOT NULL "
-            "AND status <> 'duplicate' GROUP BY 1")
+    segs = (
+        "SELECT segment_id, sum(s)::int AS n FROM d WHERE c_seg AND segment_id IS NOT NULL "
+        "AND status <> 'duplicate' GROUP BY 1"
+    )
     sql = f"""
     WITH d AS MATERIALIZED ({delta}),
     cells AS ({_cells("d WHERE c_cells", "category, status")}),
-    up_cells AS ({_upsert("issue_cells", "level, cx, cy, category, status",
-                          _levels("cells", ISSUE_LEVELS, "category, status"))}),
+    up_cells AS ({
+        _upsert("issue_cells", "level, cx, cy, category, status", _levels("cells", ISSUE_LEVELS, "category, status"))
+    }),
     up_segs AS ({_upsert("issue_segment_counts", "segment_id", segs, sums=False)}),
     solved AS (
         SELECT segment_id, category, sum(s)::int AS n FROM d
@@ -145,8 +149,10 @@ def _apply(delta: str, rows: str | None) -> str:
 
 
 def _row(alias: str, sign: int) -> str:
-    return (f"SELECT {sign} AS s, merc_x_cm(ST_X({alias}.geom)) AS mx, merc_y_cm(ST_Y({alias}.geom)) AS my, "
-            f"{alias}.category, {alias}.status, {alias}.segment_id, true AS c_cells, true AS c_seg")
+    return (
+        f"SELECT {sign} AS s, merc_x_cm(ST_X({alias}.geom)) AS mx, merc_y_cm(ST_Y({alias}.geom)) AS my, "
+        f"{alias}.category, {alias}.status, {alias}.segment_id, true AS c_cells, true AS c_seg"
+    )
 
 
 # An UPDATE's rows, old and new side by side, with what changed for the cells and for the segments.
@@ -190,17 +196,21 @@ def _issue_functions() -> str:
     LOCK TABLE issues IN SHARE MODE;   -- no writer may slip between the truncation and the recount
     TRUNCATE {ROLLUPS};
     {_apply(_row("r", 1) + " FROM issues r", None)}"""
-    return (_function("issue_rollups_insert", _apply(_row("r", 1) + " FROM new_rows r", "new_rows"))
-            + _function("issue_rollups_delete", _apply(_row("r", -1) + " FROM old_rows r", "old_rows"))
-            + _function("issue_rollups_update", update)
-            + _function("issue_rollups_truncate", f"    TRUNCATE {ROLLUPS};")
-            + _function("tile_rollups_rebuild", rebuild, returns="void"))
+    return (
+        _function("issue_rollups_insert", _apply(_row("r", 1) + " FROM new_rows r", "new_rows"))
+        + _function("issue_rollups_delete", _apply(_row("r", -1) + " FROM old_rows r", "old_rows"))
+        + _function("issue_rollups_update", update)
+        + _function("issue_rollups_truncate", f"    TRUNCATE {ROLLUPS};")
+        + _function("tile_rollups_rebuild", rebuild, returns="void")
+    )
 
 
 # A street import moved segments: their solved issues' public cells move from the old midpoint to the new.
 # Counting the issues here is exact under concurrency: an issue writer holds its segments FOR SHARE until
 # it commits, so this UPDATE waited for it, and a later one waits for us and then reads the new geometry.
-SEGMENT_MOVES = _planned(f"""
+SEGMENT_MOVES = (
+    _planned(
+        f"""
     WITH moved AS (
         SELECT n.id, merc_x_cm(ST_X(om)) AS omx, merc_y_cm(ST_Y(om)) AS omy,
                merc_x_cm(ST_X(nm)) AS nmx, merc_y_cm(ST_Y(nm)) AS nmy
@@ -217,7 +227,12 @@ SEGMENT_MOVES = _planned(f"""
         SELECT c.n, m.nmx, m.nmy, c.category FROM counts c JOIN moved m ON m.id = c.segment_id),
     pcells AS ({_cells("d", "category", weight="w")}),
     up_pub AS ({_upsert("public_cells", "level, cx, cy, category", _levels("pcells", PUBLIC_LEVELS, "category"))})
-    SELECT array_agg(ctid) FILTER (WHERE n = 0) FROM up_pub""", "zero_pub", "new_rows") + ZERO_DELETE
+    SELECT array_agg(ctid) FILTER (WHERE n = 0) FROM up_pub""",
+        "zero_pub",
+        "new_rows",
+    )
+    + ZERO_DELETE
+)
 
 TRIGGERS = """
 CREATE TRIGGER issues_rollups_insert AFTER INSERT ON issues REFERENCING NEW TABLE AS new_rows
@@ -232,9 +247,13 @@ CREATE TRIGGER street_segments_rollups_update AFTER UPDATE ON street_segments
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION segment_rollups_update();
 """
-TRIGGER_NAMES = (("issues_rollups_insert", "issues"), ("issues_rollups_update", "issues"),
-                 ("issues_rollups_delete", "issues"), ("issues_rollups_truncate", "issues"),
-                 ("street_segments_rollups_update", "street_segments"))
+TRIGGER_NAMES = (
+    ("issues_rollups_insert", "issues"),
+    ("issues_rollups_update", "issues"),
+    ("issues_rollups_delete", "issues"),
+    ("issues_rollups_truncate", "issues"),
+    ("street_segments_rollups_update", "street_segments"),
+)
 
 
 def upgrade():
@@ -249,9 +268,17 @@ def upgrade():
 def downgrade():
     for trigger, table in TRIGGER_NAMES:
         op.execute(f"DROP TRIGGER IF EXISTS {trigger} ON {table}")
-    for fn in ("issue_rollups_insert", "issue_rollups_update", "issue_rollups_delete", "issue_rollups_truncate",
-               "segment_rollups_update", "tile_rollups_rebuild"):
+    for fn in (
+        "issue_rollups_insert",
+        "issue_rollups_update",
+        "issue_rollups_delete",
+        "issue_rollups_truncate",
+        "segment_rollups_update",
+        "tile_rollups_rebuild",
+    ):
         op.execute(f"DROP FUNCTION IF EXISTS {fn}()")
     op.execute(f"DROP TABLE IF EXISTS {ROLLUPS}")
-    op.execute("DROP FUNCTION IF EXISTS merc_cell_x(bigint, int), merc_cell_y(bigint, int), "
-               "merc_x_cm(double precision), merc_y_cm(double precision)")
+    op.execute(
+        "DROP FUNCTION IF EXISTS merc_cell_x(bigint, int), merc_cell_y(bigint, int), "
+        "merc_x_cm(double precision), merc_y_cm(double precision)"
+    )

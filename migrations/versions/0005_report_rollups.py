@@ -13,6 +13,7 @@ flight at a period's end). Months and years are local (Asia/Shanghai, as report 
 domain/validation.LOCAL_TZ). Zero rows are kept rather than deleted, so concurrent upserts never race a
 delete. Rows are upserted in key order, so concurrent statements lock them in the same order.
 """
+
 from alembic import op
 
 revision = "0005"
@@ -40,13 +41,17 @@ def _apply(kind: str) -> str:
 
     The keys are computed once per row (the local time once), and the three upserts read them from there.
     """
-    sources = {"insert": [("new_rows", 1)], "delete": [("old_rows", -1)],
-               "update": [("new_rows", 1), ("old_rows", -1)]}[kind]
+    sources = {
+        "insert": [("new_rows", 1)],
+        "delete": [("old_rows", -1)],
+        "update": [("new_rows", 1), ("old_rows", -1)],
+    }[kind]
     rows = " UNION ALL ".join(
         f"SELECT reported_at AT TIME ZONE 'Asia/Shanghai' AS l, category, team_id, status, resolution, segment_id, "
         f"CASE WHEN status IN {SOLVED} AND resolved_at IS NOT NULL "
         f"THEN width_bucket({HOURS}, report_hour_edges()) END AS bucket, {sign} AS s FROM {table}"
-        for table, sign in sources)
+        for table, sign in sources
+    )
     return f"""
     WITH d AS MATERIALIZED (
         SELECT date_trunc('month', l)::date AS month, extract(year FROM l)::int AS year, category, team_id, status,
@@ -94,8 +99,11 @@ def upgrade() -> None:
         WHERE {_any(SOLVED)};
     """)
     for kind in ("insert", "update", "delete"):
-        tables = {"insert": "NEW TABLE AS new_rows", "delete": "OLD TABLE AS old_rows",
-                  "update": "OLD TABLE AS old_rows NEW TABLE AS new_rows"}[kind]
+        tables = {
+            "insert": "NEW TABLE AS new_rows",
+            "delete": "OLD TABLE AS old_rows",
+            "update": "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+        }[kind]
         op.execute(f"""
         CREATE FUNCTION report_rollups_{kind}() RETURNS trigger LANGUAGE plpgsql
         SET work_mem = '256MB'   -- a million-row statement groups in memory, not in sorted runs on disk

@@ -15,6 +15,7 @@ them read only the period's issues, from the index alone:
 Revision ID: 0006
 Revises: 0005
 """
+
 from alembic import op
 
 revision = "0006"

@@ -10,6 +10,7 @@ PostgreSQL, so does a longitude of 400; an empty point has no X (NULL), hence NO
 Revision ID: 0007
 Revises: 0006
 """
+
 from alembic import op
 
 revision = "0007"
@@ -22,8 +23,9 @@ NEW = "NOT ST_IsEmpty(geom) AND ST_X(geom) BETWEEN -180 AND 180 AND ST_Y(geom) B
 
 
 def _replace(check: str) -> None:
-    op.execute(f"ALTER TABLE issues DROP CONSTRAINT ck_issues_geom_valid, "
-               f"ADD CONSTRAINT ck_issues_geom_valid CHECK ({check})")
+    op.execute(
+        f"ALTER TABLE issues DROP CONSTRAINT ck_issues_geom_valid, ADD CONSTRAINT ck_issues_geom_valid CHECK ({check})"
+    )
 
 
 def upgrade() -> None:

@@ -1,4 +1,5 @@
 """The analysis API and the report page as a client uses them (real tokens, real login with CSRF)."""
+
 import csv
 import io
 import json
@@ -13,8 +14,10 @@ DEMO = "start=2020-05-01&end=2020-11-06"
 
 
 def _token(client, username="planner"):
-    return {"Authorization": "Bearer " + client.post("/api/token", json={"username": username,
-                                                                        "password": "demo-password"}).get_json()["token"]}
+    return {
+        "Authorization": "Bearer "
+        + client.post("/api/token", json={"username": username, "password": "demo-password"}).get_json()["token"]
+    }
 
 
 def _login(client, username="planner"):
@@ -27,19 +30,31 @@ def test_hotspots_api_both_methods(client):
     h = _token(client)
     clusters = client.get("/api/hotspots?method=dbscan&radius=150&min_size=5", headers=h)
     assert clusters.status_code == 200 and clusters.get_json()["features"]
-    assert {"cluster_id", "count", "categories", "first", "last"} <= set(clusters.get_json()["features"][0]["properties"])
+    assert {"cluster_id", "count", "categories", "first", "last"} <= set(
+        clusters.get_json()["features"][0]["properties"]
+    )
     segs = client.get("/api/hotspots?method=gistar&category=cooking_fumes&confidence=95", headers=h).get_json()
     assert {f["properties"]["class"] for f in segs["features"]} <= {"hot_99", "hot_95", "cold_99", "cold_95", "none"}
     assert client.get("/api/hotspots?method=dbscan&start=2019-01-01&end=2019-02-01", headers=h).get_json() == {
-        "type": "FeatureCollection", "features": []}
+        "type": "FeatureCollection",
+        "features": [],
+    }
     assert client.get("/api/hotspots?method=dbscan").status_code == 401
 
 
-@pytest.mark.parametrize("query,field", [
-    ("method=kmeans", "method"), ("method=dbscan&radius=0", "radius"), ("method=dbscan&radius=abc", "radius"),
-    ("method=dbscan&min_size=1", "min_size"), ("method=gistar&confidence=80", "confidence"),
-    ("method=gistar&category=nope", "category"), ("method=dbscan&start=2020-06-01&end=2020-05-01", "end"),
-    ("method=dbscan&start=2020-13-01", "start")])
+@pytest.mark.parametrize(
+    "query,field",
+    [
+        ("method=kmeans", "method"),
+        ("method=dbscan&radius=0", "radius"),
+        ("method=dbscan&radius=abc", "radius"),
+        ("method=dbscan&min_size=1", "min_size"),
+        ("method=gistar&confidence=80", "confidence"),
+        ("method=gistar&category=nope", "category"),
+        ("method=dbscan&start=2020-06-01&end=2020-05-01", "end"),
+        ("method=dbscan&start=2020-13-01", "start"),
+    ],
+)
 def test_hotspots_api_bad_input(client, query, field):
     r = client.get(f"/api/hotspots?{query}", headers=_token(client))
     assert r.status_code == 400 and r.get_json()["error"]["field"] == field
@@ -47,11 +62,16 @@ def test_hotspots_api_bad_input(client, query, field):
 
 def test_stats_equals_the_cli_report(client, runner, session):
     api = client.get(f"/api/stats?{DEMO}", headers=_token(client)).get_json()
-    cli = json.loads(runner.invoke(args=["report", "--start", "2020-05-01", "--end", "2020-11-06",
-                                         "--format", "json"]).output)
+    cli = json.loads(
+        runner.invoke(args=["report", "--start", "2020-05-01", "--end", "2020-11-06", "--format", "json"]).output
+    )
     assert api == cli
     assert (api["issues_collected"], api["solved_on_site"], api["solved_by_team"], api["fire_lanes_opened"]) == (
-        265, 89, 151, 5)
+        265,
+        89,
+        151,
+        5,
+    )
     assert client.get(f"/api/stats?{DEMO}&area=NOWHERE", headers=_token(client)).get_json()["error"]["field"] == "area"
     assert client.get("/api/stats?start=2020-05-01", headers=_token(client)).get_json()["error"]["field"] == "end"
 
@@ -71,8 +91,9 @@ def test_coverage_and_fire_lane_api(client):
     assert client.post("/api/fire-lanes/FL-99/status", json={"status": "clear"}, headers=chief).status_code == 404
     bad = client.post("/api/fire-lanes/FL-10/status", json={"status": "gone"}, headers=chief)
     assert bad.status_code == 400 and bad.get_json()["error"]["field"] == "status"
-    xss = client.post("/api/fire-lanes/FL-05/status", json={"status": "blocked", "note": "<script>x</script>"},
-                      headers=chief)
+    xss = client.post(
+        "/api/fire-lanes/FL-05/status", json={"status": "blocked", "note": "<script>x</script>"}, headers=chief
+    )
     assert xss.status_code == 400 and xss.get_json()["error"]["field"] == "note"
 
 
@@ -82,8 +103,12 @@ def test_report_page_and_downloads_give_the_same_figures(client, session):
     page = client.get(f"/reports?{DEMO}")
     assert page.status_code == 200
     body = page.get_data(as_text=True)
-    for key, value in (("issues_collected", 265), ("solved_on_site", 89), ("solved_by_team", 151),
-                       ("fire_lanes_opened", 5)):
+    for key, value in (
+        ("issues_collected", 265),
+        ("solved_on_site", 89),
+        ("solved_by_team", 151),
+        ("fire_lanes_opened", 5),
+    ):
         assert re.search(rf'data-key="{key}"><span class="value">{value}<', body)
     assert "街道工作报告" in body and "/static/vendor/chartjs/chart.umd.js" in body
     assert "http://" not in body and "https://" not in body

@@ -1,4 +1,5 @@
 """Fire lanes (linking, status with confirmation, history) and team coverage on the demo."""
+
 from datetime import date
 
 import pytest
@@ -13,19 +14,22 @@ from tests.factories import act, at, user
 
 def _point_near_lane(session, code, offset_m, east_m=0):
     """Return lon/lat `offset_m` metres north of the middle of lane `code`, and its distance to every lane."""
-    row = session.execute(text("""
+    row = session.execute(
+        text("""
         WITH p AS (SELECT ST_Translate(ST_LineInterpolatePoint(geom_m, 0.5), :e, :d) AS g
                    FROM fire_lanes WHERE code = :c)
         SELECT ST_X(ST_Transform(p.g, 4326)) AS lon, ST_Y(ST_Transform(p.g, 4326)) AS lat,
                (SELECT min(ST_Distance(f.geom_m, p.g)) FROM fire_lanes f) AS nearest FROM p"""),
-        {"c": code, "d": offset_m, "e": east_m}).one()
+        {"c": code, "d": offset_m, "e": east_m},
+    ).one()
     return row.lon, row.lat, row.nearest
 
 
 def _report(session, category, lon, lat):
     data = {"category": category, "description": "车辆堵塞消防通道", "lon": lon, "lat": lat, "channel": "phone"}
-    return create_issue(session, data, user(session, "clerk"), IntakeSettings(fire_lane_link_m=30.0),
-                        reported_at=at("2021-03-01"))
+    return create_issue(
+        session, data, user(session, "clerk"), IntakeSettings(fire_lane_link_m=30.0), reported_at=at("2021-03-01")
+    )
 
 
 def test_blocked_access_near_a_lane_is_linked_and_raised(session):
@@ -36,7 +40,11 @@ def test_blocked_access_near_a_lane_is_linked_and_raised(session):
     assert parked.fire_lane_id == lane_id and parked.priority == 1
     noise = _report(session, "noise", lon, lat)
     assert noise.fire_lane_id is None and noise.priority == 3
-    far = next(p for p in (_point_near_lane(session, "FL-05", d, e) for d in (45, 60, -45, -60) for e in (0, 45, -45)) if 30 < p[2] < 70)
+    far = next(
+        p
+        for p in (_point_near_lane(session, "FL-05", d, e) for d in (45, 60, -45, -60) for e in (0, 45, -45))
+        if 30 < p[2] < 70
+    )
     away = _report(session, "obstruction", far[0], far[1])
     assert away.fire_lane_id is None and away.priority == 3
 
@@ -61,9 +69,16 @@ def test_a_lane_is_cleared_only_after_its_blockages_and_a_chief(session):
     assert err.value.field == "status" and err.value.details["open_blockages"] == 2
     with pytest.raises(Forbidden):
         fire_lanes.set_status(session, "FL-10", "partly_blocked", user(session, "staff"))
-    blockers = session.execute(text("""SELECT i.ref FROM issues i JOIN fire_lanes f ON f.id = i.fire_lane_id
-        WHERE f.code = 'FL-10' AND i.status IN ('reported','accepted','dispatched','in_progress')""")).scalars().all()
+    blockers = (
+        session.execute(
+            text("""SELECT i.ref FROM issues i JOIN fire_lanes f ON f.id = i.fire_lane_id
+        WHERE f.code = 'FL-10' AND i.status IN ('reported','accepted','dispatched','in_progress')""")
+        )
+        .scalars()
+        .all()
+    )
     from geo_app.models import Issue
+
     for ref in blockers:
         issue = session.query(Issue).filter_by(ref=ref).one()
         if issue.status == "reported":
@@ -88,14 +103,19 @@ def test_coverage_gaps_overlaps_and_team_figures(session):
     cov = coverage.coverage(session, now=at("2020-11-06", 23))
     assert [f["properties"]["code"] for f in cov["uncovered"]["features"]] == ["LJX-01"]
     assert [(f["properties"]["code"], f["properties"]["teams"]) for f in cov["overlaps"]["features"]] == [
-        ("ZWL-06", ["T-LG", "T-XA"])]
+        ("ZWL-06", ["T-LG", "T-XA"])
+    ]
     assert [f["properties"]["teams"] for f in cov["overlap_areas"]["features"]] == [["T-LG", "T-XA"]]
     teams = {f["properties"]["code"]: f["properties"] for f in cov["teams"]["features"]}
-    expected = dict(session.execute(text("""SELECT t.code, count(i.id) FILTER (WHERE i.status IN
+    expected = dict(
+        session.execute(
+            text("""SELECT t.code, count(i.id) FILTER (WHERE i.status IN
         ('reported','accepted','dispatched','in_progress')) FROM teams t LEFT JOIN issues i ON i.team_id = t.id
-        GROUP BY t.code""")).all())
+        GROUP BY t.code""")
+        ).all()
+    )
     assert {c: p["open"] for c, p in teams.items()} == expected
-    assert sum(p["overdue"] for p in teams.values()) == 9 - 0      # the demo's nine overdue all have a team
+    assert sum(p["overdue"] for p in teams.values()) == 9 - 0  # the demo's nine overdue all have a team
     for p in teams.values():
         assert p["issues_per_km"] == pytest.approx(p["issues"] / p["km"], abs=0.15)
         assert p["segments"] > 0

@@ -1,4 +1,5 @@
 """The report's breakdowns and its fast path, against plain per-issue replays of the same data."""
+
 from datetime import UTC, date, datetime
 
 import numpy as np
@@ -30,21 +31,31 @@ def _reference(session, start, end):
     asof = min(hi, datetime.now(UTC))
 
     def counts(rs):
-        return {"issues_collected": sum(r["status"] != "duplicate" for r in rs),
-                "solved_on_site": sum(r["status"] in SOLVED and r["resolution"] == "on_site" for r in rs),
-                "solved_by_team": sum(r["status"] in SOLVED and r["resolution"] == "team" for r in rs),
-                "open": sum(r["status"] in OPEN for r in rs),
-                "overdue": sum(r["status"] in OPEN and r["due_at"] is not None and r["due_at"] < asof for r in rs),
-                "rejected": sum(r["status"] == "rejected" for r in rs)}
+        return {
+            "issues_collected": sum(r["status"] != "duplicate" for r in rs),
+            "solved_on_site": sum(r["status"] in SOLVED and r["resolution"] == "on_site" for r in rs),
+            "solved_by_team": sum(r["status"] in SOLVED and r["resolution"] == "team" for r in rs),
+            "open": sum(r["status"] in OPEN for r in rs),
+            "overdue": sum(r["status"] in OPEN and r["due_at"] is not None and r["due_at"] < asof for r in rs),
+            "rejected": sum(r["status"] == "rejected" for r in rs),
+        }
+
     hours = [(r["resolved_at"] - r["reported_at"]).total_seconds() / 3600 for r in rows if r["status"] in SOLVED]
     by_cat = {c: counts([r for r in rows if r["category"] == c]) for c in {r["category"] for r in rows}}
     by_team = {t: counts([r for r in rows if r["team_id"] == t]) for t in {r["team_id"] for r in rows}}
     return counts(rows), by_cat, by_team, hours
 
 
-@pytest.mark.parametrize("start,end", [("2020-05-01", "2020-11-06"), ("2020-05-01", "2020-06-15"),
-                                       ("2020-06-10", "2020-06-12"), ("2020-09-01", "2020-10-31"),
-                                       ("2020-11-01", "2020-11-06")])
+@pytest.mark.parametrize(
+    "start,end",
+    [
+        ("2020-05-01", "2020-11-06"),
+        ("2020-05-01", "2020-06-15"),
+        ("2020-06-10", "2020-06-12"),
+        ("2020-09-01", "2020-10-31"),
+        ("2020-11-01", "2020-11-06"),
+    ],
+)
 def test_fast_path_equals_the_per_issue_replay(session, start, end):
     start, end = date.fromisoformat(start), date.fromisoformat(end)
     total, by_cat, by_team, hours = _reference(session, start, end)
@@ -65,8 +76,12 @@ def test_fast_path_with_changes_after_the_period(session):
     act(session, a, "resolve", "secretary", "2021-03-02", resolution="on_site")
     act(session, a, "verify", "chief", "2021-03-05", passed=False, note="还是吵")
     act(session, a, "resolve", "chief", "2021-03-09", resolution="team")
-    for end, expected in (("2021-03-01", (0, 0, 1)), ("2021-03-03", (1, 0, 0)), ("2021-03-06", (0, 0, 1)),
-                          ("2021-03-31", (0, 1, 0))):
+    for end, expected in (
+        ("2021-03-01", (0, 0, 1)),
+        ("2021-03-03", (1, 0, 0)),
+        ("2021-03-06", (0, 0, 1)),
+        ("2021-03-31", (0, 1, 0)),
+    ):
         r = reports.figures(session, date(2021, 3, 1), date.fromisoformat(end))
         assert (r["solved_on_site"], r["solved_by_team"], r["open"]) == expected, end
 
@@ -74,9 +89,11 @@ def test_fast_path_with_changes_after_the_period(session):
 def test_by_department_and_by_segment(session):
     start, end = date(2020, 5, 1), date(2020, 11, 6)
     lo, hi = period_bounds(start, end)
-    rows = session.execute(text("""SELECT d.code, x.created_at, x.acknowledged_at, x.done_at FROM dispatches x
+    rows = session.execute(
+        text("""SELECT d.code, x.created_at, x.acknowledged_at, x.done_at FROM dispatches x
         JOIN departments d ON d.id = x.department_id WHERE x.created_at >= :lo AND x.created_at < :hi"""),
-                           {"lo": lo, "hi": hi}).all()
+        {"lo": lo, "hi": hi},
+    ).all()
     r = reports.figures(session, start, end)
     deps = {d["department"]: d for d in r["by_department"]}
     assert set(deps) == {row.code for row in rows}
@@ -89,7 +106,11 @@ def test_by_department_and_by_segment(session):
         assert d["done_p90_h"] == pytest.approx(np.percentile(done, 90), abs=0.051)
     segs = r["by_segment"]
     assert len(segs) == reports.TOP_SEGMENTS
-    counted = dict(session.execute(text("""SELECT s.code, count(*) FROM issues i JOIN street_segments s
-        ON s.id = i.segment_id GROUP BY s.code""")).all())
-    assert [s["issues_collected"] for s in segs] == sorted(counted.values(), reverse=True)[:reports.TOP_SEGMENTS]
+    counted = dict(
+        session.execute(
+            text("""SELECT s.code, count(*) FROM issues i JOIN street_segments s
+        ON s.id = i.segment_id GROUP BY s.code""")
+        ).all()
+    )
+    assert [s["issues_collected"] for s in segs] == sorted(counted.values(), reverse=True)[: reports.TOP_SEGMENTS]
     assert all(counted[s["code"]] == s["issues_collected"] for s in segs)

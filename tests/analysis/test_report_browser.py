@@ -1,4 +1,5 @@
 """The report page in real headless Chromium: figures, charts from the app's own Chart.js, phone and desk."""
+
 from tests.browser.conftest import login, screenshot
 
 DEMO = "start=2020-05-01&end=2020-11-06"
@@ -18,7 +19,7 @@ def test_report_page_on_desk_and_phone(page_factory, live_server):
         drawn = page.evaluate("""() => ['chart-category', 'chart-team', 'chart-department']
             .map(id => !!Chart.getChart(document.getElementById(id)))""")
         assert drawn == [True, True, True]
-        assert page.evaluate("document.documentElement.scrollWidth") <= width + 1   # no sideways scrolling
+        assert page.evaluate("document.documentElement.scrollWidth") <= width + 1  # no sideways scrolling
         screenshot(page, name)
         assert page.console_errors == [] and page.outside_requests == []
 

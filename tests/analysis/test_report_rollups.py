@@ -4,6 +4,7 @@ The rollups (migration 0005) are kept by triggers: after every kind of change th
 aggregation of the issues, and the report built on them must give the live query's figures for any period
 and team, including issues whose state changed after the period's end.
 """
+
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -42,8 +43,9 @@ def no_fallback(caplog):
 def assert_rollups_exact(session):
     for table, fresh in FRESH.items():
         stored = session.execute(text(f"SELECT * FROM {table} WHERE n <> 0")).all()
-        assert sorted(map(tuple, stored), key=repr) == sorted(map(tuple, session.execute(text(fresh)).all()),
-                                                              key=repr), table
+        assert sorted(map(tuple, stored), key=repr) == sorted(
+            map(tuple, session.execute(text(fresh)).all()), key=repr
+        ), table
 
 
 def assert_same_report(session, start, end, area=None):
@@ -56,22 +58,30 @@ def assert_same_report(session, start, end, area=None):
 def test_split_period_into_whole_months_and_edge_days():
     assert split_period(date(2025, 1, 1), date(2025, 12, 31)) == ((date(2025, 1, 1), date(2026, 1, 1)), [])
     assert split_period(date(2025, 1, 15), date(2025, 3, 10)) == (
-        (date(2025, 2, 1), date(2025, 3, 1)), [(date(2025, 1, 15), date(2025, 2, 1)),
-                                               (date(2025, 3, 1), date(2025, 3, 11))])
+        (date(2025, 2, 1), date(2025, 3, 1)),
+        [(date(2025, 1, 15), date(2025, 2, 1)), (date(2025, 3, 1), date(2025, 3, 11))],
+    )
     assert split_period(date(2025, 3, 2), date(2025, 3, 30)) == (None, [(date(2025, 3, 2), date(2025, 3, 31))])
     assert split_period(date(2025, 12, 1), date(2025, 12, 31)) == ((date(2025, 12, 1), date(2026, 1, 1)), [])
 
 
 def test_rollups_equal_a_fresh_aggregation_of_the_demo(session):
-    assert session.execute(text("SELECT sum(n) FROM report_cohorts")).scalar() == \
-        session.execute(text("SELECT count(*) FROM issues")).scalar() > 0
+    assert (
+        session.execute(text("SELECT sum(n) FROM report_cohorts")).scalar()
+        == session.execute(text("SELECT count(*) FROM issues")).scalar()
+        > 0
+    )
     assert_rollups_exact(session)
 
 
-PERIODS = [DEMO, (date(2020, 5, 17), date(2020, 8, 3)), (date(2020, 6, 15), date(2020, 6, 15)),
-           (date(2020, 9, 30), date(2020, 10, 1)), (date(2019, 1, 1), date(2019, 12, 31)),
-           (date(2020, 1, 1), date(2021, 12, 31))] + [
-    (date(2020, m, 1), date(2020, m + 1, 1) - timedelta(days=1)) for m in range(5, 12)]
+PERIODS = [
+    DEMO,
+    (date(2020, 5, 17), date(2020, 8, 3)),
+    (date(2020, 6, 15), date(2020, 6, 15)),
+    (date(2020, 9, 30), date(2020, 10, 1)),
+    (date(2019, 1, 1), date(2019, 12, 31)),
+    (date(2020, 1, 1), date(2021, 12, 31)),
+] + [(date(2020, m, 1), date(2020, m + 1, 1) - timedelta(days=1)) for m in range(5, 12)]
 
 
 @pytest.mark.parametrize("period", PERIODS, ids=[f"{a}..{b}" for a, b in PERIODS])
@@ -115,27 +125,35 @@ def test_changes_after_the_period_leave_its_report_as_the_events_say(session):
 def test_an_action_dated_before_the_last_change_keeps_updated_at(session):
     issue = new_issue(session, "noise", "2021-03-10")
     act(session, issue, "accept", "chief", "2021-03-12")
-    act(session, issue, "start", "chief", "2021-03-11")    # recorded late, dated earlier
+    act(session, issue, "start", "chief", "2021-03-11")  # recorded late, dated earlier
     assert issue.updated_at == at("2021-03-12", 11)
-    late_events = session.execute(text("""
+    late_events = session.execute(
+        text("""
         SELECT count(*) FROM issue_events e JOIN issues i ON i.id = e.issue_id
-        WHERE e.to_status IS NOT NULL AND e.at > i.updated_at""")).scalar()
+        WHERE e.to_status IS NOT NULL AND e.at > i.updated_at""")
+    ).scalar()
     assert late_events == 0
 
 
 def test_updates_and_deletes_keep_the_rollups_exact(session):
-    session.execute(text("""
+    session.execute(
+        text("""
         UPDATE issues SET team_id = (SELECT min(id) FROM teams), category = 'noise'
-        WHERE id IN (SELECT id FROM issues ORDER BY id LIMIT 20)"""))
-    session.execute(text("""
+        WHERE id IN (SELECT id FROM issues ORDER BY id LIMIT 20)""")
+    )
+    session.execute(
+        text("""
         UPDATE issues SET segment_id = (SELECT max(id) FROM street_segments), resolved_at = resolved_at - interval '5 hours'
-        WHERE id IN (SELECT id FROM issues WHERE resolved_at IS NOT NULL ORDER BY id DESC LIMIT 15)"""))
-    session.execute(text("UPDATE issues SET priority = priority"))   # touches no rolled-up column
-    session.execute(text("""
+        WHERE id IN (SELECT id FROM issues WHERE resolved_at IS NOT NULL ORDER BY id DESC LIMIT 15)""")
+    )
+    session.execute(text("UPDATE issues SET priority = priority"))  # touches no rolled-up column
+    session.execute(
+        text("""
         INSERT INTO issues (ref, category, description, geom, channel, status, reported_at, updated_at)
         SELECT 'DEL-' || g, 'noise', 'gone soon', ST_SetSRID(ST_MakePoint(111.3, 23.5), 4326), 'web',
                'reported', timestamptz '2020-07-01 10:00+08' + g * interval '1 day', now()
-        FROM generate_series(1, 40) g"""))
+        FROM generate_series(1, 40) g""")
+    )
     assert_rollups_exact(session)
     session.execute(text("DELETE FROM issues WHERE ref LIKE 'DEL-%' AND reported_at < '2020-07-20'"))
     assert_rollups_exact(session)
@@ -149,11 +167,19 @@ def test_a_synthetic_city_report_is_the_live_report(session):
     year = assert_same_report(session, date(2024, 1, 1), date(2024, 12, 31))
     assert year["issues_collected"] >= 6000 and year["time_to_resolve"]["solved"] > 3000
     assert len(year["by_segment"]) == reports.TOP_SEGMENTS
-    for period in ((date(2024, 3, 1), date(2024, 3, 31)), (date(2024, 2, 10), date(2024, 5, 20)),
-                   (date(2024, 12, 24), date(2025, 1, 3)), (date(2024, 6, 1), date(2024, 6, 1))):
+    for period in (
+        (date(2024, 3, 1), date(2024, 3, 31)),
+        (date(2024, 2, 10), date(2024, 5, 20)),
+        (date(2024, 12, 24), date(2025, 1, 3)),
+        (date(2024, 6, 1), date(2024, 6, 1)),
+    ):
         assert_same_report(session, *period)
-    team = session.execute(text("SELECT t.code FROM teams t JOIN issues i ON i.team_id = t.id "
-                                "WHERE i.ref LIKE 'SYN11-%' GROUP BY t.code ORDER BY count(*) DESC LIMIT 1")).scalar()
+    team = session.execute(
+        text(
+            "SELECT t.code FROM teams t JOIN issues i ON i.team_id = t.id "
+            "WHERE i.ref LIKE 'SYN11-%' GROUP BY t.code ORDER BY count(*) DESC LIMIT 1"
+        )
+    ).scalar()
     assert_same_report(session, date(2024, 1, 1), date(2024, 12, 31), reports.Area("team", team))
     assert_same_report(session, date(2024, 4, 5), date(2024, 9, 9), reports.Area("team", team))
 
@@ -170,9 +196,17 @@ def test_imported_issues_keep_the_rollups_and_the_report_exact(session, tmp_path
     assert result.inserted > 200 and result.bulk == (bulk_min_rows == 0)
     assert_rollups_exact(session)
     # the in-flight lookup relies on updated_at never being older than a state change
-    assert session.execute(text("""
+    assert (
+        session.execute(
+            text("""
         SELECT count(*) FROM issue_events e JOIN issues i ON i.id = e.issue_id
-        WHERE e.to_status IS NOT NULL AND e.at > i.updated_at""")).scalar() == 0
-    for period in ((date(2021, 1, 1), date(2021, 12, 31)), (date(2021, 3, 5), date(2021, 7, 14)),
-                   (date(2021, 9, 1), date(2021, 9, 30))):
+        WHERE e.to_status IS NOT NULL AND e.at > i.updated_at""")
+        ).scalar()
+        == 0
+    )
+    for period in (
+        (date(2021, 1, 1), date(2021, 12, 31)),
+        (date(2021, 3, 5), date(2021, 7, 14)),
+        (date(2021, 9, 1), date(2021, 9, 30)),
+    ):
         assert_same_report(session, *period)

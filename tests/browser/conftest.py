@@ -1,6 +1,7 @@
 """Real headless Chromium (Debian's, driven by playwright) against the app served on a throwaway clone
 of the demo database. Never downloads a browser. Screenshots go to var/screenshots/ to be looked at.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,8 +10,16 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
 SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 
 
@@ -29,8 +38,7 @@ def page_factory(browser, live_server):
     contexts = []
 
     def make(width: int = 1280, height: int = 800, locale: str = "zh-CN"):
-        context = browser.new_context(viewport={"width": width, "height": height}, locale=locale,
-                                      has_touch=width < 600)
+        context = browser.new_context(viewport={"width": width, "height": height}, locale=locale, has_touch=width < 600)
         contexts.append(context)
         page = context.new_page()
         page.console_errors = []
@@ -43,6 +51,7 @@ def page_factory(browser, live_server):
                 return r.continue_()
             page.outside_requests.append(r.request.url)
             return r.abort()
+
         page.route("**/*", route)
         return page
 

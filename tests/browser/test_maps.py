@@ -1,6 +1,7 @@
 """The five maps in real headless Chromium: they load offline with no console errors, draw their
 features, escape user text in tile popups, and the public map never receives personal data.
 Screenshots (desk and 360 px phone) go to var/screenshots/maps_*.png to be looked at."""
+
 from __future__ import annotations
 
 import uuid
@@ -12,7 +13,7 @@ from tests.browser.conftest import login, screenshot
 
 NAME, PHONE = "隐私测试人赵六", "13987654321"
 SEEDED: dict = {}
-XSS = "<img src=x onerror=\"window.__xss=1\"><script>window.__xss=1</script>"
+XSS = '<img src=x onerror="window.__xss=1"><script>window.__xss=1</script>'
 # (path, user, what must be drawn): GeoMaps.drawn counts features as the page draws them
 MAPS = [
     ("/maps/chief", "chief", ("teams", "segments", "issues", "lanes", "halls", "communities", "water")),
@@ -31,10 +32,13 @@ def live_server(template_db):
     url = create_database(name, template=template_db)
     with connect(name, autocommit=True) as conn:
         conn.execute("UPDATE issues SET reporter_name = %s, reporter_phone = %s, address = %s", (NAME, PHONE, NAME))
-        SEEDED["xss"] = conn.execute("""UPDATE issues SET description = %s WHERE ref = (
+        SEEDED["xss"] = conn.execute(
+            """UPDATE issues SET description = %s WHERE ref = (
             SELECT i.ref FROM issues i JOIN teams t ON t.id = i.team_id
             WHERE t.code = 'T-YHNL' AND i.status = 'reported' ORDER BY i.ref LIMIT 1)
-            RETURNING ref, ST_X(geom), ST_Y(geom)""", (XSS,)).fetchone()
+            RETURNING ref, ST_X(geom), ST_Y(geom)""",
+            (XSS,),
+        ).fetchone()
     try:
         with serving(make_app(url)) as base:
             yield base
@@ -70,14 +74,16 @@ def test_tile_popup_links_to_the_issue_and_escapes_its_description(page_factory,
     page = _open(page_factory, live_server, "/maps/chief", "chief", 1280)
     ref, lon, lat = SEEDED["xss"]
     # count only what is drawn at the new view: tiles of the first view must not satisfy the wait
-    page.evaluate("([lat, lon]) => { GeoMaps.drawn.issues = 0; GeoMaps.map.setView([lat, lon], 19, {animate: false}); }",
-                  [lat, lon])
+    page.evaluate(
+        "([lat, lon]) => { GeoMaps.drawn.issues = 0; GeoMaps.map.setView([lat, lon], 19, {animate: false}); }",
+        [lat, lon],
+    )
     page.wait_for_load_state("networkidle")
     page.wait_for_function("() => (GeoMaps.drawn.issues || 0) > 0")
     point = page.evaluate("([lat, lon]) => GeoMaps.map.latLngToContainerPoint([lat, lon])", [lat, lon])
     box = page.locator(".folium-map").bounding_box()
     popup = page.locator(".leaflet-popup-content")
-    for _ in range(5):      # a tile can still be painting when the first click lands
+    for _ in range(5):  # a tile can still be painting when the first click lands
         page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
         if popup.count():
             break
@@ -96,8 +102,12 @@ def test_public_map_receives_no_personal_data(page_factory, live_server):
     page = page_factory(360, 740)
     bodies = []
     # every answer of the app itself (the vendored libraries under /static/ hold no data)
-    page.on("response", lambda r: bodies.append(r.body()) if r.url.startswith(live_server) and r.ok
-            and "/static/" not in r.url else None)
+    page.on(
+        "response",
+        lambda r: (
+            bodies.append(r.body()) if r.url.startswith(live_server) and r.ok and "/static/" not in r.url else None
+        ),
+    )
     page.goto(live_server + "/maps/public")
     page.wait_for_load_state("networkidle")
     page.wait_for_function("() => (GeoMaps.drawn.public || 0) > 0")

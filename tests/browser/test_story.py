@@ -2,6 +2,7 @@
 
 Desk (1280 px) and phone (360 px, touch) sizes; screenshots go to var/screenshots/story-*.png.
 """
+
 from __future__ import annotations
 
 import re
@@ -39,7 +40,7 @@ def _departments_answer(page_factory, base, username, ref, name):
             screenshot(page, f"story-{name}-dispatches-phone")
         _click(page, f"li.card:has-text('{ref}') button[data-act^={step}-]")
         assert button.count() == 0 or step != "done"
-    assert page.locator("li.card", has_text=ref).count() == 0   # done: off the open list
+    assert page.locator("li.card", has_text=ref).count() == 0  # done: off the open list
     _clean(page)
 
 
@@ -52,7 +53,7 @@ def test_fumes_story_in_chromium(page_factory, live_server):
     clerk.fill("input[name=people]", "3")
     clerk.fill("textarea[name=topics]", "银湖南路美食街油烟扰民")
     _click(clerk, "button[data-act=log-visit]")
-    clerk.wait_for_selector("#pick-map .leaflet-interactive")   # streets drawn from /intake/segments.json
+    clerk.wait_for_selector("#pick-map .leaflet-interactive")  # streets drawn from /intake/segments.json
     box = clerk.locator("#pick-map").bounding_box()
     clerk.mouse.click(box["x"] + box["width"] / 2 + 7, box["y"] + box["height"] / 2 + 5)
     assert re.fullmatch(r"1\d\d\.\d{6}", clerk.input_value("#lon"))
@@ -113,7 +114,7 @@ def test_fumes_story_in_chromium(page_factory, live_server):
     timeline = chief.locator("ol.timeline li")
     assert timeline.count() == 20
     assert "油烟仍超标" in chief.locator("ol.timeline").inner_text()
-    chief.wait_for_timeout(300)   # the map iframe
+    chief.wait_for_timeout(300)  # the map iframe
     screenshot(chief, "story-chief-issue-phone")
     _clean(chief)
 

@@ -1,4 +1,5 @@
 """The flask commands as a user runs them."""
+
 import csv
 import io
 import json
@@ -11,8 +12,12 @@ def test_report_json_over_the_demo_period(runner):
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     assert report["visits"] >= 800
-    assert (report["issues_collected"], report["solved_on_site"], report["solved_by_team"],
-            report["fire_lanes_opened"]) == (265, 89, 151, 5)
+    assert (
+        report["issues_collected"],
+        report["solved_on_site"],
+        report["solved_by_team"],
+        report["fire_lanes_opened"],
+    ) == (265, 89, 151, 5)
     assert report["open"] + report["solved_on_site"] + report["solved_by_team"] + report["rejected"] == 265
     assert "overdue" in report
 
@@ -35,9 +40,12 @@ def test_report_refuses_bad_dates(runner):
 
 def test_load_demo_twice_changes_nothing(runner, session):
     def counts():
-        return session.execute(text("""SELECT (SELECT count(*) FROM issues), (SELECT count(*) FROM issue_events),
+        return session.execute(
+            text("""SELECT (SELECT count(*) FROM issues), (SELECT count(*) FROM issue_events),
             (SELECT count(*) FROM street_segments), (SELECT count(*) FROM users), (SELECT count(*) FROM visits),
-            (SELECT count(*) FROM dispatches), (SELECT count(*) FROM fire_lane_status_events)""")).one()
+            (SELECT count(*) FROM dispatches), (SELECT count(*) FROM fire_lane_status_events)""")
+        ).one()
+
     before = counts()
     result = runner.invoke(args=["load-demo"])
     assert result.exit_code == 0, result.output

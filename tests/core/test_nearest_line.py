@@ -1,4 +1,5 @@
 """The in-memory nearest line (bulk imports) picks what PostGIS picks: same line, same distance, same ties."""
+
 import numpy as np
 import shapely
 from sqlalchemy import text
@@ -10,17 +11,26 @@ MAX_M = 60.0
 
 def _postgis(session, lines, ids, x, y):
     """Nearest line per point by PostGIS itself: ST_Distance, ties to the lowest id (as snapping.py)."""
-    rows = session.execute(text("""
+    rows = session.execute(
+        text("""
         WITH l AS (SELECT id, ST_GeomFromWKB(w, 32649) g FROM unnest(CAST(:ids AS int[]), CAST(:wkb AS bytea[])) AS t(id, w)),
              p AS (SELECT k, ST_SetSRID(ST_MakePoint(px, py), 32649) g
                    FROM unnest(CAST(:x AS float8[]), CAST(:y AS float8[])) WITH ORDINALITY AS t(px, py, k))
         SELECT p.k, n.id, n.d FROM p LEFT JOIN LATERAL (
             SELECT l.id, ST_Distance(l.g, p.g) d FROM l WHERE ST_DWithin(l.g, p.g, :m)
             ORDER BY d, l.id LIMIT 1) n ON true ORDER BY p.k"""),
-        {"ids": [int(i) for i in ids], "wkb": [shapely.to_wkb(g) for g in lines], "x": x.tolist(), "y": y.tolist(),
-         "m": MAX_M}).all()
-    return (np.array([r.id if r.id is not None else -1 for r in rows]),
-            np.array([r.d if r.d is not None else np.nan for r in rows]))
+        {
+            "ids": [int(i) for i in ids],
+            "wkb": [shapely.to_wkb(g) for g in lines],
+            "x": x.tolist(),
+            "y": y.tolist(),
+            "m": MAX_M,
+        },
+    ).all()
+    return (
+        np.array([r.id if r.id is not None else -1 for r in rows]),
+        np.array([r.d if r.d is not None else np.nan for r in rows]),
+    )
 
 
 def test_same_line_and_distance_as_postgis_with_ties_and_bends(session):
@@ -49,7 +59,11 @@ def test_same_line_and_distance_as_postgis_with_ties_and_bends(session):
 
 
 def test_no_lines_or_no_points():
-    seg, d = nearest_ids(np.array([], dtype=object), np.array([], dtype=np.int64), np.array([1.0]), np.array([2.0]), MAX_M)
+    seg, d = nearest_ids(
+        np.array([], dtype=object), np.array([], dtype=np.int64), np.array([1.0]), np.array([2.0]), MAX_M
+    )
     assert seg.tolist() == [-1] and np.isnan(d).all()
-    seg, d = nearest_ids(np.array([shapely.LineString([(0, 0), (1, 1)])]), np.array([7]), np.array([]), np.array([]), MAX_M)
+    seg, d = nearest_ids(
+        np.array([shapely.LineString([(0, 0), (1, 1)])]), np.array([7]), np.array([]), np.array([]), MAX_M
+    )
     assert len(seg) == 0

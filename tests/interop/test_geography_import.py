@@ -1,4 +1,5 @@
 """Malformed geography fails with a message naming file, feature and field, and stores nothing."""
+
 import json
 
 import pytest
@@ -7,8 +8,11 @@ from sqlalchemy import text
 from geo_app.domain.importers import geography
 from geo_app.domain.importers.geojson_layers import ImportFailed
 
-GOOD = {"type": "Feature", "properties": {"code": "T-1", "street_name": "测试路"},
-        "geometry": {"type": "LineString", "coordinates": [[111.281, 23.481], [111.282, 23.482]]}}
+GOOD = {
+    "type": "Feature",
+    "properties": {"code": "T-1", "street_name": "测试路"},
+    "geometry": {"type": "LineString", "coordinates": [[111.281, 23.481], [111.282, 23.482]]},
+}
 
 
 def _write(tmp_path, features, name="streets.geojson", **extra):
@@ -26,13 +30,16 @@ def _bad(geometry=None, **props):
     return feature
 
 
-@pytest.mark.parametrize("feature,field,words", [
-    (_bad({"type": "Point", "coordinates": [111.28, 23.48]}), "geometry", "expected LineString"),
-    (_bad({"type": "LineString", "coordinates": []}), "geometry", "empty"),
-    (_bad({"type": "LineString", "coordinates": [[12388000, 2690000], [12389000, 2691000]]}), "geometry", "CRS"),
-    (_bad({"type": "LineString", "coordinates": [[111.28, 23.48]]}), "geometry", "malformed"),
-    (_bad(street_name=None), "street_name", "missing"),
-])
+@pytest.mark.parametrize(
+    "feature,field,words",
+    [
+        (_bad({"type": "Point", "coordinates": [111.28, 23.48]}), "geometry", "expected LineString"),
+        (_bad({"type": "LineString", "coordinates": []}), "geometry", "empty"),
+        (_bad({"type": "LineString", "coordinates": [[12388000, 2690000], [12389000, 2691000]]}), "geometry", "CRS"),
+        (_bad({"type": "LineString", "coordinates": [[111.28, 23.48]]}), "geometry", "malformed"),
+        (_bad(street_name=None), "street_name", "missing"),
+    ],
+)
 def test_bad_feature_is_named_and_nothing_is_stored(session, tmp_path, feature, field, words):
     path = _write(tmp_path, [GOOD, feature])
     before = session.execute(text("SELECT count(*) FROM street_segments")).scalar()
@@ -45,9 +52,14 @@ def test_bad_feature_is_named_and_nothing_is_stored(session, tmp_path, feature, 
 
 
 def test_invalid_polygon_and_wrong_declared_crs(session, tmp_path):
-    bowtie = {"type": "Feature", "properties": {"code": "B", "name": "bowtie", "level": "community"},
-              "geometry": {"type": "Polygon", "coordinates": [[[111.28, 23.48], [111.29, 23.49], [111.29, 23.48],
-                                                               [111.28, 23.49], [111.28, 23.48]]]}}
+    bowtie = {
+        "type": "Feature",
+        "properties": {"code": "B", "name": "bowtie", "level": "community"},
+        "geometry": {
+            "type": "Polygon",
+            "coordinates": [[[111.28, 23.48], [111.29, 23.49], [111.29, 23.48], [111.28, 23.49], [111.28, 23.48]]],
+        },
+    }
     with pytest.raises(ImportFailed, match=r"areas.geojson: feature 0 \(code=B\): geometry: invalid"):
         geography.load_areas(session, _write(tmp_path, [bowtie], "areas.geojson"))
     crs = {"type": "name", "properties": {"name": "EPSG:3857"}}
@@ -64,4 +76,4 @@ def test_good_file_loads_once(session, tmp_path):
     assert geography.load_streets(session, path) == 1
     assert geography.load_streets(session, path) == 0
     length = session.execute(text("SELECT length_m FROM street_segments WHERE code = 'T-1'")).scalar()
-    assert 140 < length < 160   # ~0.001° in each direction at 23.48° N is about 149 m
+    assert 140 < length < 160  # ~0.001° in each direction at 23.48° N is about 149 m

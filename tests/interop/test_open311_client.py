@@ -3,6 +3,7 @@
 georeport 0.3.1 reads (services, definitions, requests) but has no POST; the POST is sent as the spec
 describes it, form-encoded with `requests`, and read back through georeport in both formats.
 """
+
 from __future__ import annotations
 
 import requests
@@ -19,8 +20,15 @@ def test_a_client_lists_services_posts_and_reads_back(live_server):
 
     services = requests.get(f"{root}/services.json", timeout=10).json()
     assert len(services) == len(codes)
-    form = {"api_key": client.api_key, "service_code": "illegal_parking", "lat": "23.4752", "long": "111.2778",
-            "description": "消防通道被车辆占用", "first_name": "Li", "attribute[plate_number]": "桂D00001"}
+    form = {
+        "api_key": client.api_key,
+        "service_code": "illegal_parking",
+        "lat": "23.4752",
+        "long": "111.2778",
+        "description": "消防通道被车辆占用",
+        "first_name": "Li",
+        "attribute[plate_number]": "桂D00001",
+    }
     posted = requests.post(f"{root}/requests.json", data=form, timeout=10)
     assert posted.status_code == 200, posted.text
     ref = posted.json()[0]["service_request_id"]
@@ -40,7 +48,9 @@ def test_a_client_lists_services_posts_and_reads_back(live_server):
 
 
 def test_a_bad_key_is_refused_by_the_running_server(live_server):
-    resp = requests.post(f"{live_server}/open311/v2/requests.json", timeout=10,
-                         data={"api_key": "guess", "service_code": "noise", "lat": "23.4752", "long": "111.2778",
-                               "description": "x"})
+    resp = requests.post(
+        f"{live_server}/open311/v2/requests.json",
+        timeout=10,
+        data={"api_key": "guess", "service_code": "noise", "lat": "23.4752", "long": "111.2778", "description": "x"},
+    )
     assert resp.status_code == 403 and resp.json()[0]["code"] == 403

@@ -1,4 +1,5 @@
 """Column-wise text checks give, value for value, what Python's re and str give one value at a time."""
+
 import re
 
 import numpy as np
@@ -12,13 +13,31 @@ ALPHABET = list("AZaz09-+:<>/!?j J\t\n\x00\x07\x7f\u3000\u00a0٣ÄſK") + ["java
 
 def _values(seed: int, n: int = 6000) -> np.ndarray:
     rng = np.random.default_rng(seed)
-    out = ["", " ", "DT-2020-00123", "DT-2020-00123 ", "\u3000x\u3000", "2021-03-01T09:20:00+08:00", "2021-03-01 09:20Z",
-           "2021-03-01T09:20:00+0800", "2021-03-01T09:20:00-08:0", "2021-03-01T09:20:00+٠٨:٠٠", "A-2020-12345",
-           "ABCDEFGHIJK-2020-12345", "DT-٢٠٢٠-00123", "< a", "JavaScript :x", "a\x00b"]
+    out = [
+        "",
+        " ",
+        "DT-2020-00123",
+        "DT-2020-00123 ",
+        "\u3000x\u3000",
+        "2021-03-01T09:20:00+08:00",
+        "2021-03-01 09:20Z",
+        "2021-03-01T09:20:00+0800",
+        "2021-03-01T09:20:00-08:0",
+        "2021-03-01T09:20:00+٠٨:٠٠",
+        "A-2020-12345",
+        "ABCDEFGHIJK-2020-12345",
+        "DT-٢٠٢٠-00123",
+        "< a",
+        "JavaScript :x",
+        "a\x00b",
+    ]
     for _ in range(n):
         out.append("".join(rng.choice(ALPHABET, size=rng.integers(0, 12))))
-        out.append("".join(rng.choice(list("ABZ"), size=rng.integers(1, 12))) + "-"
-                   + "".join(rng.choice(list("0123456789-"), size=rng.integers(3, 14))))
+        out.append(
+            "".join(rng.choice(list("ABZ"), size=rng.integers(1, 12)))
+            + "-"
+            + "".join(rng.choice(list("0123456789-"), size=rng.integers(3, 14)))
+        )
     return np.array(out, dtype=object)
 
 
@@ -33,8 +52,9 @@ def test_checks_agree_with_re_value_by_value():
     ref = rows.REF_PATTERN
     assert (looks_like_ref(column, ref) == [ref.fullmatch(v) is not None for v in values]).all()
     stripped = np.array([v.strip() for v in values], dtype=object)
-    assert (ends_with_offset(TextColumn(stripped), rows._TZ_END)
-            == [rows._TZ_END.search(v) is not None for v in stripped]).all()
+    assert (
+        ends_with_offset(TextColumn(stripped), rows._TZ_END) == [rows._TZ_END.search(v) is not None for v in stripped]
+    ).all()
     got = strip_all(pd.DataFrame({"x": values}), ["x"])["x"].values
     assert (got == stripped).all()
     assert sum(v != s for v, s in zip(values, stripped, strict=True)) > 100

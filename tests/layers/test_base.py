@@ -48,7 +48,9 @@ def full_map(tile_url=None, attribution=None):
         },
     }
     folium.GeoJson(
-        line, name="segments", style_function=lambda f: {"color": "#d33", "weight": 5},
+        line,
+        name="segments",
+        style_function=lambda f: {"color": "#d33", "weight": 5},
         popup=folium.GeoJsonPopup(fields=["name"]),
     ).add_to(m)
     plugins.Fullscreen().add_to(m)
@@ -157,8 +159,15 @@ def test_map_loads_offline_in_chromium(server):
     from playwright import sync_api
 
     errors, failed, foreign = [], [], []
-    args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+    args = [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+    ]
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=args)
         try:
@@ -192,9 +201,7 @@ def test_map_loads_offline_in_chromium(server):
             assert page.locator(".geoapp-legend script").count() == 0
             assert page.evaluate("document.querySelector('.leaflet-container').offsetWidth") == 360
             # zoomed out, the three markers cluster (needs the map's maxZoom when there is no tile layer)
-            page.evaluate(
-                "Object.values(window).find(v => v instanceof L.Map).setZoom(11, {animate: false})"
-            )
+            page.evaluate("Object.values(window).find(v => v instanceof L.Map).setZoom(11, {animate: false})")
             page.locator(".leaflet-marker-pane .marker-cluster").first.wait_for(timeout=5_000)
             # Font Awesome and glyphicon fonts really loaded
             assert page.evaluate("document.fonts.check('12px \"Glyphicons Halflings\"')")

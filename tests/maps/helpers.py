@@ -1,4 +1,5 @@
 """Shared helpers of the maps tests: log in through the real form, list tiles over an extent, decode."""
+
 from __future__ import annotations
 
 import math
@@ -22,7 +23,7 @@ def login(client, username: str, password: str = "demo-password"):
 
 def tiles_over(bounds, z: int):
     """Yield (x, y) of the tiles at zoom z that cover (west, south, east, north)."""
-    n = 2 ** z
+    n = 2**z
 
     def tx(lon):
         return int((lon + 180) / 360 * n)
@@ -56,16 +57,19 @@ def all_features(client, layer: str, z: int, bounds, query: str = "", headers=No
 
 def demo_extent(session) -> tuple[float, float, float, float]:
     """Return the extent of every segment and issue of the demo, slightly enlarged."""
-    row = session.execute(text("""SELECT ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b) FROM (
+    row = session.execute(
+        text("""SELECT ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b) FROM (
         SELECT ST_Extent(g) AS b FROM (SELECT geom AS g FROM street_segments UNION ALL SELECT geom FROM issues) q) e""")
-                          ).one()
+    ).one()
     return row[0] - 0.001, row[1] - 0.001, row[2] + 0.001, row[3] + 0.001
 
 
 def seed_personal(session) -> str:
     """Give solved and open issues a recognisable reporter name, phone and a script in the description."""
-    session.execute(text("""UPDATE issues SET reporter_name = :n, reporter_phone = :p,
+    session.execute(
+        text("""UPDATE issues SET reporter_name = :n, reporter_phone = :p,
                                    description = description || :x, address = :n
                             WHERE id IN (SELECT id FROM issues ORDER BY id LIMIT 120)"""),
-                    {"n": PERSONAL_NAME, "p": PERSONAL_PHONE, "x": XSS})
+        {"n": PERSONAL_NAME, "p": PERSONAL_PHONE, "x": XSS},
+    )
     return PERSONAL_NAME

@@ -1,4 +1,5 @@
 """The five map pages: right roles only, offline (no outside URL), escaped popups, Chinese and English."""
+
 from __future__ import annotations
 
 import re
@@ -9,11 +10,13 @@ from sqlalchemy import text
 
 from tests.maps.helpers import XSS, login
 
-MAPS = {"/maps/chief": {"chief", "secretary", "planner", "admin"},
-        "/maps/hotspots": {"planner", "admin"},
-        "/maps/fire-lanes": {"chief", "secretary", "planner", "admin"},
-        "/maps/coverage": {"planner", "admin"},
-        "/maps/public": None}
+MAPS = {
+    "/maps/chief": {"chief", "secretary", "planner", "admin"},
+    "/maps/hotspots": {"planner", "admin"},
+    "/maps/fire-lanes": {"chief", "secretary", "planner", "admin"},
+    "/maps/coverage": {"planner", "admin"},
+    "/maps/public": None,
+}
 USERS = ("admin", "planner", "clerk", "chief", "secretary", "staff")
 OUTSIDE = re.compile(r"https?://", re.IGNORECASE)
 
@@ -79,8 +82,13 @@ def test_planner_picks_a_team_and_bad_filters_are_400(client):
     login(client, "planner")
     body = client.get("/maps/chief?team=T-LG&status=dispatched&category=noise").get_data(as_text=True)
     assert "status=dispatched" in body and "team=T-LG" in body and "category=noise" in body
-    for query, field in (("team=NOPE", "team"), ("category=xyz", "category"), ("status=closed", "status"),
-                         ("start=yesterday", "start"), ("start=2020-06-02&end=2020-06-01", "end")):
+    for query, field in (
+        ("team=NOPE", "team"),
+        ("category=xyz", "category"),
+        ("status=closed", "status"),
+        ("start=yesterday", "start"),
+        ("start=2020-06-02&end=2020-06-01", "end"),
+    ):
         r = client.get(f"/maps/chief?{query}", headers={"Accept": "application/json"})
         assert r.status_code == 400 and r.get_json()["error"]["field"] == field, query
     r = client.get("/maps/fire-lanes?lane_status=open", headers={"Accept": "application/json"})
@@ -102,11 +110,13 @@ def test_user_text_is_escaped_in_embedded_popups(client, session):
 def test_page_html_does_not_grow_with_issues(client, session):
     login(client, "planner")
     before = {p: len(client.get(p).data) for p in MAPS}
-    session.execute(text("""
+    session.execute(
+        text("""
         INSERT INTO issues (ref, category, description, geom, channel, status, reported_at, updated_at, version,
                             priority, segment_id, team_id)
         SELECT 'BULK-' || g, 'noise', 'bulk', geom, 'web', 'reported', now(), now(), 1, 3, segment_id, team_id
-        FROM (SELECT geom, segment_id, team_id FROM issues ORDER BY id LIMIT 1) i, generate_series(1, 3000) g"""))
+        FROM (SELECT geom, segment_id, team_id FROM issues ORDER BY id LIMIT 1) i, generate_series(1, 3000) g""")
+    )
     after = {p: len(client.get(p).data) for p in MAPS}
     for path in MAPS:
         # counts in popups and the analysis' cluster outlines may change a little; 3000 issues embedded

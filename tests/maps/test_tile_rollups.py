@@ -1,5 +1,6 @@
 """The tile rollups (migration 0004) stay equal to a recount of issues through every kind of write, and the
 tiles drawn from them are the tiles the live queries draw from the same data."""
+
 from __future__ import annotations
 
 import json
@@ -40,8 +41,10 @@ STORED = {
 
 
 def _rows(conn, sql) -> set[tuple]:
-    return {tuple(int(v) if hasattr(v, "as_integer_ratio") and not isinstance(v, float) else v for v in row)
-            for row in conn.execute(text(sql))}
+    return {
+        tuple(int(v) if hasattr(v, "as_integer_ratio") and not isinstance(v, float) else v for v in row)
+        for row in conn.execute(text(sql))
+    }
 
 
 def assert_rollups_exact(conn):
@@ -86,58 +89,78 @@ def test_demo_rollups_equal_a_recount_and_draw_the_live_tiles(session):
 
 def test_mercator_functions_agree_with_postgis(session):
     """Cells are the tiles of ST_TileEnvelope and positions ST_Transform's, to the centimetre."""
-    worst, outside = session.execute(text("""
+    worst, outside = session.execute(
+        text("""
         SELECT max(greatest(abs(merc_x_cm(ST_X(geom)) - ST_X(m) * 100), abs(merc_y_cm(ST_Y(geom)) - ST_Y(m) * 100))),
                count(*) FILTER (WHERE NOT ST_Intersects(m, ST_TileEnvelope(18, merc_cell_x(merc_x_cm(ST_X(geom)), 18),
                                                                           merc_cell_y(merc_y_cm(ST_Y(geom)), 18))))
-        FROM (SELECT geom, ST_Transform(geom, 3857) AS m FROM issues) q""")).one()
+        FROM (SELECT geom, ST_Transform(geom, 3857) AS m FROM issues) q""")
+    ).one()
     assert worst <= 0.5 and outside == 0
 
 
 def test_copy_orm_inserts_workflow_moves_and_segment_changes_keep_rollups_exact(session):
-    synth_city(session, 300, 4000, seed=11)              # COPY of issues, INSERT … SELECT of events
-    issue = new_issue(session, category="noise")          # the ORM, one row
+    synth_city(session, 300, 4000, seed=11)  # COPY of issues, INSERT … SELECT of events
+    issue = new_issue(session, category="noise")  # the ORM, one row
     assert_rollups_exact(session)
-    for action, who, extra in (("accept", "chief", {}), ("start", "chief", {}),
-                               ("resolve", "chief", {"resolution": "on_site"}), ("verify", "chief", {"passed": True})):
+    for action, who, extra in (
+        ("accept", "chief", {}),
+        ("start", "chief", {}),
+        ("resolve", "chief", {"resolution": "on_site"}),
+        ("verify", "chief", {"passed": True}),
+    ):
         act(session, issue, action, who, "2021-03-02", **extra)
         assert_rollups_exact(session)
     # re-snapping to another segment, an edited location, a category change, a bulk status move
-    other = session.execute(text("SELECT id FROM street_segments WHERE id <> :s ORDER BY id LIMIT 1"),
-                            {"s": issue.segment_id}).scalar()
+    other = session.execute(
+        text("SELECT id FROM street_segments WHERE id <> :s ORDER BY id LIMIT 1"), {"s": issue.segment_id}
+    ).scalar()
     session.execute(text("UPDATE issues SET segment_id = :o WHERE id = :i"), {"o": other, "i": issue.id})
     session.execute(text("UPDATE issues SET geom = ST_Translate(geom, 0.0007, 0.0004) WHERE id = :i"), {"i": issue.id})
     # (4,000 rows: past FRESH_PLAN_ROWS, so the trigger's freshly planned path runs too)
-    session.execute(text("""UPDATE issues SET category = CASE WHEN id % 7 = 0 THEN 'dog_keeping' ELSE category END
-                            WHERE ref LIKE 'SYN11-%'"""))
-    session.execute(text("""UPDATE issues SET status = 'closed', closed_at = resolved_at
-                            WHERE ref LIKE 'SYN11-%' AND status = 'resolved' AND id % 3 = 0"""))
-    session.execute(text("UPDATE issues SET resolved_at = resolved_at - interval '400 days' WHERE id % 5 = 0"
-                         f" AND status IN {SOLVED}"))
+    session.execute(
+        text("""UPDATE issues SET category = CASE WHEN id % 7 = 0 THEN 'dog_keeping' ELSE category END
+                            WHERE ref LIKE 'SYN11-%'""")
+    )
+    session.execute(
+        text("""UPDATE issues SET status = 'closed', closed_at = resolved_at
+                            WHERE ref LIKE 'SYN11-%' AND status = 'resolved' AND id % 3 = 0""")
+    )
+    session.execute(
+        text(
+            f"UPDATE issues SET resolved_at = resolved_at - interval '400 days' WHERE id % 5 = 0 AND status IN {SOLVED}"
+        )
+    )
     assert_rollups_exact(session)
     # streets re-imported with new geometry: public cells follow the segments' midpoints
-    session.execute(text("""UPDATE street_segments SET geom = ST_Translate(geom, 0.003, -0.002)
+    session.execute(
+        text("""UPDATE street_segments SET geom = ST_Translate(geom, 0.003, -0.002)
                             WHERE id IN (SELECT segment_id FROM issues WHERE status IN ('closed', 'verified')
-                                         ORDER BY segment_id LIMIT 40)"""))
+                                         ORDER BY segment_id LIMIT 40)""")
+    )
     assert_rollups_exact(session)
     assert_tiles_match_live(session, demo_extent(session), ALL_CASES)
 
 
 def test_deletes_remove_keys_that_reach_zero(session):
-    session.execute(text("""
+    session.execute(
+        text("""
         INSERT INTO issues (ref, category, description, geom, channel, status, resolution, resolved_at, segment_id)
         SELECT 'DEL-' || k, 'street_light', 'to delete', ST_Translate(s.geom_pt, (k % 30) * 0.00001, 0), 'web',
                'resolved', 'team', now() - k * interval '1 day', s.id
         FROM generate_series(1, 1500) k,
-             (SELECT id, ST_LineInterpolatePoint(geom, 0.3) AS geom_pt FROM street_segments ORDER BY id LIMIT 1) s"""))
+             (SELECT id, ST_LineInterpolatePoint(geom, 0.3) AS geom_pt FROM street_segments ORDER BY id LIMIT 1) s""")
+    )
     assert_rollups_exact(session)
     session.execute(text("DELETE FROM issues WHERE ref LIKE 'DEL-%' AND ref NOT IN ('DEL-1', 'DEL-2')"))
     assert_rollups_exact(session)
     session.execute(text("DELETE FROM issues WHERE ref IN ('DEL-1', 'DEL-2')"))
     assert_rollups_exact(session)
-    zero = session.execute(text("""SELECT (SELECT count(*) FROM issue_cells WHERE n = 0)
+    zero = session.execute(
+        text("""SELECT (SELECT count(*) FROM issue_cells WHERE n = 0)
                                         + (SELECT count(*) FROM issue_segment_counts WHERE n = 0)
-                                        + (SELECT count(*) FROM public_cells WHERE n = 0)""")).scalar()
+                                        + (SELECT count(*) FROM public_cells WHERE n = 0)""")
+    ).scalar()
     assert zero == 0
 
 
@@ -173,10 +196,12 @@ def test_downgrade_drops_the_rollups_and_upgrade_backfills_them(clone_db):
     app = make_app(clone_db())
     with app.app_context():
         downgrade(revision="0003")
-        left = db.session.execute(text("""
+        left = db.session.execute(
+            text("""
             SELECT (SELECT count(*) FROM pg_class WHERE relname IN ('issue_cells', 'public_cells', 'issue_segment_counts'))
                  + (SELECT count(*) FROM pg_proc WHERE proname LIKE '%rollups%' OR proname LIKE 'merc_%')
-                 + (SELECT count(*) FROM pg_trigger WHERE tgname LIKE '%rollups%')""")).scalar()
+                 + (SELECT count(*) FROM pg_trigger WHERE tgname LIKE '%rollups%')""")
+        ).scalar()
         db.session.commit()
         upgrade()
         assert_rollups_exact(db.session)
@@ -186,15 +211,22 @@ def test_downgrade_drops_the_rollups_and_upgrade_backfills_them(clone_db):
 
 
 def test_public_rollups_hold_no_reported_point_or_personal_field(session):
-    columns = set(session.execute(text("""SELECT column_name FROM information_schema.columns
-                                          WHERE table_name IN ('issue_segment_counts', 'public_cells')""")).scalars())
+    columns = set(
+        session.execute(
+            text("""SELECT column_name FROM information_schema.columns
+                                          WHERE table_name IN ('issue_segment_counts', 'public_cells')""")
+        ).scalars()
+    )
     assert columns == {"segment_id", "n", "level", "cx", "cy", "category", "sx", "sy"}
     # public cells' positions are the segments' midpoints: equal to the recount over midpoints (above) and
     # not to the same sums over the reported points
-    reported = _rows(session, f"""
+    reported = _rows(
+        session,
+        f"""
         SELECT 17, merc_cell_x(mx, 17), merc_cell_y(my, 17), category, count(*), sum(mx), sum(my)
         FROM (SELECT merc_x_cm(ST_X(geom)) AS mx, merc_y_cm(ST_Y(geom)) AS my, category FROM issues
-              WHERE status IN {SOLVED} AND segment_id IS NOT NULL) q GROUP BY 1, 2, 3, 4""")
+              WHERE status IN {SOLVED} AND segment_id IS NOT NULL) q GROUP BY 1, 2, 3, 4""",
+    )
     stored = _rows(session, "SELECT level, cx, cy, category, n, sx, sy FROM public_cells WHERE level = 17")
     assert stored and not stored & reported
 
@@ -203,14 +235,16 @@ def test_gistar_counts_from_the_rollup_equal_the_live_count(session):
     from datetime import date
 
     from geo_app.domain.maps import tile_rollups
+
     new_issue(session, category="noise")
     net = gistar.segment_graph(session)
     where, params = query.issue_filter(session, None, None, None)
     assert tile_rollups.gistar_counts(session, where, params) is not None
     rolled = gistar.segment_counts(session, net.ids, where, params)
     live = np.zeros(len(net.ids))
-    for seg, n in session.execute(text(f"SELECT segment_id, count(*) FROM issues i WHERE segment_id IS NOT NULL"
-                                       f" AND {where} GROUP BY 1"), params):
+    for seg, n in session.execute(
+        text(f"SELECT segment_id, count(*) FROM issues i WHERE segment_id IS NOT NULL AND {where} GROUP BY 1"), params
+    ):
         live[np.searchsorted(net.ids, seg)] = n
     assert rolled.sum() > 0 and np.array_equal(rolled, live)
     # a category or a period is counted live
@@ -220,10 +254,11 @@ def test_gistar_counts_from_the_rollup_equal_the_live_count(session):
 
 def test_live_paths_for_scope_blockage_and_periods():
     from datetime import date
+
     assert tile_path("issues", 12, TileFilters(team_ids=(1,))) == "live"
     assert tile_path("heat", 12, TileFilters(blockage=True)) == "live"
     assert tile_path("public", 12, TileFilters(start=date(2020, 6, 1))) == "live"
-    assert tile_path("issues", 14, TileFilters()) == "live"      # level 18: finer than the rollups keep
+    assert tile_path("issues", 14, TileFilters()) == "live"  # level 18: finer than the rollups keep
     assert tile_path("heat", 15, TileFilters()) == "live"
     assert tile_path("public", 14, TileFilters()) == "live"
     assert tile_path("segments", 12, TileFilters()) == "live"
@@ -232,12 +267,14 @@ def test_live_paths_for_scope_blockage_and_periods():
 def test_concurrent_writers_on_one_cell_lose_nothing(clone_db):
     """Two sessions add and remove issues of the same cells at once; a key deleted at zero comes back."""
     engine = create_engine(clone_db())
-    with engine.begin() as conn:   # one solved issue alone in its cells: deleting it takes keys to zero
-        conn.execute(text("""
+    with engine.begin() as conn:  # one solved issue alone in its cells: deleting it takes keys to zero
+        conn.execute(
+            text("""
             INSERT INTO issues (ref, category, description, geom, channel, status, resolution, resolved_at,
                                 segment_id)
             SELECT 'RACE-0', 'street_light', 'race', ST_LineInterpolatePoint(geom, 0.4), 'web', 'resolved', 'team',
-                   now(), id FROM street_segments ORDER BY id LIMIT 1"""))
+                   now(), id FROM street_segments ORDER BY id LIMIT 1""")
+        )
     barrier = threading.Barrier(2)
     errors = []
 
@@ -249,15 +286,17 @@ def test_concurrent_writers_on_one_cell_lose_nothing(clone_db):
                     with conn.begin():
                         if n == 0 and k == 0:
                             conn.execute(text("DELETE FROM issues WHERE ref = 'RACE-0'"))
-                        conn.execute(text("""
+                        conn.execute(
+                            text("""
                             INSERT INTO issues (ref, category, description, geom, channel, status, resolution,
                                                 resolved_at, segment_id)
                             SELECT :ref, 'street_light', 'race', ST_LineInterpolatePoint(geom, 0.4), 'web',
                                    'resolved', 'team', now(), id FROM street_segments ORDER BY id LIMIT 1"""),
-                                     {"ref": f"RACE-{n}-{k}"})
+                            {"ref": f"RACE-{n}-{k}"},
+                        )
                         if k % 4 == 3:
                             conn.execute(text("DELETE FROM issues WHERE ref = :ref"), {"ref": f"RACE-{n}-{k - 1}"})
-        except Exception as exc:   # noqa: BLE001 - reported by the assertion below
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
             errors.append(exc)
 
     threads = [threading.Thread(target=writer, args=(n,)) for n in range(2)]

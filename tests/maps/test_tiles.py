@@ -1,4 +1,5 @@
 """Vector tiles from PostGIS: coordinates and filters checked, staff layers scoped, features as in the data."""
+
 from __future__ import annotations
 
 import pytest
@@ -18,19 +19,22 @@ from tests.maps.helpers import (
 OPEN = "('reported', 'accepted', 'dispatched', 'in_progress')"
 
 
-@pytest.mark.parametrize("path, field", [
-    ("/tiles/segments/25/1/1.pbf", "z"),
-    ("/tiles/segments/11/1/1.pbf", "z"),
-    ("/tiles/segments/abc/1/1.pbf", "z"),
-    ("/tiles/segments/14/16384/1.pbf", "x"),
-    ("/tiles/segments/14/1/-1.pbf", "y"),
-    ("/tiles/segments/14/1/1e3.pbf", "y"),
-    ("/tiles/public/14/1/99999999.pbf", "y"),
-    ("/tiles/public/14/1/1.pbf?category=nope", "category"),
-    ("/tiles/public/14/1/1.pbf?start=2020-13-01", "start"),
-    ("/tiles/public/14/1/1.pbf?start=2020-06-01&end=2020-05-01", "end"),
-    ("/tiles/segments/14/1/1.pbf?team=NO-SUCH", "team"),
-])
+@pytest.mark.parametrize(
+    "path, field",
+    [
+        ("/tiles/segments/25/1/1.pbf", "z"),
+        ("/tiles/segments/11/1/1.pbf", "z"),
+        ("/tiles/segments/abc/1/1.pbf", "z"),
+        ("/tiles/segments/14/16384/1.pbf", "x"),
+        ("/tiles/segments/14/1/-1.pbf", "y"),
+        ("/tiles/segments/14/1/1e3.pbf", "y"),
+        ("/tiles/public/14/1/99999999.pbf", "y"),
+        ("/tiles/public/14/1/1.pbf?category=nope", "category"),
+        ("/tiles/public/14/1/1.pbf?start=2020-13-01", "start"),
+        ("/tiles/public/14/1/1.pbf?start=2020-06-01&end=2020-05-01", "end"),
+        ("/tiles/segments/14/1/1.pbf?team=NO-SUCH", "team"),
+    ],
+)
 def test_bad_coordinates_and_filters_are_400_naming_the_field(client, path, field):
     r = client.get(path)
     assert r.status_code == 400
@@ -62,10 +66,14 @@ def test_bad_staff_filters_are_400(client):
 
 def test_chief_tiles_hold_exactly_the_team_open_issues(client, session):
     login(client, "chief")
-    expected = set(session.execute(text(f"""
+    expected = set(
+        session.execute(
+            text(f"""
         SELECT i.ref FROM issues i JOIN users u ON u.username = 'chief'
         WHERE i.status IN {OPEN} AND (i.team_id = u.team_id OR i.segment_id IN
-              (SELECT segment_id FROM team_segments WHERE team_id = u.team_id))""")).scalars())
+              (SELECT segment_id FROM team_segments WHERE team_id = u.team_id))""")
+        ).scalars()
+    )
     assert expected
     feats = all_features(client, "issues", 16, demo_extent(session))
     assert {f["properties"]["ref"] for f in feats} == expected
@@ -77,9 +85,13 @@ def test_chief_tiles_hold_exactly_the_team_open_issues(client, session):
 def test_planner_tiles_filter_by_team_status_and_category(client, session):
     login(client, "planner")
     bounds = demo_extent(session)
-    expected = set(session.execute(text("""
+    expected = set(
+        session.execute(
+            text("""
         SELECT i.ref FROM issues i JOIN teams t ON t.id = i.team_id
-        WHERE t.code = 'T-YHNL' AND i.status = 'in_progress' AND i.category = 'cooking_fumes'""")).scalars())
+        WHERE t.code = 'T-YHNL' AND i.status = 'in_progress' AND i.category = 'cooking_fumes'""")
+        ).scalars()
+    )
     feats = all_features(client, "issues", 17, bounds, "?team=T-YHNL&status=in_progress&category=cooking_fumes")
     assert {f["properties"]["ref"] for f in feats} == expected
     all_open = session.execute(text(f"SELECT count(*) FROM issues WHERE status IN {OPEN}")).scalar()
@@ -104,9 +116,13 @@ def test_bearer_token_opens_staff_tiles(client, session):
 def test_public_tiles_hold_solved_issues_per_segment_and_nothing_personal(client, session):
     seed_personal(session)
     bounds = demo_extent(session)
-    rows = dict(session.execute(text("""
+    rows = dict(
+        session.execute(
+            text("""
         SELECT s.code, count(*) FROM issues i JOIN street_segments s ON s.id = i.segment_id
-        WHERE i.status IN ('resolved', 'verified', 'closed') GROUP BY s.code""")).all())
+        WHERE i.status IN ('resolved', 'verified', 'closed') GROUP BY s.code""")
+        ).all()
+    )
     feats = all_features(client, "public", 16, bounds)
     got = {}
     for f in feats:
@@ -114,8 +130,9 @@ def test_public_tiles_hold_solved_issues_per_segment_and_nothing_personal(client
         assert set(f["properties"]) == {"segment", "street", "n", "cats", "last"}
         assert sum(int(c.split(":")[1]) for c in f["properties"]["cats"].split(",")) == f["properties"]["n"]
     assert got == rows
-    raw = b"".join(client.get(f"/tiles/public/{z}/{x}/{y}.pbf").data for z in (13, 15)
-                   for x, y in tiles_over(bounds, z))
+    raw = b"".join(
+        client.get(f"/tiles/public/{z}/{x}/{y}.pbf").data for z in (13, 15) for x, y in tiles_over(bounds, z)
+    )
     for secret in (PERSONAL_NAME, PERSONAL_PHONE, "<script"):
         assert secret.encode() not in raw
 
@@ -123,14 +140,19 @@ def test_public_tiles_hold_solved_issues_per_segment_and_nothing_personal(client
 def test_public_tiles_place_issues_at_the_segment_midpoint(client, session):
     """A public feature sits at its segment's midpoint (to the tile's 1/4096 grid), not at a reported point."""
     z = 18
-    mx, my, lon, lat = session.execute(text("""
+    mx, my, lon, lat = session.execute(
+        text("""
         SELECT ST_X(ST_Transform(m, 3857)), ST_Y(ST_Transform(m, 3857)), ST_X(m), ST_Y(m)
-        FROM (SELECT ST_LineInterpolatePoint(geom, 0.5) AS m FROM street_segments WHERE code = 'YHNL-03') q""")).one()
-    (x, y), = tiles_over((lon, lat, lon, lat), z)
-    size = 2 * 20037508.342789244 / 2 ** z
+        FROM (SELECT ST_LineInterpolatePoint(geom, 0.5) AS m FROM street_segments WHERE code = 'YHNL-03') q""")
+    ).one()
+    ((x, y),) = tiles_over((lon, lat, lon, lat), z)
+    size = 2 * 20037508.342789244 / 2**z
     west, south = -20037508.342789244 + x * size, 20037508.342789244 - (y + 1) * size
-    feats = [f for f in decode(client.get(f"/tiles/public/{z}/{x}/{y}.pbf").data, "public")
-             if f["properties"]["segment"] == "YHNL-03"]
+    feats = [
+        f
+        for f in decode(client.get(f"/tiles/public/{z}/{x}/{y}.pbf").data, "public")
+        if f["properties"]["segment"] == "YHNL-03"
+    ]
     assert len(feats) == 1
     px, py = feats[0]["geometry"]["coordinates"]
     assert abs(px - (mx - west) / size * 4096) <= 1 and abs(py - (my - south) / size * 4096) <= 1
@@ -139,8 +161,12 @@ def test_public_tiles_place_issues_at_the_segment_midpoint(client, session):
 def test_segments_tile_marks_the_team_streets(client, session):
     feats = all_features(client, "segments", 15, demo_extent(session), "?team=T-YHNL")
     mine = {f["properties"]["code"] for f in feats if f["properties"]["mine"]}
-    expected = set(session.execute(text("""SELECT s.code FROM team_segments ts JOIN teams t ON t.id = ts.team_id
-        JOIN street_segments s ON s.id = ts.segment_id WHERE t.code = 'T-YHNL'""")).scalars())
+    expected = set(
+        session.execute(
+            text("""SELECT s.code FROM team_segments ts JOIN teams t ON t.id = ts.team_id
+        JOIN street_segments s ON s.id = ts.segment_id WHERE t.code = 'T-YHNL'""")
+        ).scalars()
+    )
     assert mine == expected
     codes = {f["properties"]["code"] for f in feats}
     assert codes == set(session.execute(text("SELECT code FROM street_segments")).scalars())
@@ -175,8 +201,9 @@ def _drawn(client, layer: str, z: int, bounds, query: str) -> list[tuple[int, st
     return sorted((f["properties"]["n"], repr(f["geometry"])) for f in all_features(client, layer, z, bounds, query))
 
 
-@pytest.mark.parametrize("layer, zooms", [("public", (12, 13, 14)), ("heat", (12, 13, 14, 15)),
-                                          ("issues", (12, 13, 14))])
+@pytest.mark.parametrize(
+    "layer, zooms", [("public", (12, 13, 14)), ("heat", (12, 13, 14, 15)), ("issues", (12, 13, 14))]
+)
 def test_a_period_spanning_everything_draws_the_tiles_of_no_period(client, session, layer, zooms):
     """Period tiles take other queries (and indexes) than the rollups: on all time they must agree."""
     login(client, "planner")
@@ -187,21 +214,28 @@ def test_a_period_spanning_everything_draws_the_tiles_of_no_period(client, sessi
         assert _drawn(client, layer, z, bounds, "?start=2000-01-01&end=2099-12-31") == every, (layer, z)
 
 
-@pytest.mark.parametrize("layer, statuses, column", [
-    ("public", "('resolved', 'verified', 'closed')", "resolved_at"),     # solved, by when (on a segment)
-    ("issues", OPEN, "reported_at"),                                    # staff default: open, by when reported
-])
+@pytest.mark.parametrize(
+    "layer, statuses, column",
+    [
+        ("public", "('resolved', 'verified', 'closed')", "resolved_at"),  # solved, by when (on a segment)
+        ("issues", OPEN, "reported_at"),  # staff default: open, by when reported
+    ],
+)
 def test_a_period_counts_exactly_its_issues_at_low_zoom(client, session, layer, statuses, column):
     login(client, "planner")
     bounds = demo_extent(session)
     on_map = f"status IN {statuses}" + (" AND segment_id IS NOT NULL" if layer == "public" else "")
     local_day = f"({column} AT TIME ZONE 'Asia/Shanghai')::date"
-    start = session.execute(text(f"""SELECT date_trunc('month', {local_day})::date FROM issues WHERE {on_map}
-                                      GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1""")).scalar()
+    start = session.execute(
+        text(f"""SELECT date_trunc('month', {local_day})::date FROM issues WHERE {on_map}
+                                      GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1""")
+    ).scalar()
     end = session.execute(text("SELECT (:m + interval '1 month - 1 day')::date"), {"m": start}).scalar()
-    expected, everything = session.execute(text(f"""
+    expected, everything = session.execute(
+        text(f"""
         SELECT count(*) FILTER (WHERE {local_day} BETWEEN :s AND :e), count(*) FROM issues WHERE {on_map}"""),
-                                           {"s": start, "e": end}).one()
+        {"s": start, "e": end},
+    ).one()
     assert 0 < expected < everything
     for z in (12, 13, 14):
         feats = _own(all_features(client, layer, z, bounds, f"?start={start}&end={end}"))

@@ -1,4 +1,5 @@
 """The app factory and the front page."""
+
 from geo_app import create_app
 
 

@@ -1,4 +1,5 @@
 """Helpers for driving the pages and the API as the demo users."""
+
 from __future__ import annotations
 
 import re
@@ -19,8 +20,9 @@ def csrf_of(client, url: str) -> str:
 def login(client, username: str) -> None:
     """Log `username` in through the login form (with its real CSRF token)."""
     client.post("/logout", data={"csrf_token": csrf_of(client, "/login")})
-    res = client.post("/login", data={"username": username, "password": PASSWORD,
-                                      "csrf_token": csrf_of(client, "/login")})
+    res = client.post(
+        "/login", data={"username": username, "password": PASSWORD, "csrf_token": csrf_of(client, "/login")}
+    )
     assert res.status_code == 302, (username, res.status_code)
 
 
@@ -43,8 +45,10 @@ def count(session, table: str) -> int:
 
 def counts(session) -> dict:
     """Return the row counts of every table a workflow action may write to."""
-    return {t: count(session, t) for t in ("issues", "issue_events", "dispatches", "visits", "site_visits",
-                                          "site_visit_issues")}
+    return {
+        t: count(session, t)
+        for t in ("issues", "issue_events", "dispatches", "visits", "site_visits", "site_visit_issues")
+    }
 
 
 def version_of(session, ref: str) -> int:

@@ -1,4 +1,5 @@
 """Bad input on every way in: a clear error naming the field, and nothing stored."""
+
 from __future__ import annotations
 
 import pytest
@@ -63,14 +64,36 @@ ACTION_CASES = [
     ("version as text", "reported", {"action": "accept", "version": "one"}, 400, "version"),
     ("unknown action", "reported", {"action": "teleport", "version": 1}, 400, "action"),
     ("reject without reason", "reported", {"action": "reject", "version": 1}, 400, "reason"),
-    ("reject with script", "reported", {"action": "reject", "version": 1, "reason": "<script>x</script>"}, 400, "reason"),
+    (
+        "reject with script",
+        "reported",
+        {"action": "reject", "version": 1, "reason": "<script>x</script>"},
+        400,
+        "reason",
+    ),
     ("merge into unknown", "reported", {"action": "merge", "version": 1, "into": "DT-1999-99999"}, 400, "into"),
-    ("due date not a date", "reported", {"action": "set_due", "version": 1, "due_at": "next tuesday-ish"}, 400, "due_at"),
+    (
+        "due date not a date",
+        "reported",
+        {"action": "set_due", "version": 1, "due_at": "next tuesday-ish"},
+        400,
+        "due_at",
+    ),
     ("whistle to nobody", "accepted", {"action": "dispatch", "version": 2, "departments": []}, 400, "departments"),
-    ("whistle to unknown", "accepted", {"action": "dispatch", "version": 2, "departments": ["ghostbusters"]}, 400,
-     "departments"),
-    ("departments not a list", "accepted", {"action": "dispatch", "version": 2, "departments": "police"}, 400,
-     "departments"),
+    (
+        "whistle to unknown",
+        "accepted",
+        {"action": "dispatch", "version": 2, "departments": ["ghostbusters"]},
+        400,
+        "departments",
+    ),
+    (
+        "departments not a list",
+        "accepted",
+        {"action": "dispatch", "version": 2, "departments": "police"},
+        400,
+        "departments",
+    ),
     ("bad resolution", "accepted", {"action": "resolve", "version": 2, "resolution": "magic"}, 400, "resolution"),
     ("stale version", "accepted", {"action": "start", "version": 1}, 409, "version"),
     ("illegal move", "reported", {"action": "close", "version": 1}, 422, "action"),
@@ -95,11 +118,22 @@ def test_api_actions_refuse(client, session, name, state, body, status, field):
     assert tuple(row) == (state, 1 if state == "reported" else 2)
 
 
-@pytest.mark.parametrize("query,field", [("bbox=1,2,3", "bbox"), ("bbox=a,b,c,d", "bbox"), ("bbox=5,5,1,1", "bbox"),
-                                         ("status=lost", "status"), ("category=ufo", "category"),
-                                         ("team=T-NONE", "team"), ("segment=XX-99", "segment"),
-                                         ("start=2020-13-01", "start"), ("start=2020-06-01&end=2020-05-01", "end"),
-                                         ("per_page=100000", "per_page"), ("page=0", "page")])
+@pytest.mark.parametrize(
+    "query,field",
+    [
+        ("bbox=1,2,3", "bbox"),
+        ("bbox=a,b,c,d", "bbox"),
+        ("bbox=5,5,1,1", "bbox"),
+        ("status=lost", "status"),
+        ("category=ufo", "category"),
+        ("team=T-NONE", "team"),
+        ("segment=XX-99", "segment"),
+        ("start=2020-13-01", "start"),
+        ("start=2020-06-01&end=2020-05-01", "end"),
+        ("per_page=100000", "per_page"),
+        ("page=0", "page"),
+    ],
+)
 def test_api_list_filters_refuse(client, query, field):
     res = client.get(f"/api/issues?{query}", headers=token(client, "planner"))
     assert res.status_code == 400 and res.get_json()["error"]["field"] == field
@@ -129,21 +163,29 @@ def test_visit_form_refuses(client, session, page, url, data, field):
     assert counts(session) == before
 
 
-@pytest.mark.parametrize("data,field", [
-    ({"category": "noise", "description": "x"}, "lon"),
-    ({"category": "noise", "description": "x", "lon": "abc", "lat": "23.47"}, "lon"),
-    ({"category": "noise", "description": "x", "lon": "nan", "lat": "23.47"}, "lon"),
-    ({"category": "noise", "description": "x", "segment": "NOPE-01"}, "segment"),
-    ({"category": "", "description": "x", "segment": "YHNL-02"}, "category"),
-    ({"category": "noise", "description": "<b>bold</b>", "segment": "YHNL-02"}, "description"),
-])
+@pytest.mark.parametrize(
+    "data,field",
+    [
+        ({"category": "noise", "description": "x"}, "lon"),
+        ({"category": "noise", "description": "x", "lon": "abc", "lat": "23.47"}, "lon"),
+        ({"category": "noise", "description": "x", "lon": "nan", "lat": "23.47"}, "lon"),
+        ({"category": "noise", "description": "x", "segment": "NOPE-01"}, "segment"),
+        ({"category": "", "description": "x", "segment": "YHNL-02"}, "category"),
+        ({"category": "noise", "description": "<b>bold</b>", "segment": "YHNL-02"}, "description"),
+    ],
+)
 def test_issue_form_refuses(client, session, data, field):
     login(client, "clerk")
-    visit = session.execute(text("SELECT v.id FROM visits v JOIN users u ON u.hall_id = v.hall_id "
-                                 "WHERE u.username = 'clerk' ORDER BY v.id LIMIT 1")).scalar_one()
+    visit = session.execute(
+        text(
+            "SELECT v.id FROM visits v JOIN users u ON u.hall_id = v.hall_id "
+            "WHERE u.username = 'clerk' ORDER BY v.id LIMIT 1"
+        )
+    ).scalar_one()
     before = counts(session)
-    res = client.post(f"/intake/visits/{visit}/issues",
-                      data={**data, "csrf_token": csrf_of(client, f"/intake/visits/{visit}")})
+    res = client.post(
+        f"/intake/visits/{visit}/issues", data={**data, "csrf_token": csrf_of(client, f"/intake/visits/{visit}")}
+    )
     assert res.status_code == 400
     assert f'data-field="{field}"' in res.get_data(as_text=True)
     assert counts(session) == before
@@ -155,20 +197,30 @@ def test_site_visit_is_all_or_nothing(client, session):
     session.commit()
     login(client, "chief")
     before = counts(session)
-    res = client.post("/site-visits", data={"place": "银湖南路口", "issues": [f"{mine.ref}:1", f"{theirs.ref}:1"],
-                                            "csrf_token": csrf_of(client, "/site-visits")})
+    res = client.post(
+        "/site-visits",
+        data={
+            "place": "银湖南路口",
+            "issues": [f"{mine.ref}:1", f"{theirs.ref}:1"],
+            "csrf_token": csrf_of(client, "/site-visits"),
+        },
+    )
     assert res.status_code == 403
     assert counts(session) == before
-    res = client.post("/site-visits", data={"place": "", "issues": [f"{mine.ref}:1"],
-                                            "csrf_token": csrf_of(client, "/site-visits")})
+    res = client.post(
+        "/site-visits", data={"place": "", "issues": [f"{mine.ref}:1"], "csrf_token": csrf_of(client, "/site-visits")}
+    )
     assert res.status_code == 400 and 'data-field="place"' in res.get_data(as_text=True)
     assert counts(session) == before
 
 
 def test_stored_text_is_shown_escaped(client, session, good):
     text_with_marks = '噪声<60 & "夜里" > 22点'
-    res = client.post("/api/issues", headers=token(client, "clerk"),
-                      json={**good, "description": text_with_marks, "address": "5 > 4 & 3"})
+    res = client.post(
+        "/api/issues",
+        headers=token(client, "clerk"),
+        json={**good, "description": text_with_marks, "address": "5 > 4 & 3"},
+    )
     assert res.status_code == 201
     login(client, "clerk")
     page = client.get(f"/issues/{res.get_json()['ref']}").get_data(as_text=True)
@@ -183,10 +235,14 @@ def test_nul_bytes_are_refused_not_crashing(client, session):
     issue = factories.new_issue(session, category="noise", when="2021-03-01")
     session.commit()
     before = counts(session)
-    res = client.post(f"/api/issues/{issue.ref}/actions", headers=headers,
-                      json={"action": "merge", "version": 1, "into": "DT\u0000"})
+    res = client.post(
+        f"/api/issues/{issue.ref}/actions", headers=headers, json={"action": "merge", "version": 1, "into": "DT\u0000"}
+    )
     assert res.status_code == 400 and res.get_json()["error"]["field"] == "into"
-    res = client.post("/api/issues", headers=token(client, "clerk"),
-                      json={"category": "noise\u0000", "description": "x", "lon": 111.28, "lat": 23.48})
+    res = client.post(
+        "/api/issues",
+        headers=token(client, "clerk"),
+        json={"category": "noise\u0000", "description": "x", "lon": 111.28, "lat": 23.48},
+    )
     assert res.status_code == 400 and res.get_json()["error"]["field"] == "category"
     assert counts(session) == before

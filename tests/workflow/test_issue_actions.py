@@ -1,4 +1,5 @@
 """The action engine: versions, legality, scope, dispatch steps, and the event log."""
+
 import pytest
 from sqlalchemy import text
 
@@ -42,31 +43,49 @@ def test_whistle_makes_one_dispatch_per_department_and_staff_answer_only_their_o
     issue = new_issue(session, "cooking_fumes")
     act(session, issue, "accept", "chief", "2021-03-01")
     act(session, issue, "dispatch", "chief", "2021-03-01", departments=["market_reg", "environment"], reason="油烟")
-    rows = session.execute(text("""SELECT d.code FROM dispatches x JOIN departments d ON d.id = x.department_id
-        WHERE x.issue_id = :i ORDER BY d.code"""), {"i": issue.id}).scalars().all()
+    rows = (
+        session.execute(
+            text("""SELECT d.code FROM dispatches x JOIN departments d ON d.id = x.department_id
+        WHERE x.issue_id = :i ORDER BY d.code"""),
+            {"i": issue.id},
+        )
+        .scalars()
+        .all()
+    )
     assert rows == ["environment", "market_reg"] and issue.status == "dispatched"
-    env_dispatch = session.execute(text("""SELECT x.id FROM dispatches x JOIN departments d ON d.id = x.department_id
-        WHERE x.issue_id = :i AND d.code = 'environment'"""), {"i": issue.id}).scalar()
+    env_dispatch = session.execute(
+        text("""SELECT x.id FROM dispatches x JOIN departments d ON d.id = x.department_id
+        WHERE x.issue_id = :i AND d.code = 'environment'"""),
+        {"i": issue.id},
+    ).scalar()
     with pytest.raises(Forbidden):
         act(session, issue, "acknowledge", "staff", "2021-03-02", dispatch_id=env_dispatch)
     with pytest.raises(IllegalTransition):
-        act(session, issue, "arrive", "staff", "2021-03-02")           # not acknowledged yet
+        act(session, issue, "arrive", "staff", "2021-03-02")  # not acknowledged yet
     act(session, issue, "acknowledge", "staff", "2021-03-02")
     act(session, issue, "arrive", "staff", "2021-03-02")
-    times = session.execute(text("""SELECT acknowledged_at, arrived_at, done_at FROM dispatches x
+    times = session.execute(
+        text("""SELECT acknowledged_at, arrived_at, done_at FROM dispatches x
         JOIN departments d ON d.id = x.department_id WHERE x.issue_id = :i AND d.code = 'market_reg'"""),
-                            {"i": issue.id}).one()
+        {"i": issue.id},
+    ).one()
     assert times.acknowledged_at and times.arrived_at and times.done_at is None
-    assert issue.status == "dispatched"      # dispatch-level steps leave the issue's state alone
+    assert issue.status == "dispatched"  # dispatch-level steps leave the issue's state alone
 
 
 def test_bad_parameters_name_their_field(session):
     issue = new_issue(session)
     act(session, issue, "accept", "chief", "2021-03-01")
-    cases = [("dispatch", {"departments": ["nope"]}, "departments"), ("dispatch", {}, "departments"),
-             ("resolve", {"resolution": "magic"}, "resolution"), ("reject", {}, "reason"),
-             ("merge", {"into": "DT-1999-00001"}, "into"), ("set_due", {"due_at": "someday"}, "due_at"),
-             ("reject", {"reason": "<script>alert(1)</script>"}, "reason"), ("fly", {}, "action")]
+    cases = [
+        ("dispatch", {"departments": ["nope"]}, "departments"),
+        ("dispatch", {}, "departments"),
+        ("resolve", {"resolution": "magic"}, "resolution"),
+        ("reject", {}, "reason"),
+        ("merge", {"into": "DT-1999-00001"}, "into"),
+        ("set_due", {"due_at": "someday"}, "due_at"),
+        ("reject", {"reason": "<script>alert(1)</script>"}, "reason"),
+        ("fly", {}, "action"),
+    ]
     for action, params, field in cases:
         with pytest.raises(ValidationError) as err:
             apply_action(session, issue.ref, action, user(session, "chief"), params, expected_version=None)
@@ -79,10 +98,17 @@ def test_failed_acceptance_goes_back_to_work_and_clears_the_resolution(session):
     act(session, issue, "accept", "chief", "2021-03-01")
     act(session, issue, "resolve", "secretary", "2021-03-02", resolution="on_site")
     with pytest.raises(ValidationError):
-        act(session, issue, "verify", "chief", "2021-03-03", passed=False)     # a failure needs its reason
+        act(session, issue, "verify", "chief", "2021-03-03", passed=False)  # a failure needs its reason
     act(session, issue, "verify", "chief", "2021-03-03", passed=False, note="仍有油烟")
     assert (issue.status, issue.resolution, issue.resolved_at) == ("in_progress", None, None)
-    last = session.execute(text("""SELECT action, from_status, to_status, data FROM issue_events
-        WHERE issue_id = :i ORDER BY id DESC LIMIT 1"""), {"i": issue.id}).one()
+    last = session.execute(
+        text("""SELECT action, from_status, to_status, data FROM issue_events
+        WHERE issue_id = :i ORDER BY id DESC LIMIT 1"""),
+        {"i": issue.id},
+    ).one()
     assert (last.action, last.from_status, last.to_status, last.data["passed"]) == (
-        "verify", "resolved", "in_progress", False)
+        "verify",
+        "resolved",
+        "in_progress",
+        False,
+    )

@@ -1,33 +1,46 @@
 """The state machine as data, without a database."""
+
 import pytest
 
 from geo_app.domain.workflow import states
 from geo_app.vocab import STATUSES
 
 
-@pytest.mark.parametrize("action,params,frm,to", [
-    ("accept", {}, "reported", "accepted"),
-    ("dispatch", {}, "accepted", "dispatched"),
-    ("dispatch", {}, "in_progress", "dispatched"),
-    ("start", {}, "dispatched", "in_progress"),
-    ("resolve", {}, "in_progress", "resolved"),
-    ("resolve", {}, "accepted", "resolved"),
-    ("verify", {"passed": True}, "resolved", "verified"),
-    ("verify", {"passed": False}, "resolved", "in_progress"),
-    ("close", {}, "verified", "closed"),
-    ("reject", {}, "reported", "rejected"),
-    ("merge", {}, "reported", "duplicate"),
-    ("set_due", {}, "dispatched", "dispatched"),
-    ("acknowledge", {}, "dispatched", "dispatched"),
-])
+@pytest.mark.parametrize(
+    "action,params,frm,to",
+    [
+        ("accept", {}, "reported", "accepted"),
+        ("dispatch", {}, "accepted", "dispatched"),
+        ("dispatch", {}, "in_progress", "dispatched"),
+        ("start", {}, "dispatched", "in_progress"),
+        ("resolve", {}, "in_progress", "resolved"),
+        ("resolve", {}, "accepted", "resolved"),
+        ("verify", {"passed": True}, "resolved", "verified"),
+        ("verify", {"passed": False}, "resolved", "in_progress"),
+        ("close", {}, "verified", "closed"),
+        ("reject", {}, "reported", "rejected"),
+        ("merge", {}, "reported", "duplicate"),
+        ("set_due", {}, "dispatched", "dispatched"),
+        ("acknowledge", {}, "dispatched", "dispatched"),
+    ],
+)
 def test_legal_moves(action, params, frm, to):
     assert states.target_state(action, params, frm) == to
 
 
-@pytest.mark.parametrize("action,frm", [
-    ("close", "reported"), ("resolve", "reported"), ("accept", "closed"), ("verify", "in_progress"),
-    ("dispatch", "reported"), ("reject", "resolved"), ("set_due", "closed"), ("acknowledge", "accepted"),
-])
+@pytest.mark.parametrize(
+    "action,frm",
+    [
+        ("close", "reported"),
+        ("resolve", "reported"),
+        ("accept", "closed"),
+        ("verify", "in_progress"),
+        ("dispatch", "reported"),
+        ("reject", "resolved"),
+        ("set_due", "closed"),
+        ("acknowledge", "accepted"),
+    ],
+)
 def test_illegal_moves(action, frm):
     assert states.target_state(action, {}, frm) is None
 

@@ -5,6 +5,7 @@ max(updated_at) and sum(version). It also holds the database's name and, when th
 written anything, its id — so uncommitted changes are never served to (or from) other transactions.
 Cached values are shared: callers must not mutate them.
 """
+
 from __future__ import annotations
 
 import threading
@@ -31,19 +32,23 @@ def no_jit(session: Session) -> None:
 def issues_signature(session: Session) -> tuple:
     """Return a tuple that changes whenever issues are added, changed or removed."""
     no_jit(session)
-    row = session.execute(text("""
+    row = session.execute(
+        text("""
         SELECT current_database(), txid_current_if_assigned(), count(*), max(id), max(updated_at),
                coalesce(sum(version), 0)
-        FROM issues""")).one()
+        FROM issues""")
+    ).one()
     return tuple(row)
 
 
 def segments_signature(session: Session) -> tuple:
     """Return a tuple that changes whenever street segments are added, retired or removed."""
-    row = session.execute(text("""
+    row = session.execute(
+        text("""
         SELECT current_database(), txid_current_if_assigned(), count(*), max(id), max(retired_at),
                count(retired_at)
-        FROM street_segments""")).one()
+        FROM street_segments""")
+    ).one()
     return tuple(row)
 
 

@@ -6,6 +6,7 @@ Overlaps are segments two or more teams cover, and areas two teams share: where 
 another team's area, or around a shared segment (two derived areas always touch at a junction they meet
 at, which is not an overlap of responsibility, so derived areas only overlap through shared segments).
 """
+
 from __future__ import annotations
 
 from datetime import UTC, datetime
@@ -24,7 +25,8 @@ COVERAGE_BUFFER_M = 40.0
 
 def team_areas(session: Session, team_id: int | None = None, now: datetime | None = None) -> dict:
     """Return one polygon per team with segments, km of street, open and overdue issues, issues per km."""
-    rows = session.execute(text(f"""
+    rows = session.execute(
+        text(f"""
         WITH seg AS (
             SELECT ts.team_id, count(*) AS segments, sum(s.length_m) / 1000.0 AS km,
                    ST_Transform(ST_Buffer(ST_Union(s.geom_m), :buf), 4326) AS derived
@@ -45,35 +47,41 @@ def team_areas(session: Session, team_id: int | None = None, now: datetime | Non
                ST_AsGeoJSON(coalesce(t.drawn_area, seg.derived), 6) AS geometry
         FROM teams t LEFT JOIN seg ON seg.team_id = t.id LEFT JOIN iss ON iss.team_id = t.id
         WHERE (CAST(:team AS int) IS NULL OR t.id = :team)
-        ORDER BY t.code"""), {"buf": COVERAGE_BUFFER_M, "team": team_id,
-                               "now": now or datetime.now(UTC)}).mappings()
+        ORDER BY t.code"""),
+        {"buf": COVERAGE_BUFFER_M, "team": team_id, "now": now or datetime.now(UTC)},
+    ).mappings()
     return feature_collection(rows)
 
 
 def uncovered_segments(session: Session) -> dict:
     """Return the live segments that no team covers."""
-    rows = session.execute(text("""
+    rows = session.execute(
+        text("""
         SELECT s.id AS segment_id, s.code, s.street_name, round(s.length_m::numeric, 1)::float AS length_m,
                ST_AsGeoJSON(s.geom, 6) AS geometry
         FROM street_segments s
         WHERE s.retired_at IS NULL AND NOT EXISTS (SELECT 1 FROM team_segments ts WHERE ts.segment_id = s.id)
-        ORDER BY s.code""")).mappings()
+        ORDER BY s.code""")
+    ).mappings()
     return feature_collection(rows)
 
 
 def overlapping_segments(session: Session) -> dict:
     """Return the segments that two or more teams cover, with the teams' codes."""
-    rows = session.execute(text("""
+    rows = session.execute(
+        text("""
         SELECT s.id AS segment_id, s.code, s.street_name, array_agg(t.code ORDER BY t.code) AS teams,
                ST_AsGeoJSON(s.geom, 6) AS geometry
         FROM street_segments s JOIN team_segments ts ON ts.segment_id = s.id JOIN teams t ON t.id = ts.team_id
-        GROUP BY s.id HAVING count(*) > 1 ORDER BY s.code""")).mappings()
+        GROUP BY s.id HAVING count(*) > 1 ORDER BY s.code""")
+    ).mappings()
     return feature_collection(rows)
 
 
 def overlap_areas(session: Session) -> dict:
     """Return the areas two teams share (drawn areas that overlap, or around segments both cover)."""
-    rows = session.execute(text("""
+    rows = session.execute(
+        text("""
         WITH area AS (
             SELECT t.id, t.code, t.drawn_area IS NOT NULL AS drawn, coalesce(t.drawn_area, ST_Transform(
                        ST_Buffer(ST_Union(s.geom_m), :buf), 4326)) AS geom
@@ -95,11 +103,17 @@ def overlap_areas(session: Session) -> dict:
                round(ST_Area(ST_Transform(m.geom, :srid))::numeric)::float AS area_m2,
                ST_AsGeoJSON(m.geom, 6) AS geometry
         FROM merged m JOIN teams ta ON ta.id = m.a JOIN teams tb ON tb.id = m.b
-        WHERE NOT ST_IsEmpty(m.geom) ORDER BY 1"""), {"buf": COVERAGE_BUFFER_M, "srid": METRIC_SRID}).mappings()
+        WHERE NOT ST_IsEmpty(m.geom) ORDER BY 1"""),
+        {"buf": COVERAGE_BUFFER_M, "srid": METRIC_SRID},
+    ).mappings()
     return feature_collection(rows)
 
 
 def coverage(session: Session, now: datetime | None = None) -> dict:
     """Return the coverage map's data: {teams, uncovered, overlaps, overlap_areas} FeatureCollections."""
-    return {"teams": team_areas(session, now=now), "uncovered": uncovered_segments(session),
-            "overlaps": overlapping_segments(session), "overlap_areas": overlap_areas(session)}
+    return {
+        "teams": team_areas(session, now=now),
+        "uncovered": uncovered_segments(session),
+        "overlaps": overlapping_segments(session),
+        "overlap_areas": overlap_areas(session),
+    }

@@ -4,6 +4,7 @@ A lane's status changes only through set_status, which appends a fire_lane_statu
 no-change one); "clear" needs every linked blockage resolved first and someone on the street — a chief,
 a secretary or an administrator — to confirm it. Reports count "opened" from that history.
 """
+
 from __future__ import annotations
 
 from datetime import UTC, datetime
@@ -57,7 +58,8 @@ def lanes(session: Session, status: str | None = None, history: bool = False) ->
     """Return fire lanes as GeoJSON with status, households and residents served, and open blockages."""
     if status is not None and status not in LANE_STATUSES:
         raise ValidationError(f"status: must be one of {', '.join(LANE_STATUSES)}", "status")
-    rows = session.execute(text(f"""
+    rows = session.execute(
+        text(f"""
         SELECT f.id, f.code, f.name, f.status, f.households, f.residents, c.name AS compound,
                (SELECT count(*) FROM issues i WHERE i.fire_lane_id = f.id
                   AND {OPEN}) AS open_blockages,
@@ -69,7 +71,9 @@ def lanes(session: Session, status: str | None = None, history: bool = False) ->
                ST_AsGeoJSON(f.geom, 6) AS geometry
         FROM fire_lanes f LEFT JOIN compounds c ON c.id = f.compound_id
         WHERE (CAST(:status AS text) IS NULL OR f.status = :status)
-        ORDER BY f.code"""), {"status": status}).mappings()
+        ORDER BY f.code"""),
+        {"status": status},
+    ).mappings()
     result = feature_collection(rows)
     if history:
         events = lane_history(session)
@@ -80,16 +84,20 @@ def lanes(session: Session, status: str | None = None, history: bool = False) ->
 
 def lane_history(session: Session, code: str | None = None) -> dict[str, list[dict]]:
     """Return each lane's status changes, oldest first: {code: [{at, from, to, actor, note}]}."""
-    rows = session.execute(text("""
+    rows = session.execute(
+        text("""
         SELECT f.code, e.at, e.from_status, e.to_status, u.username AS actor, e.note
         FROM fire_lane_status_events e JOIN fire_lanes f ON f.id = e.fire_lane_id
         LEFT JOIN users u ON u.id = e.actor_id
         WHERE (CAST(:code AS text) IS NULL OR f.code = :code)
-        ORDER BY f.code, e.at, e.id"""), {"code": code}).all()
+        ORDER BY f.code, e.at, e.id"""),
+        {"code": code},
+    ).all()
     out: dict[str, list[dict]] = {}
     for r in rows:
-        out.setdefault(r.code, []).append({"at": r.at.isoformat(), "from": r.from_status, "to": r.to_status,
-                                           "actor": r.actor, "note": r.note})
+        out.setdefault(r.code, []).append(
+            {"at": r.at.isoformat(), "from": r.from_status, "to": r.to_status, "actor": r.actor, "note": r.note}
+        )
     return out
 
 
@@ -103,21 +111,36 @@ def set_status(session: Session, code: str, status, actor: User, note=None, at: 
     if not isinstance(status, str) or status not in LANE_STATUSES:
         raise ValidationError(f"status: must be one of {', '.join(LANE_STATUSES)}", "status")
     note = clean_text(note, "note", NOTE_MAX)
-    lane = session.execute(select(FireLane).where(FireLane.code == code).with_for_update()
-                           .execution_options(populate_existing=True)).scalar_one_or_none()
+    lane = session.execute(
+        select(FireLane).where(FireLane.code == code).with_for_update().execution_options(populate_existing=True)
+    ).scalar_one_or_none()
     if lane is None:
         raise NotFound(f"no fire lane {code[:40]}", "code")
     open_blockages = session.execute(
-        text("SELECT count(*) FROM issues WHERE fire_lane_id = :f AND status IN :open")
-        .bindparams(bindparam("open", expanding=True)), {"f": lane.id, "open": list(OPEN_STATUSES)}).scalar()
+        text("SELECT count(*) FROM issues WHERE fire_lane_id = :f AND status IN :open").bindparams(
+            bindparam("open", expanding=True)
+        ),
+        {"f": lane.id, "open": list(OPEN_STATUSES)},
+    ).scalar()
     if status == lane.status:
         return {"code": lane.code, "status": lane.status, "changed": False, "open_blockages": open_blockages}
     if status == "clear" and open_blockages:
-        raise IllegalTransition(f"status: {open_blockages} blockage issue(s) of lane {lane.code} are still open; "
-                                "resolve them before confirming the lane clear", "status",
-                                details={"open_blockages": open_blockages})
-    session.add(FireLaneStatusEvent(fire_lane_id=lane.id, at=at or datetime.now(UTC),
-                                    from_status=lane.status, to_status=status, actor_id=actor.id, note=note))
+        raise IllegalTransition(
+            f"status: {open_blockages} blockage issue(s) of lane {lane.code} are still open; "
+            "resolve them before confirming the lane clear",
+            "status",
+            details={"open_blockages": open_blockages},
+        )
+    session.add(
+        FireLaneStatusEvent(
+            fire_lane_id=lane.id,
+            at=at or datetime.now(UTC),
+            from_status=lane.status,
+            to_status=status,
+            actor_id=actor.id,
+            note=note,
+        )
+    )
     lane.status = status
     session.flush()
     return {"code": lane.code, "status": status, "changed": True, "open_blockages": open_blockages}

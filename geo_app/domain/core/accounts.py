@@ -1,4 +1,5 @@
 """User accounts: creation with hashed passwords, and password checks that leak nothing."""
+
 from __future__ import annotations
 
 import hashlib
@@ -17,8 +18,16 @@ USERNAME = re.compile(r"^[a-z0-9_.-]{2,60}$")
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 
-def create_user(session: Session, username: str, password: str, role: str, display_name: str | None = None,
-                department: str | None = None, team: str | None = None, hall: str | None = None) -> User:
+def create_user(
+    session: Session,
+    username: str,
+    password: str,
+    role: str,
+    display_name: str | None = None,
+    department: str | None = None,
+    team: str | None = None,
+    hall: str | None = None,
+) -> User:
     """Create a user; department, team and hall are given by code."""
     if not isinstance(username, str) or not USERNAME.match(username):
         raise ValidationError("username: 2-60 lower-case letters, digits, _ . -", "username")
@@ -28,8 +37,12 @@ def create_user(session: Session, username: str, password: str, role: str, displ
         raise ValidationError(f"role: one of {', '.join(ROLES)}", "role")
     if session.execute(select(User.id).where(User.username == username)).first():
         raise Conflict(f"username: {username} exists already", "username")
-    user = User(username=username, display_name=display_name or username, role=role,
-                password_hash=generate_password_hash(password))
+    user = User(
+        username=username,
+        display_name=display_name or username,
+        role=role,
+        password_hash=generate_password_hash(password),
+    )
     user.department_id = _id_by_code(session, Department, department, "department")
     user.team_id = _id_by_code(session, Team, team, "team")
     user.hall_id = _id_by_code(session, ReceptionHall, hall, "hall")
@@ -52,7 +65,7 @@ def _id_by_code(session: Session, model, code: str | None, field: str) -> int | 
 def authenticate(session: Session, username: str, password: str) -> User | None:
     """Return the active user with this username and password, or None (same cost either way)."""
     if not isinstance(username, str) or not USERNAME.match(username):
-        user = None     # cannot exist; also keeps NUL bytes and the like away from the database
+        user = None  # cannot exist; also keeps NUL bytes and the like away from the database
     else:
         user = session.execute(select(User).where(User.username == username, User.active.is_(True))).scalar()
     if user is None:

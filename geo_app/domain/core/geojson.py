@@ -1,4 +1,5 @@
 """Build GeoJSON FeatureCollections from SQL rows whose `geometry` column is ST_AsGeoJSON text."""
+
 from __future__ import annotations
 
 import json
@@ -17,6 +18,7 @@ def feature_collection(rows, geometry_key: str = "geometry") -> dict:
     for row in rows:
         props = {k: _plain(v) for k, v in dict(row).items() if k != geometry_key}
         geometry = row[geometry_key]
-        features.append({"type": "Feature", "geometry": json.loads(geometry) if geometry else None,
-                         "properties": props})
+        features.append(
+            {"type": "Feature", "geometry": json.loads(geometry) if geometry else None, "properties": props}
+        )
     return {"type": "FeatureCollection", "features": features}

@@ -3,6 +3,7 @@
 It is configuration, set once when the app is built (`create_app` from the TIMEZONE setting); the domain
 reads it here rather than taking a literal, so that no place's zone is written into the code.
 """
+
 from __future__ import annotations
 
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError

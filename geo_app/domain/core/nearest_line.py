@@ -6,12 +6,13 @@ point-to-segment formula (lw_dist2d_pt_seg), operation for operation, so that th
 lowest id among lines at the same distance, is the one the SQL search (`ORDER BY d, id`) picks. Used where
 millions of points are linked in one go (bulk imports, synthetic cities).
 """
+
 from __future__ import annotations
 
 import numpy as np
 import shapely
 
-_CHUNK = 200_000        # points per pass: bounds the memory of the candidate pairs (~10 per point)
+_CHUNK = 200_000  # points per pass: bounds the memory of the candidate pairs (~10 per point)
 
 
 class _Grid:
@@ -26,10 +27,14 @@ class _Grid:
         self.size = max(float(max_m), 1.0)
         self.x0 = min(self.ax.min(), self.bx.min()) - max_m
         self.y0 = min(self.ay.min(), self.by.min()) - max_m
-        i0, i1 = self._cell(np.minimum(self.ax, self.bx) - max_m, self.x0), \
-            self._cell(np.maximum(self.ax, self.bx) + max_m, self.x0)
-        j0, j1 = self._cell(np.minimum(self.ay, self.by) - max_m, self.y0), \
-            self._cell(np.maximum(self.ay, self.by) + max_m, self.y0)
+        i0, i1 = (
+            self._cell(np.minimum(self.ax, self.bx) - max_m, self.x0),
+            self._cell(np.maximum(self.ax, self.bx) + max_m, self.x0),
+        )
+        j0, j1 = (
+            self._cell(np.minimum(self.ay, self.by) - max_m, self.y0),
+            self._cell(np.maximum(self.ay, self.by) + max_m, self.y0),
+        )
         self.rows = int(j1.max()) + 2
         width, height = i1 - i0 + 1, j1 - j0 + 1
         count = width * height
@@ -77,8 +82,9 @@ def _distance(px, py, ax, ay, bx, by) -> np.ndarray:
     return np.where(on_line, 0.0, d)
 
 
-def nearest_ids(lines_m: np.ndarray, line_ids: np.ndarray, x: np.ndarray, y: np.ndarray,
-                max_m: float) -> tuple[np.ndarray, np.ndarray]:
+def nearest_ids(
+    lines_m: np.ndarray, line_ids: np.ndarray, x: np.ndarray, y: np.ndarray, max_m: float
+) -> tuple[np.ndarray, np.ndarray]:
     """Return (line id or -1, distance or NaN) of the nearest line within max_m of each point (x, y)."""
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     seg = np.full(len(x), -1, dtype=np.int64)
@@ -87,7 +93,7 @@ def nearest_ids(lines_m: np.ndarray, line_ids: np.ndarray, x: np.ndarray, y: np.
         return seg, out_d
     grid = _Grid(lines_m, line_ids, max_m)
     for s in range(0, len(x), _CHUNK):
-        px, py = x[s:s + _CHUNK], y[s:s + _CHUNK]
+        px, py = x[s : s + _CHUNK], y[s : s + _CHUNK]
         point, piece = grid.candidates(px, py)
         d = _distance(px[point], py[point], grid.ax[piece], grid.ay[piece], grid.bx[piece], grid.by[piece])
         keep = d <= max_m

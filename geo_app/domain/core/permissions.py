@@ -1,4 +1,5 @@
 """Who may do what to which issue: roles and team scope, decided here and checked on the server."""
+
 from __future__ import annotations
 
 from sqlalchemy import text
@@ -19,18 +20,24 @@ def team_covers_issue(session: Session, team_id: int | None, issue: Issue) -> bo
         return True
     if issue.segment_id is None:
         return False
-    return bool(session.execute(
-        text("SELECT 1 FROM team_segments WHERE team_id = :t AND segment_id = :s"),
-        {"t": team_id, "s": issue.segment_id}).first())
+    return bool(
+        session.execute(
+            text("SELECT 1 FROM team_segments WHERE team_id = :t AND segment_id = :s"),
+            {"t": team_id, "s": issue.segment_id},
+        ).first()
+    )
 
 
 def department_dispatched(session: Session, department_id: int | None, issue: Issue) -> bool:
     """Return True when the department has (or had) a dispatch on the issue."""
     if department_id is None:
         return False
-    return bool(session.execute(
-        text("SELECT 1 FROM dispatches WHERE issue_id = :i AND department_id = :d"),
-        {"i": issue.id, "d": department_id}).first())
+    return bool(
+        session.execute(
+            text("SELECT 1 FROM dispatches WHERE issue_id = :i AND department_id = :d"),
+            {"i": issue.id, "d": department_id},
+        ).first()
+    )
 
 
 def can_read_issue(session: Session, user: User | None, issue: Issue) -> bool:
@@ -65,8 +72,10 @@ def scope_sql(user: User, alias: str = "i") -> tuple[str, dict]:
     if user.role in READ_ALL_ROLES:
         return "TRUE", {}
     if user.role in TEAM_ROLES and user.team_id is not None:
-        cond = (f"({alias}.team_id = :scope_team OR {alias}.segment_id IN "
-                "(SELECT segment_id FROM team_segments WHERE team_id = :scope_team))")
+        cond = (
+            f"({alias}.team_id = :scope_team OR {alias}.segment_id IN "
+            "(SELECT segment_id FROM team_segments WHERE team_id = :scope_team))"
+        )
         return cond, {"scope_team": user.team_id}
     if user.role == "staff" and user.department_id is not None:
         cond = f"EXISTS (SELECT 1 FROM dispatches sd WHERE sd.issue_id = {alias}.id AND sd.department_id = :scope_dep)"

@@ -3,6 +3,7 @@
 The search runs in PostGIS on the metric geometry (`geom_m`, the deployment's projected CRS) with the
 GiST index's KNN operator, so distances are metres, never degrees. Farther than `max_m`: unlinked.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -47,8 +48,9 @@ def team_for_segment(session: Session, segment_id: int | None) -> int | None:
     """Return the team responsible for a segment (the lowest team id where two teams overlap)."""
     if segment_id is None:
         return None
-    return session.execute(text("SELECT min(team_id) FROM team_segments WHERE segment_id = :s"),
-                           {"s": segment_id}).scalar()
+    return session.execute(
+        text("SELECT min(team_id) FROM team_segments WHERE segment_id = :s"), {"s": segment_id}
+    ).scalar()
 
 
 def snap_issues_in_bulk(session: Session, max_m: float, ids_sql: str, params: dict | None = None) -> int:

@@ -1,4 +1,5 @@
 """Input checks shared by every way data comes in; each error names the offending field."""
+
 from __future__ import annotations
 
 import math

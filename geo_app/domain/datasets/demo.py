@@ -3,6 +3,7 @@
 Idempotent: everything is matched on natural keys, and only issues imported by this run get their
 history replayed, through the same workflow engine that the app uses.
 """
+
 from __future__ import annotations
 
 import csv
@@ -63,11 +64,19 @@ def _load_teams(session: Session, org: dict) -> int:
         team = Team(code=t["code"], name=t["name"], community_id=areas.get(t.get("community_code")))
         session.add(team)
         session.flush()
-        session.execute(text("INSERT INTO team_segments (team_id, segment_id) VALUES (:t, :s)"),
-                        [{"t": team.id, "s": segments[code]} for code in t["segments"]])
+        session.execute(
+            text("INSERT INTO team_segments (team_id, segment_id) VALUES (:t, :s)"),
+            [{"t": team.id, "s": segments[code]} for code in t["segments"]],
+        )
         for m in t.get("members", []):
-            session.add(TeamMember(team_id=team.id, name=m["name"], role=m.get("role", "liaison"),
-                                   department_id=deps.get(m.get("department"))))
+            session.add(
+                TeamMember(
+                    team_id=team.id,
+                    name=m["name"],
+                    role=m.get("role", "liaison"),
+                    department_id=deps.get(m.get("department")),
+                )
+            )
         inserted += 1
     session.flush()
     return inserted
@@ -83,9 +92,16 @@ def _load_users(session: Session, org: dict) -> int:
     for u in org["users"]:
         if session.execute(select(User.id).where(User.username == u["username"])).first():
             continue
-        user = accounts.create_user(session, u["username"], DEMO_PASSWORD, u["role"], u.get("display_name"),
-                                    department=u.get("department"), team=u.get("team") or team_of.get(u["username"]),
-                                    hall=u.get("hall"))
+        user = accounts.create_user(
+            session,
+            u["username"],
+            DEMO_PASSWORD,
+            u["role"],
+            u.get("display_name"),
+            department=u.get("department"),
+            team=u.get("team") or team_of.get(u["username"]),
+            hall=u.get("hall"),
+        )
         if user.team_id is not None and user.role in ("chief", "secretary"):
             session.add(TeamMember(team_id=user.team_id, user_id=user.id, name=user.display_name, role=user.role))
         inserted += 1
@@ -102,11 +118,25 @@ def _load_api_keys(session: Session, org: dict) -> None:
 def _load_visits(session: Session, path: Path) -> int:
     halls = dict(session.execute(text("SELECT code, id FROM reception_halls")).all())
     with open(path, newline="", encoding="utf-8") as f:
-        rows = [{"code": r["code"], "hall": halls[r["hall_code"]], "at": parse_datetime(r["visited_at"], "visited_at"),
-                 "people": int(r["people"]), "topics": r.get("topics") or None} for r in csv.DictReader(f)]
-    return sum(session.execute(text("""
+        rows = [
+            {
+                "code": r["code"],
+                "hall": halls[r["hall_code"]],
+                "at": parse_datetime(r["visited_at"], "visited_at"),
+                "people": int(r["people"]),
+                "topics": r.get("topics") or None,
+            }
+            for r in csv.DictReader(f)
+        ]
+    return sum(
+        session.execute(
+            text("""
         INSERT INTO visits (code, hall_id, visited_at, people, topics) VALUES (:code, :hall, :at, :people, :topics)
-        ON CONFLICT (code) DO NOTHING"""), row).rowcount for row in rows)
+        ON CONFLICT (code) DO NOTHING"""),
+            row,
+        ).rowcount
+        for row in rows
+    )
 
 
 def _replay_events(session: Session, path: Path, skip_refs: set[str]) -> int:
@@ -115,8 +145,15 @@ def _replay_events(session: Session, path: Path, skip_refs: set[str]) -> int:
         rows = [r for r in csv.DictReader(f) if r["ref"] not in skip_refs]
     rows.sort(key=lambda r: (r["ref"], int(r["seq"])))
     for r in rows:
-        actions.apply_action(session, r["ref"], r["action"], users[r["actor"]], json.loads(r["params"] or "{}"),
-                                   expected_version=None, at=parse_datetime(r["at"], "at"))
+        actions.apply_action(
+            session,
+            r["ref"],
+            r["action"],
+            users[r["actor"]],
+            json.loads(r["params"] or "{}"),
+            expected_version=None,
+            at=parse_datetime(r["at"], "at"),
+        )
     return len(rows)
 
 
@@ -131,9 +168,16 @@ def _load_lane_history(session: Session, path: Path) -> int:
         lane = lanes[r["lane_code"]]
         if lane.id in has_history:
             continue
-        session.add(FireLaneStatusEvent(fire_lane_id=lane.id, at=parse_datetime(r["at"], "at"),
-                                        from_status=r["from_status"], to_status=r["to_status"],
-                                        actor_id=users.get(r.get("actor")), note=r.get("note") or None))
+        session.add(
+            FireLaneStatusEvent(
+                fire_lane_id=lane.id,
+                at=parse_datetime(r["at"], "at"),
+                from_status=r["from_status"],
+                to_status=r["to_status"],
+                actor_id=users.get(r.get("actor")),
+                note=r.get("note") or None,
+            )
+        )
         lane.status = r["to_status"]
         added += 1
     session.flush()

@@ -1,4 +1,5 @@
 """Read GeoJSON layers strictly: every problem names the file, the feature and the field."""
+
 from __future__ import annotations
 
 import json
@@ -32,8 +33,9 @@ def _fail(path: Path, index: int | None, field: str, message: str, label: str = 
     return ImportFailed(f"{where}: {field}: {message}", field, details={"file": path.name, "feature": index})
 
 
-def read_layer(path: Path, geom_types: tuple[str, ...], required: tuple[str, ...],
-               key: str | None = None) -> list[Feature]:
+def read_layer(
+    path: Path, geom_types: tuple[str, ...], required: tuple[str, ...], key: str | None = None
+) -> list[Feature]:
     """Return the features of a GeoJSON file, refusing wrong CRS, types, invalid geometry or missing fields."""
     try:
         doc = json.loads(Path(path).read_text(encoding="utf-8"))
@@ -66,6 +68,7 @@ def read_layer(path: Path, geom_types: tuple[str, ...], required: tuple[str, ...
             raise _fail(path, i, "geometry", "coordinates are not lon/lat degrees (wrong CRS?)", label)
         if not geom.is_valid:
             from shapely.validation import explain_validity
+
             raise _fail(path, i, "geometry", f"invalid ({explain_validity(geom)})", label)
         features.append(Feature(i, props, geom))
     return features

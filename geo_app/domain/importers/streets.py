@@ -6,6 +6,7 @@ the network in place: a segment keeps its id under a stable code `<source>:<way 
 vertex>`,
 segments that vanished are retired (retired_at), never deleted, so every issue keeps its link.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -26,9 +27,22 @@ from sqlalchemy.orm import Session
 from geo_app.domain.importers.geojson_layers import ImportFailed
 
 # Drivable and pedestrian ways a street chief answers for; motorways, tracks, paths and cycleways are not.
-DEFAULT_HIGHWAYS = ("trunk", "trunk_link", "primary", "primary_link", "secondary", "secondary_link", "tertiary",
-                    "tertiary_link", "unclassified", "residential", "living_street", "service", "pedestrian",
-                    "footway")
+DEFAULT_HIGHWAYS = (
+    "trunk",
+    "trunk_link",
+    "primary",
+    "primary_link",
+    "secondary",
+    "secondary_link",
+    "tertiary",
+    "tertiary_link",
+    "unclassified",
+    "residential",
+    "living_street",
+    "service",
+    "pedestrian",
+    "footway",
+)
 # Sub-kinds that are parts of a street rather than streets (sidewalks, crossings, driveways).
 SKIP_KINDS = ("sidewalk", "crossing", "driveway", "parking_aisle", "drive-through")
 NAME_COLUMNS = ("name", "street_name", "NAME", "Name", "name_zh")
@@ -39,8 +53,8 @@ GEOD = Geod(ellps="WGS84")
 
 @dataclass(frozen=True)
 class StreetOptions:
-    source: str | None = None               # code namespace; default "osm" for .pbf, else the file's stem
-    highways: tuple[str, ...] | None = DEFAULT_HIGHWAYS   # None keeps every line
+    source: str | None = None  # code namespace; default "osm" for .pbf, else the file's stem
+    highways: tuple[str, ...] | None = DEFAULT_HIGHWAYS  # None keeps every line
     retire_missing: bool = True
 
 
@@ -64,6 +78,7 @@ def read_lines(path: Path) -> tuple[gpd.GeoDataFrame, str]:
     path = Path(path)
     if path.name.endswith(".osm.pbf") or path.suffix == ".pbf":
         from geo_app.domain.importers.osm import read_pbf
+
         return read_pbf(path), "osm"
     try:
         with warnings.catch_warnings():
@@ -74,8 +89,11 @@ def read_lines(path: Path) -> tuple[gpd.GeoDataFrame, str]:
     bounds = frame.total_bounds if len(frame) else np.zeros(4)
     if frame.crs is None:
         if len(frame) and not (-180 <= bounds[0] <= bounds[2] <= 180 and -90 <= bounds[1] <= bounds[3] <= 90):
-            raise ImportFailed(f"{path.name}: crs: the file has no CRS and its coordinates are not lon/lat "
-                               "degrees; give the file its CRS", "crs")
+            raise ImportFailed(
+                f"{path.name}: crs: the file has no CRS and its coordinates are not lon/lat "
+                "degrees; give the file its CRS",
+                "crs",
+            )
         frame = frame.set_crs(4326)
     elif frame.crs.to_epsg() != 4326:
         try:
@@ -84,15 +102,23 @@ def read_lines(path: Path) -> tuple[gpd.GeoDataFrame, str]:
             raise ImportFailed(f"{path.name}: crs: cannot reproject {frame.crs} to EPSG:4326 ({exc})", "crs") from None
     bounds = frame.total_bounds if len(frame) else np.zeros(4)
     if not (-180 <= bounds[0] <= bounds[2] <= 180 and -90 <= bounds[1] <= bounds[3] <= 90):
-        raise ImportFailed(f"{path.name}: crs: coordinates are not lon/lat degrees after reading as "
-                           f"{frame.crs}; the file's CRS is wrong or missing", "crs")
+        raise ImportFailed(
+            f"{path.name}: crs: coordinates are not lon/lat degrees after reading as "
+            f"{frame.crs}; the file's CRS is wrong or missing",
+            "crs",
+        )
     pick = lambda names: next((c for c in names if c in frame.columns), None)
     id_col, name_col, hw_col = pick(ID_COLUMNS), pick(NAME_COLUMNS), pick(HIGHWAY_COLUMNS)
-    out = gpd.GeoDataFrame({
-        "source_id": frame[id_col].astype(str) if id_col else None,
-        "name": frame[name_col] if name_col else None,
-        "highway": frame[hw_col] if hw_col else None,
-        "kind": None}, geometry=frame.geometry.values, crs=4326)
+    out = gpd.GeoDataFrame(
+        {
+            "source_id": frame[id_col].astype(str) if id_col else None,
+            "name": frame[name_col] if name_col else None,
+            "highway": frame[hw_col] if hw_col else None,
+            "kind": None,
+        },
+        geometry=frame.geometry.values,
+        crs=4326,
+    )
     return out, re.sub(r"[^a-z0-9_]+", "_", path.name.split(".")[0].lower()) or "import"
 
 
@@ -132,18 +158,18 @@ def split_at_intersections(lines: list) -> list[list[tuple[int, object]]]:
     with the index of its first vertex in the line (stable when other ways come and go)."""
     coords, owner = shapely.get_coordinates(lines, return_index=True)
     keys = np.round(coords, 7)
-    pairs = np.unique(np.column_stack([keys, owner]), axis=0)       # one row per (vertex, line)
+    pairs = np.unique(np.column_stack([keys, owner]), axis=0)  # one row per (vertex, line)
     _, inverse, counts = np.unique(pairs[:, :2], axis=0, return_inverse=True, return_counts=True)
     shared_keys = {tuple(k) for k in pairs[counts[inverse.ravel()] >= 2][:, :2]}
     pieces = []
     start = 0
     for line_no in range(len(lines)):
         n = int(np.searchsorted(owner, line_no, side="right") - start)
-        pts = coords[start:start + n]
-        k = keys[start:start + n]
+        pts = coords[start : start + n]
+        k = keys[start : start + n]
         start += n
         cuts = [0] + [i for i in range(1, n - 1) if (k[i, 0], k[i, 1]) in shared_keys] + [n - 1]
-        pieces.append([(a, shapely.LineString(pts[a:b + 1])) for a, b in zip(cuts, cuts[1:])])
+        pieces.append([(a, shapely.LineString(pts[a : b + 1])) for a, b in zip(cuts, cuts[1:])])
     return pieces
 
 
@@ -161,8 +187,10 @@ def prepare(path: Path, options: StreetOptions, result: StreetImportResult) -> t
     result.ways_kept = len({row for row, _ in parts})
     rows, seen = [], set()
     for (row, _), pieces in zip(parts, split_at_intersections([line for _, line in parts])):
-        base = frame["source_id"].iat[row] or hashlib.sha1(
-            np.round(shapely.get_coordinates(frame.geometry.iat[row]), 7).tobytes()).hexdigest()[:12]
+        base = (
+            frame["source_id"].iat[row]
+            or hashlib.sha1(np.round(shapely.get_coordinates(frame.geometry.iat[row]), 7).tobytes()).hexdigest()[:12]
+        )
         name = _street_name(frame["name"].iat[row], frame["highway"].iat[row])
         for first_vertex, piece in pieces:
             metres = GEOD.geometry_length(piece)
@@ -170,7 +198,7 @@ def prepare(path: Path, options: StreetOptions, result: StreetImportResult) -> t
                 result.rejected.append(f"{source}:{base}: geometry: a piece of zero length")
                 continue
             code = f"{source}:{base}:{first_vertex}"
-            while code in seen:          # parts of one multi-line feature: keep codes unique
+            while code in seen:  # parts of one multi-line feature: keep codes unique
                 code += "b"
             seen.add(code)
             rows.append((code[:60], name, piece.wkt))
@@ -194,36 +222,51 @@ def import_streets(session: Session, path: Path, options: StreetOptions | None =
     segments, source = prepare(Path(path), options, result)
     if segments.empty:
         raise ImportFailed(f"{Path(path).name}: file: no street to import ({len(result.rejected)} rejected)", "file")
-    session.execute(text("CREATE TEMP TABLE street_stage (code text PRIMARY KEY, street_name text, "
-                         "geom geometry(LineString, 4326)) ON COMMIT DROP"))
+    session.execute(
+        text(
+            "CREATE TEMP TABLE street_stage (code text PRIMARY KEY, street_name text, "
+            "geom geometry(LineString, 4326)) ON COMMIT DROP"
+        )
+    )
     raw = session.connection().connection.driver_connection
     with raw.cursor() as cur, cur.copy("COPY street_stage (code, street_name, geom) FROM STDIN") as copy:
         for row in segments.itertuples(index=False):
             copy.write_row((row.code, row.street_name, f"SRID=4326;{row.wkt}"))
-    result.updated = session.execute(text("""
+    result.updated = session.execute(
+        text("""
         UPDATE street_segments s SET geom = st.geom, street_name = st.street_name, retired_at = NULL
         FROM street_stage st WHERE s.code = st.code
           AND (NOT ST_OrderingEquals(s.geom, st.geom) OR s.street_name <> st.street_name OR s.retired_at IS NOT NULL)
-        """)).rowcount
-    result.inserted = session.execute(text("""
+        """)
+    ).rowcount
+    result.inserted = session.execute(
+        text("""
         INSERT INTO street_segments (code, street_name, geom)
         SELECT code, street_name, geom FROM street_stage st
-        WHERE NOT EXISTS (SELECT 1 FROM street_segments s WHERE s.code = st.code) ORDER BY code""")).rowcount
+        WHERE NOT EXISTS (SELECT 1 FROM street_segments s WHERE s.code = st.code) ORDER BY code""")
+    ).rowcount
     result.unchanged = len(segments) - result.updated - result.inserted
     if options.retire_missing:
         like = source.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + ":%"
-        result.retired = session.execute(text("""
+        result.retired = session.execute(
+            text("""
             UPDATE street_segments s SET retired_at = now()
             WHERE s.retired_at IS NULL AND s.code LIKE :like
-              AND NOT EXISTS (SELECT 1 FROM street_stage st WHERE st.code = s.code)"""), {"like": like}).rowcount
-    session.execute(text("""
+              AND NOT EXISTS (SELECT 1 FROM street_stage st WHERE st.code = s.code)"""),
+            {"like": like},
+        ).rowcount
+    session.execute(
+        text("""
         UPDATE street_segments s SET community_id = a.id
         FROM street_stage st, admin_areas a
         WHERE s.code = st.code AND s.community_id IS NULL AND a.level = 'community'
-          AND ST_Covers(a.geom, ST_LineInterpolatePoint(s.geom, 0.5))"""))
-    result.issues_on_retired = session.execute(text("""
+          AND ST_Covers(a.geom, ST_LineInterpolatePoint(s.geom, 0.5))""")
+    )
+    result.issues_on_retired = session.execute(
+        text("""
         SELECT count(*) FROM issues i JOIN street_segments s ON s.id = i.segment_id
-        WHERE s.retired_at IS NOT NULL""")).scalar()
+        WHERE s.retired_at IS NOT NULL""")
+    ).scalar()
     session.execute(text("DROP TABLE street_stage"))
     result.km = round(result.km, 3) if math.isfinite(result.km) else 0.0
     return result

@@ -1,5 +1,6 @@
 """Filters of map requests (tiles, map pages, the public API): category, status, period and team scope,
 each checked against the data with an error naming the field."""
+
 from __future__ import annotations
 
 import re
@@ -78,8 +79,6 @@ def team_id(session: Session, code: str | None) -> int | None:
     if found is None:
         raise ValidationError(f"team: unknown team {code!r}", "team")
     return found
-
-
 
 
 def scope_team_ids(session: Session, user, team_code: str | None) -> tuple[int, ...] | None:

@@ -3,6 +3,7 @@ a team's area and extent) and the validated filters whose values go into the til
 
 Nothing here grows with the number of issues or segments: those come as vector tiles (domain/tiles.py).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -33,9 +34,13 @@ class MapFilters:
     @property
     def query(self) -> dict:
         """Return the filters as query parameters (only the ones set)."""
-        out = {"category": self.category, "status": self.status, "team": self.team_code,
-               "start": self.start.isoformat() if self.start else None,
-               "end": self.end.isoformat() if self.end else None}
+        out = {
+            "category": self.category,
+            "status": self.status,
+            "team": self.team_code,
+            "start": self.start.isoformat() if self.start else None,
+            "end": self.end.isoformat() if self.end else None,
+        }
         return {k: v for k, v in out.items() if v}
 
 
@@ -49,8 +54,7 @@ def parse_filters(session: Session, args, statuses: tuple[str, ...] = OPEN_STATU
         raise ValidationError("status: choose one status", "status")
     start, end = parse_period(args.get("start"), args.get("end"))
     code = args.get("team") or None
-    return MapFilters(cats[0] if cats else None, sts[0] if sts else None, start, end, code,
-                      team_id(session, code))
+    return MapFilters(cats[0] if cats else None, sts[0] if sts else None, start, end, code, team_id(session, code))
 
 
 def parse_lane_status(raw: str | None) -> str | None:
@@ -64,8 +68,12 @@ def parse_lane_status(raw: str | None) -> str | None:
 
 def categories(session: Session) -> list[dict]:
     """Return every category with its Chinese and English names, in code order of the demo."""
-    return [dict(r) for r in session.execute(text(
-        "SELECT code, name_zh, name_en, blocks_access FROM categories ORDER BY code")).mappings()]
+    return [
+        dict(r)
+        for r in session.execute(
+            text("SELECT code, name_zh, name_en, blocks_access FROM categories ORDER BY code")
+        ).mappings()
+    ]
 
 
 def teams(session: Session) -> list[dict]:
@@ -81,44 +89,58 @@ def team(session: Session, team_id_: int) -> dict | None:
 
 def communities(session: Session) -> dict:
     """Return the community outlines (or, where none are stored, the largest areas below the district)."""
-    level = session.execute(text("""
+    level = session.execute(
+        text("""
         SELECT level FROM admin_areas GROUP BY level
-        ORDER BY CASE level WHEN 'community' THEN 0 WHEN 'subdistrict' THEN 1 ELSE 2 END LIMIT 1""")).scalar()
-    rows = session.execute(text("""
+        ORDER BY CASE level WHEN 'community' THEN 0 WHEN 'subdistrict' THEN 1 ELSE 2 END LIMIT 1""")
+    ).scalar()
+    rows = session.execute(
+        text("""
         SELECT code, name, ST_AsGeoJSON(ST_SimplifyPreserveTopology(geom, :tol), 6) AS geometry
-        FROM admin_areas WHERE level = :level ORDER BY code"""), {"tol": SIMPLIFY, "level": level}).mappings()
+        FROM admin_areas WHERE level = :level ORDER BY code"""),
+        {"tol": SIMPLIFY, "level": level},
+    ).mappings()
     return feature_collection(rows)
 
 
 def water(session: Session) -> dict:
     """Return the water areas drawn on the offline base map."""
-    rows = session.execute(text("""SELECT name, ST_AsGeoJSON(ST_SimplifyPreserveTopology(geom, :tol), 6) AS geometry
-                                   FROM water_areas ORDER BY name"""), {"tol": SIMPLIFY}).mappings()
+    rows = session.execute(
+        text("""SELECT name, ST_AsGeoJSON(ST_SimplifyPreserveTopology(geom, :tol), 6) AS geometry
+                                   FROM water_areas ORDER BY name"""),
+        {"tol": SIMPLIFY},
+    ).mappings()
     return feature_collection(rows)
 
 
 def halls(session: Session) -> dict:
     """Return the reception halls (name, address)."""
-    rows = session.execute(text("SELECT code, name, address, ST_AsGeoJSON(geom, 6) AS geometry "
-                                "FROM reception_halls ORDER BY code")).mappings()
+    rows = session.execute(
+        text("SELECT code, name, address, ST_AsGeoJSON(geom, 6) AS geometry FROM reception_halls ORDER BY code")
+    ).mappings()
     return feature_collection(rows)
 
 
 def extent(session: Session, team_id_: int | None = None) -> tuple[float, float, float, float] | None:
     """Return (west, south, east, north) of a team's segments, or of all live segments; None if empty."""
     if team_id_ is not None:
-        row = session.execute(text("""
+        row = session.execute(
+            text("""
             SELECT ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b) FROM (
                 SELECT ST_Extent(s.geom) AS b FROM team_segments ts JOIN street_segments s ON s.id = ts.segment_id
-                WHERE ts.team_id = :t) q"""), {"t": team_id_}).one()
+                WHERE ts.team_id = :t) q"""),
+            {"t": team_id_},
+        ).one()
     else:
-        row = session.execute(text("""
+        row = session.execute(
+            text("""
             SELECT ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b)
-            FROM (SELECT ST_Extent(geom) AS b FROM street_segments WHERE retired_at IS NULL) q""")).one()
+            FROM (SELECT ST_Extent(geom) AS b FROM street_segments WHERE retired_at IS NULL) q""")
+        ).one()
     return None if row[0] is None else tuple(float(v) for v in row)
 
 
-EXACT_AREA_MAX_SEGMENTS = 500    # above this, coverage.team_areas' union of buffers takes most of a second
+EXACT_AREA_MAX_SEGMENTS = 500  # above this, coverage.team_areas' union of buffers takes most of a second
 
 
 def team_areas(session: Session, team_id_: int | None = None) -> dict:
@@ -130,11 +152,13 @@ def team_areas(session: Session, team_id_: int | None = None) -> dict:
     """
     from geo_app.domain.analysis import coverage
 
-    n = session.execute(text("SELECT count(*) FROM team_segments WHERE CAST(:t AS int) IS NULL OR team_id = :t"),
-                        {"t": team_id_}).scalar()
+    n = session.execute(
+        text("SELECT count(*) FROM team_segments WHERE CAST(:t AS int) IS NULL OR team_id = :t"), {"t": team_id_}
+    ).scalar()
     if n <= EXACT_AREA_MAX_SEGMENTS:
         return coverage.team_areas(session, team_id_)
-    rows = session.execute(text("""
+    rows = session.execute(
+        text("""
         WITH seg AS (
             SELECT ts.team_id, count(*) AS segments, sum(s.length_m) / 1000.0 AS km,
                    ST_Transform(ST_Simplify(ST_Buffer(ST_ConcaveHull(ST_Collect(s.geom_m), 0.2), :buf,
@@ -145,5 +169,6 @@ def team_areas(session: Session, team_id_: int | None = None) -> dict:
         SELECT t.id AS team_id, t.code, t.name, seg.segments, round(seg.km::numeric, 2)::float AS km,
                ST_AsGeoJSON(coalesce(t.drawn_area, seg.area), 5) AS geometry
         FROM teams t JOIN seg ON seg.team_id = t.id ORDER BY t.code"""),
-                           {"t": team_id_, "buf": coverage.COVERAGE_BUFFER_M}).mappings()
+        {"t": team_id_, "buf": coverage.COVERAGE_BUFFER_M},
+    ).mappings()
     return feature_collection(rows)

@@ -4,6 +4,7 @@ No reporter name or phone, no description or address, no reference, and never th
 location is the midpoint of the segment the issue is linked to (unlinked issues are left out, since
 they cannot be generalised). Paged by `limit`/`offset`.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import bindparam, text
@@ -49,12 +50,13 @@ def public_issues(session: Session, args, lang: str = "zh") -> dict:
     limit = _int(args.get("limit"), "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
     offset = _int(args.get("offset"), "offset", 0, 0, 10_000_000)
     where = ["i.status IN :solved"]
-    params: dict = {"solved": list(SOLVED_STATUSES), "limit": limit + 1, "offset": offset,
-                    "tz": local_zone_name()}
+    params: dict = {"solved": list(SOLVED_STATUSES), "limit": limit + 1, "offset": offset, "tz": local_zone_name()}
     expanding = ["solved"]
     if bbox:
-        where.append("ST_Intersects(ST_LineInterpolatePoint(s.geom, 0.5), ST_MakeEnvelope(:w, :s, :e, :n, 4326))"
-                     " AND s.geom && ST_MakeEnvelope(:w, :s, :e, :n, 4326)")
+        where.append(
+            "ST_Intersects(ST_LineInterpolatePoint(s.geom, 0.5), ST_MakeEnvelope(:w, :s, :e, :n, 4326))"
+            " AND s.geom && ST_MakeEnvelope(:w, :s, :e, :n, 4326)"
+        )
         params.update(w=bbox[0], s=bbox[1], e=bbox[2], n=bbox[3])
     if categories:
         where.append("i.category IN :cats")
@@ -73,13 +75,23 @@ def public_issues(session: Session, args, lang: str = "zh") -> dict:
                s.code AS segment, s.street_name AS street,
                ST_X(ST_LineInterpolatePoint(s.geom, 0.5)) AS lon, ST_Y(ST_LineInterpolatePoint(s.geom, 0.5)) AS lat
         FROM issues i JOIN street_segments s ON s.id = i.segment_id JOIN categories c ON c.code = i.category
-        WHERE {' AND '.join(where)}
+        WHERE {" AND ".join(where)}
         ORDER BY i.id DESC
         LIMIT :limit OFFSET :offset""").bindparams(*(bindparam(n, expanding=True) for n in expanding))
     rows = session.execute(sql, params).mappings().all()
     more = len(rows) > limit
-    features = [{"type": "Feature",
-                 "geometry": {"type": "Point", "coordinates": [round(r["lon"], 6), round(r["lat"], 6)]},
-                 "properties": {k: r[k] for k in PUBLIC_FIELDS}} for r in rows[:limit]]
-    return {"type": "FeatureCollection", "features": features, "limit": limit, "offset": offset,
-            "next_offset": offset + limit if more else None}
+    features = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [round(r["lon"], 6), round(r["lat"], 6)]},
+            "properties": {k: r[k] for k in PUBLIC_FIELDS},
+        }
+        for r in rows[:limit]
+    ]
+    return {
+        "type": "FeatureCollection",
+        "features": features,
+        "limit": limit,
+        "offset": offset,
+        "next_offset": offset + limit if more else None,
+    }

@@ -4,6 +4,7 @@ A cell at level L is the Web-Mercator tile L/cx/cy; positions are Mercator centi
 merc_x_cm / merc_y_cm / merc_cell_x / merc_cell_y of migration 0004), so a tile drawn from the rollups
 and the same tile counted live from issues put the same issues in the same cells.
 """
+
 from __future__ import annotations
 
 import math
@@ -13,11 +14,11 @@ from dataclasses import dataclass
 from geo_app.domain.errors import ValidationError
 
 MIN_ZOOM, MAX_ZOOM = 12, 20
-DETAIL_ZOOM = 15          # from here on, one feature per issue (staff) or per segment (public)
-CELL_BITS = 4             # clusters below DETAIL_ZOOM: 2^4 = 16 × 16 cells a tile, level z + 4
-HEAT_BITS = 3             # heat: 8 × 8 cells a tile (32 px at 256 px tiles)...
-HEAT_FINEST_ZOOM = 15     # ...down to level 18 (about 140 m at Wuzhou), kept at higher zooms
-ROLLUP_LEVEL = 17         # the finest level the rollups keep (migration 0004); finer cells are counted live
+DETAIL_ZOOM = 15  # from here on, one feature per issue (staff) or per segment (public)
+CELL_BITS = 4  # clusters below DETAIL_ZOOM: 2^4 = 16 × 16 cells a tile, level z + 4
+HEAT_BITS = 3  # heat: 8 × 8 cells a tile (32 px at 256 px tiles)...
+HEAT_FINEST_ZOOM = 15  # ...down to level 18 (about 140 m at Wuzhou), kept at higher zooms
+ROLLUP_LEVEL = 17  # the finest level the rollups keep (migration 0004); finer cells are counted live
 _INT = re.compile(r"\d{1,7}")
 
 
@@ -29,7 +30,7 @@ class TileCoord:
 
     def bounds(self) -> tuple[float, float, float, float]:
         """Return (west, south, east, north) in degrees."""
-        n = 2 ** self.z
+        n = 2**self.z
 
         def lat(yy: float) -> float:
             return math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * yy / n))))

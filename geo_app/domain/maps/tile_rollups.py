@@ -5,6 +5,7 @@ of tiles.py (which select far fewer rows).
 
 Every source here has the shape of its live twin in tiles.py, so one tile comes out the same either way.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -44,7 +45,7 @@ def public_cells(f: TileFilters, params: dict, expanding: list[str]) -> str:
                WHERE {_RANGE}{_category(f, params, expanding)} GROUP BY cx, cy"""
 
 
-_GISTAR_ALL = "i.status <> 'duplicate'"   # hotspots.issue_filter without category or period
+_GISTAR_ALL = "i.status <> 'duplicate'"  # hotspots.issue_filter without category or period
 
 
 def gistar_counts(session: Session, where: str, params: dict) -> np.ndarray | None:

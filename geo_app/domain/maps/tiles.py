@@ -8,6 +8,7 @@ the cells are no finer than the rollups keep, they come from the rollups that tr
 (tile_rollups); team scope, blockage, periods and finer cells count the matching issues live, with the
 same cells.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -46,7 +47,7 @@ __all__ = ["BUILDERS", "LAYERS", "MAX_ZOOM", "MIN_ZOOM", "TileCoord", "parse_coo
 
 SEGMENT_DETAIL_ZOOM = 14  # below it, segments are merged per street and simplified
 EXTENT, BUFFER = 4096, 64
-DETAIL_LIMIT = 20000      # a safety cap on one tile's features; aggregation keeps real tiles far below
+DETAIL_LIMIT = 20000  # a safety cap on one tile's features; aggregation keeps real tiles far below
 LAYERS = ("issues", "public", "segments", "heat")
 # live cluster queries read the tile plus one ring of cells (1/16 of a tile), and a hair more so that a
 # point on the envelope's edge is never lost to rounding; the cell range then decides
@@ -72,8 +73,9 @@ def _period_sql(col: str, f: TileFilters, params: dict) -> str:
     return f" AND {col} >= :p_lo AND {col} < :p_hi"
 
 
-def _issue_where(f: TileFilters, params: dict, statuses: tuple[str, ...],
-                 spatial: str | None = None) -> tuple[str, list]:
+def _issue_where(
+    f: TileFilters, params: dict, statuses: tuple[str, ...], spatial: str | None = None
+) -> tuple[str, list]:
     """Return the WHERE conditions on issues `i` for the filters, and the expanding bind names."""
     spatial = f"i.geom && {_G}" if spatial is None else spatial
     conditions, expanding = ([spatial] if spatial else []), []
@@ -91,8 +93,10 @@ def _issue_where(f: TileFilters, params: dict, statuses: tuple[str, ...],
         # a team answers for its own issues and for every issue on a segment it covers
         # (= ANY(ARRAY(…)) rather than IN (SELECT …): the planner can then OR two index scans, the team's
         # issues and its segments', instead of filtering every issue in the tile: 160 → 41 ms at z12, 1M)
-        where += (" AND (i.team_id IN :teams OR i.segment_id = ANY(ARRAY("
-                  "SELECT segment_id FROM team_segments WHERE team_id IN :teams)))")
+        where += (
+            " AND (i.team_id IN :teams OR i.segment_id = ANY(ARRAY("
+            "SELECT segment_id FROM team_segments WHERE team_id IN :teams)))"
+        )
         params["teams"] = list(f.team_ids) or [-1]
         expanding.append("teams")
     if f.blockage:
@@ -185,16 +189,20 @@ def public_tile(session: Session, coord: TileCoord, f: TileFilters, live: bool =
     if low:
         seg_cols = "merc_x_cm(ST_X(p.m)) AS mx, merc_y_cm(ST_Y(p.m)) AS my"
     else:
-        seg_cols = f"s.code, s.street_name, ST_AsMVTGeom(ST_Transform(p.m, 3857), env.e, {EXTENT}, {BUFFER}, true) AS mvt"
+        seg_cols = (
+            f"s.code, s.street_name, ST_AsMVTGeom(ST_Transform(p.m, 3857), env.e, {EXTENT}, {BUFFER}, true) AS mvt"
+        )
     segs = f"""SELECT s.id, {seg_cols}
                FROM street_segments s, env, LATERAL (SELECT ST_LineInterpolatePoint(s.geom, 0.5) AS m) p
                WHERE s.geom && {_G} AND p.m && {_G}"""
     where, expanding = _issue_where(f, params, SOLVED_STATUSES, spatial="")
     where += _period_sql("i.resolved_at", f, params)
     if low:
-        inner = _clusters(_live_cells(f"""
+        inner = _clusters(
+            _live_cells(f"""
             SELECT seg.mx, seg.my, count(*) AS n FROM seg JOIN issues i ON i.segment_id = seg.id
-            WHERE {where} GROUP BY seg.id, seg.mx, seg.my"""))
+            WHERE {where} GROUP BY seg.id, seg.mx, seg.my""")
+        )
     else:
         inner = f"""
             SELECT code AS segment, street_name AS street, sum(n)::int AS n,
@@ -235,8 +243,13 @@ def heat_tile(session: Session, coord: TileCoord, f: TileFilters, live: bool = F
 
 def segments_tile(session: Session, coord: TileCoord, f: TileFilters) -> bytes:
     """Return the `segments` tile (base streets): per segment at detail zooms, merged per street below."""
-    params = {"z": coord.z, "x": coord.x, "y": coord.y, "margin": BUFFER / EXTENT,
-              "hl": f.highlight_team if f.highlight_team is not None else -1}
+    params = {
+        "z": coord.z,
+        "x": coord.x,
+        "y": coord.y,
+        "margin": BUFFER / EXTENT,
+        "hl": f.highlight_team if f.highlight_team is not None else -1,
+    }
     in_team = "EXISTS (SELECT 1 FROM team_segments h WHERE h.segment_id = s.id AND h.team_id = :hl)"
     base = f"FROM street_segments s, env WHERE s.geom && {_G} AND s.retired_at IS NULL"
     if coord.z >= SEGMENT_DETAIL_ZOOM:
@@ -248,7 +261,7 @@ def segments_tile(session: Session, coord: TileCoord, f: TileFilters) -> bytes:
             {base}"""
     else:
         # one screen pixel (16 of the tile's 4096 units) in Web Mercator metres: finer detail cannot be seen
-        params["tol"] = 40075016.686 / (2 ** coord.z) / EXTENT * 16
+        params["tol"] = 40075016.686 / (2**coord.z) / EXTENT * 16
         inner = f"""
             SELECT name, mine, ST_AsMVTGeom(ST_Simplify(ST_LineMerge(ST_Collect(g)), :tol), (SELECT e FROM env),
                                              {EXTENT}, {BUFFER}, true) AS geom
@@ -258,16 +271,22 @@ def segments_tile(session: Session, coord: TileCoord, f: TileFilters) -> bytes:
 
 
 def _mvt(session: Session, layer: str, inner: str, params: dict, expanding: list[str], ctes: str = "") -> bytes:
-    sql = text(f"{_ENV}{ctes} SELECT ST_AsMVT(q, '{layer}', {EXTENT}, 'geom') FROM ({inner}) q WHERE q.geom IS NOT NULL")
+    sql = text(
+        f"{_ENV}{ctes} SELECT ST_AsMVT(q, '{layer}', {EXTENT}, 'geom') FROM ({inner}) q WHERE q.geom IS NOT NULL"
+    )
     if expanding:
         sql = sql.bindparams(*(bindparam(name, expanding=True) for name in expanding))
     # For this transaction: no JIT (~300 ms when the planner over-estimates a tile query); each tile planned
     # for its own box and period (a generic plan, which psycopg's prepared statements get after a few runs,
     # cannot fold the boxes or match the partial indexes); no parallel workers (starting them costs more
     # than a tile's scan: heat z12, one month, 110 → 90 ms).
-    session.execute(text("SELECT set_config('jit', 'off', true), "
-                         "set_config('plan_cache_mode', 'force_custom_plan', true), "
-                         "set_config('max_parallel_workers_per_gather', '0', true)"))
+    session.execute(
+        text(
+            "SELECT set_config('jit', 'off', true), "
+            "set_config('plan_cache_mode', 'force_custom_plan', true), "
+            "set_config('max_parallel_workers_per_gather', '0', true)"
+        )
+    )
     data = session.execute(sql, params).scalar()
     return bytes(data) if data else b""
 
@@ -276,14 +295,20 @@ BUILDERS = {"issues": issues_tile, "public": public_tile, "segments": segments_t
 
 
 STAFF_LAYERS = {"issues": WORKLIST_ROLES, "heat": PLANNER_ROLES}
+
+
 def build_filters(session: Session, layer: str, args, user) -> TileFilters:
     """Return the validated filters of a tile request for `layer`, checking the caller's right to it."""
     if layer not in BUILDERS:
         raise NotFound(f"layer: no tile layer {layer[:30]!r}; one of {', '.join(LAYERS)}", "layer")
     if layer in STAFF_LAYERS:
         if user is None:
-            raise DomainError("login required for this layer (session or Bearer token)", "Authorization",
-                              code="unauthorized", http_status=401)
+            raise DomainError(
+                "login required for this layer (session or Bearer token)",
+                "Authorization",
+                code="unauthorized",
+                http_status=401,
+            )
         if user.role not in STAFF_LAYERS[layer]:
             raise Forbidden(f"role {user.role} may not see the {layer} layer", "role")
     start, end = parse_period(args.get("start"), args.get("end"))
@@ -295,8 +320,12 @@ def build_filters(session: Session, layer: str, args, user) -> TileFilters:
     blockage = args.get("blockage", "")
     if blockage not in ("", "0", "1"):
         raise ValidationError("blockage: must be 0 or 1", "blockage")
-    return TileFilters(**common, statuses=parse_statuses(args.get("status")),
-                       team_ids=scope_team_ids(session, user, args.get("team")), blockage=blockage == "1")
+    return TileFilters(
+        **common,
+        statuses=parse_statuses(args.get("status")),
+        team_ids=scope_team_ids(session, user, args.get("team")),
+        blockage=blockage == "1",
+    )
 
 
 def render_tile(session: Session, layer: str, z: str, x: str, y: str, args, user) -> bytes:

@@ -4,6 +4,7 @@ What a GET returns is public: no names, phones, e-mails or the resident's free t
 street of the linked segment and the point is moved onto that segment (generalised like the public map).
 Posted requests go through the same intake as every other channel (channel `open311`).
 """
+
 from __future__ import annotations
 
 import re
@@ -28,21 +29,49 @@ CLOSED_STATUSES = ("resolved", "verified", "closed", "rejected", "duplicate")
 PLATE = re.compile(r"^[0-9A-Za-z\u4e00-\u9fff·\- ]{2,12}$")
 # Extra questions a service asks (Open311 "service definition"); answers are staff-only, like the text.
 ATTRIBUTES = {
-    code: [{"variable": True, "code": "plate_number", "datatype": "string", "required": False,
-            "datatype_description": "Licence plate, e.g. 桂D12345", "order": 1,
-            "description": {"en": "Plate number of the vehicle or owner of the obstruction",
-                            "zh": "车牌号（车辆或堆放物所属车辆）"}}]
+    code: [
+        {
+            "variable": True,
+            "code": "plate_number",
+            "datatype": "string",
+            "required": False,
+            "datatype_description": "Licence plate, e.g. 桂D12345",
+            "order": 1,
+            "description": {
+                "en": "Plate number of the vehicle or owner of the obstruction",
+                "zh": "车牌号（车辆或堆放物所属车辆）",
+            },
+        }
+    ]
     for code in ("illegal_parking", "obstruction")
 }
 NOTES = {
-    "en": {"reported": "received, awaiting acceptance", "accepted": "accepted by the street-chief team",
-           "dispatched": "departments summoned by the street chief", "in_progress": "work in progress",
-           "resolved": "resolved, awaiting the acceptance check", "verified": "resolution verified",
-           "closed": "closed", "rejected": "rejected by the street-chief team", "duplicate": "merged into {dup}",
-           "on_site": "solved on site", "team": "solved by the street-chief team"},
-    "zh": {"reported": "已受理，待接收", "accepted": "街长团队已接收", "dispatched": "街长已吹哨，部门报到中",
-           "in_progress": "处理中", "resolved": "已解决，待验收", "verified": "已验收", "closed": "已办结",
-           "rejected": "街长团队不予受理", "duplicate": "已合并至 {dup}", "on_site": "现场解决", "team": "街长团队解决"},
+    "en": {
+        "reported": "received, awaiting acceptance",
+        "accepted": "accepted by the street-chief team",
+        "dispatched": "departments summoned by the street chief",
+        "in_progress": "work in progress",
+        "resolved": "resolved, awaiting the acceptance check",
+        "verified": "resolution verified",
+        "closed": "closed",
+        "rejected": "rejected by the street-chief team",
+        "duplicate": "merged into {dup}",
+        "on_site": "solved on site",
+        "team": "solved by the street-chief team",
+    },
+    "zh": {
+        "reported": "已受理，待接收",
+        "accepted": "街长团队已接收",
+        "dispatched": "街长已吹哨，部门报到中",
+        "in_progress": "处理中",
+        "resolved": "已解决，待验收",
+        "verified": "已验收",
+        "closed": "已办结",
+        "rejected": "街长团队不予受理",
+        "duplicate": "已合并至 {dup}",
+        "on_site": "现场解决",
+        "team": "街长团队解决",
+    },
 }
 
 
@@ -65,10 +94,18 @@ def services(session: Session, lang: str | None) -> list[dict]:
     """Return the service list: one service per category."""
     lang = _lang(lang)
     rows = session.execute(select(Category).order_by(Category.code)).scalars()
-    return [{"service_code": c.code, "service_name": c.name_en if lang == "en" else c.name_zh,
-             "description": f"{c.name_zh} / {c.name_en}", "metadata": c.code in ATTRIBUTES, "type": "realtime",
-             "keywords": ", ".join((c.code, c.name_zh, c.name_en)),
-             "group": "blocked access" if c.blocks_access else "street"} for c in rows]
+    return [
+        {
+            "service_code": c.code,
+            "service_name": c.name_en if lang == "en" else c.name_zh,
+            "description": f"{c.name_zh} / {c.name_en}",
+            "metadata": c.code in ATTRIBUTES,
+            "type": "realtime",
+            "keywords": ", ".join((c.code, c.name_zh, c.name_en)),
+            "group": "blocked access" if c.blocks_access else "street",
+        }
+        for c in rows
+    ]
 
 
 def service_definition(session: Session, code: str, lang: str | None) -> dict:
@@ -114,8 +151,11 @@ def _split(value) -> tuple[str, ...]:
 def _w3c(value, field: str) -> datetime | None:
     if value is None or value == "":
         return None
-    if not isinstance(value, str) or not re.match(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?"
-                                                  r"(Z|[+-]\d{2}:?\d{2})?$", value.strip()):
+    if not isinstance(value, str) or not re.match(
+        r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?"
+        r"(Z|[+-]\d{2}:?\d{2})?$",
+        value.strip(),
+    ):
         raise ValidationError(f"{field}: must be a W3C date/time such as 2020-05-01T00:00:00Z", field)
     return parse_datetime(value, field, tz=UTC)
 
@@ -184,12 +224,19 @@ def public_request(row, lang: str | None, tz: str | None = None) -> dict:
     agency = row["agencies_en" if lang == "en" else "agencies_zh"] or row["team_name"] or ""
     zone = ZoneInfo(tz) if tz else local_zone()
     return {
-        "service_request_id": row["ref"], "status": "open" if row["status"] in OPEN_STATUSES else "closed",
-        "status_notes": note, "service_name": row["name_en"] if lang == "en" else row["name_zh"],
-        "service_code": row["category"], "agency_responsible": agency, "service_notice": "",
-        "requested_datetime": _iso(row["reported_at"], zone), "updated_datetime": _iso(row["updated_at"], zone),
-        "expected_datetime": _iso(row["due_at"], zone), "address": row["street_name"] or "",
-        "lat": round(float(row["lat"]), 6), "long": round(float(row["lon"]), 6),
+        "service_request_id": row["ref"],
+        "status": "open" if row["status"] in OPEN_STATUSES else "closed",
+        "status_notes": note,
+        "service_name": row["name_en"] if lang == "en" else row["name_zh"],
+        "service_code": row["category"],
+        "agency_responsible": agency,
+        "service_notice": "",
+        "requested_datetime": _iso(row["reported_at"], zone),
+        "updated_datetime": _iso(row["updated_at"], zone),
+        "expected_datetime": _iso(row["due_at"], zone),
+        "address": row["street_name"] or "",
+        "lat": round(float(row["lat"]), 6),
+        "long": round(float(row["lon"]), 6),
     }
 
 
@@ -201,8 +248,9 @@ def check_api_key(session: Session, key) -> ApiKey:
     """Return the active API key matching `key`; 403 otherwise (the spec's answer to a bad api_key)."""
     if not isinstance(key, str) or not key:
         raise Forbidden("api_key: was not provided", "api_key")
-    found = session.execute(select(ApiKey).where(ApiKey.key_sha256 == key_digest(key),
-                                                 ApiKey.active.is_(True))).scalar()
+    found = session.execute(
+        select(ApiKey).where(ApiKey.key_sha256 == key_digest(key), ApiKey.active.is_(True))
+    ).scalar()
     if found is None:
         raise Forbidden("api_key: not valid", "api_key")
     return found
@@ -234,10 +282,22 @@ def post_request(session: Session, form: dict, settings: IntakeSettings) -> list
             raise ValidationError("attribute[plate_number]: 2-12 letters, digits or 汉字", "attribute[plate_number]")
         if isinstance(description, str):
             description = f"{description.strip()}\n[plate_number: {plate}]"
-    issue = create_issue(session, {
-        "category": code, "description": description, "lon": lon, "lat": lat, "channel": "open311",
-        "address": form.get("address_string") or None, "reporter_name": _reporter(form),
-        "reporter_phone": form.get("phone") or None, "reporter_email": clean_email(form.get("email"))}, None, settings)
+    issue = create_issue(
+        session,
+        {
+            "category": code,
+            "description": description,
+            "lon": lon,
+            "lat": lat,
+            "channel": "open311",
+            "address": form.get("address_string") or None,
+            "reporter_name": _reporter(form),
+            "reporter_phone": form.get("phone") or None,
+            "reporter_email": clean_email(form.get("email")),
+        },
+        None,
+        settings,
+    )
     return [{"service_request_id": issue.ref, "token": issue.ref, "service_notice": "", "account_id": None}]
 
 
@@ -267,7 +327,8 @@ def _location(session: Session, form: dict) -> tuple[float, float]:
     address = form.get("address_string")
     if not isinstance(address, str) or not address.strip():
         raise ValidationError("lat: a location is required: lat and long, or address_string", "lat")
-    row = session.execute(text("""
+    row = session.execute(
+        text("""
         WITH street AS (
             SELECT street_name FROM street_segments
             WHERE retired_at IS NULL AND street_name <> '' AND strpos(:a, street_name) > 0
@@ -276,7 +337,9 @@ def _location(session: Session, form: dict) -> tuple[float, float]:
         mid AS (SELECT ST_Centroid(ST_Collect(geom)) AS c FROM segs)
         SELECT ST_X(p) AS lon, ST_Y(p) AS lat FROM (
             SELECT ST_ClosestPoint(segs.geom, mid.c) AS p FROM segs, mid
-            ORDER BY segs.geom <-> mid.c LIMIT 1) q"""), {"a": address.strip()[:200]}).first()
+            ORDER BY segs.geom <-> mid.c LIMIT 1) q"""),
+        {"a": address.strip()[:200]},
+    ).first()
     if row is None:
         raise ValidationError("address_string: no known street in the address; send lat and long", "address_string")
     return float(row.lon), float(row.lat)

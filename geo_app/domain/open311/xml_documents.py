@@ -1,11 +1,15 @@
 """The XML form of GeoReport v2 documents: the same dicts as the JSON, under the spec's element names."""
+
 from __future__ import annotations
 
 from xml.etree import ElementTree as ET
 
 # root element and the element of each list item, per document kind
-ROOTS = {"services": ("services", "service"), "requests": ("service_requests", "request"),
-         "errors": ("errors", "error")}
+ROOTS = {
+    "services": ("services", "service"),
+    "requests": ("service_requests", "request"),
+    "errors": ("errors", "error"),
+}
 
 
 def _text(value) -> str:
@@ -19,8 +23,9 @@ def _text(value) -> str:
 def _add(parent: ET.Element, key: str, value) -> None:
     if isinstance(value, list):
         holder = ET.SubElement(parent, key)
-        item_tag = {"attributes": "attribute", "values": "value", "endpoints": "endpoint",
-                    "formats": "format"}.get(key, key.rstrip("s"))
+        item_tag = {"attributes": "attribute", "values": "value", "endpoints": "endpoint", "formats": "format"}.get(
+            key, key.rstrip("s")
+        )
         for item in value:
             if isinstance(item, dict):
                 _fill(ET.SubElement(holder, item_tag), item)

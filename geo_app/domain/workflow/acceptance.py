@@ -1,4 +1,5 @@
 """Acceptance (验收) and closing: a resolved issue is checked; a failed check sends it back to work."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -11,8 +12,7 @@ from geo_app.domain.workflow.params import reason
 from geo_app.models import Issue, User
 
 
-def verify(session: Session, issue: Issue, actor: User | None, params: dict[str, Any],
-           at: datetime) -> dict[str, Any]:
+def verify(session: Session, issue: Issue, actor: User | None, params: dict[str, Any], at: datetime) -> dict[str, Any]:
     """Record the acceptance check; a failure needs a note and clears the resolution."""
     passed = params.get("passed")
     if not isinstance(passed, bool):
@@ -24,8 +24,7 @@ def verify(session: Session, issue: Issue, actor: User | None, params: dict[str,
     return {"passed": passed, "note": note}
 
 
-def close(session: Session, issue: Issue, actor: User | None, params: dict[str, Any],
-          at: datetime) -> dict[str, Any]:
+def close(session: Session, issue: Issue, actor: User | None, params: dict[str, Any], at: datetime) -> dict[str, Any]:
     """Close a verified issue."""
     issue.closed_at = at
     return {}

@@ -2,6 +2,7 @@
 
 The handlers live with their part of the work: triage (accept … set_due), the whistle (dispatch and the
 departments' steps) and acceptance (verify, close)."""
+
 from __future__ import annotations
 
 import logging
@@ -21,37 +22,59 @@ HANDLERS: dict[str, whistle.Handler] = {**triage.HANDLERS, **whistle.HANDLERS, *
 
 def load_for_update(session: Session, ref: str) -> Issue:
     """Return the issue with this ref, row-locked for the rest of the transaction."""
-    issue = session.execute(select(Issue).where(Issue.ref == ref).with_for_update()
-                            .execution_options(populate_existing=True)).scalar_one_or_none()
+    issue = session.execute(
+        select(Issue).where(Issue.ref == ref).with_for_update().execution_options(populate_existing=True)
+    ).scalar_one_or_none()
     if issue is None:
         raise NotFound(f"no issue {ref}", "ref")
     return issue
 
 
-def apply_action(session: Session, ref: str, action: str, actor: User | None, params: dict,
-                 expected_version: int | None, at: datetime | None = None) -> Issue:
+def apply_action(
+    session: Session,
+    ref: str,
+    action: str,
+    actor: User | None,
+    params: dict,
+    expected_version: int | None,
+    at: datetime | None = None,
+) -> Issue:
     """Perform `action` on issue `ref` as `actor`; raise 409 on a stale version, 422 on an illegal move."""
     if action not in states.ACTIONS:
         raise ValidationError(f"unknown action {action!r}; one of {', '.join(states.ACTIONS)}", "action")
     issue = load_for_update(session, ref)
     if expected_version is not None and expected_version != issue.version:
-        raise Conflict(f"issue {ref} changed (version {issue.version}, you sent {expected_version}); reload it",
-                       "version", details={"current_version": issue.version})
+        raise Conflict(
+            f"issue {ref} changed (version {issue.version}, you sent {expected_version}); reload it",
+            "version",
+            details={"current_version": issue.version},
+        )
     if not permissions.can_act(session, actor, issue, action, params):
         raise Forbidden(f"you may not {action} issue {ref}", "action")
     to_state = states.target_state(action, params, issue.status)
     if to_state is None:
         raise IllegalTransition(
-            f"cannot {action} an issue that is {issue.status}", "action",
-            details={"status": issue.status, "allowed": states.allowed_actions(issue.status)})
+            f"cannot {action} an issue that is {issue.status}",
+            "action",
+            details={"status": issue.status, "allowed": states.allowed_actions(issue.status)},
+        )
     at = at or datetime.now(timezone.utc)
     data = HANDLERS[action](session, issue, actor, params, at)
     from_state = issue.status
     issue.status = to_state
     issue.version += 1
-    issue.updated_at = max(issue.updated_at, at) if issue.updated_at else at   # never older than a state change
-    session.add(IssueEvent(issue_id=issue.id, at=at, actor_id=actor.id if actor else None, action=action,
-                           from_status=from_state, to_status=to_state, data=data))
+    issue.updated_at = max(issue.updated_at, at) if issue.updated_at else at  # never older than a state change
+    session.add(
+        IssueEvent(
+            issue_id=issue.id,
+            at=at,
+            actor_id=actor.id if actor else None,
+            action=action,
+            from_status=from_state,
+            to_status=to_state,
+            data=data,
+        )
+    )
     session.flush()
     return issue
 

@@ -1,4 +1,5 @@
 """Intake: turn what a resident reports into a stored issue linked to its segment and team."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -28,11 +29,13 @@ class IntakeSettings:
 
 def in_service_area(session: Session, lon: float, lat: float) -> bool:
     """Return True when the point lies in a stored administrative area (or none are stored yet)."""
-    row = session.execute(text("""
+    row = session.execute(
+        text("""
         SELECT EXISTS (SELECT 1 FROM admin_areas) AS any_area,
                EXISTS (SELECT 1 FROM admin_areas
                        WHERE ST_Covers(geom, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326))) AS inside"""),
-                          {"lon": lon, "lat": lat}).one()
+        {"lon": lon, "lat": lat},
+    ).one()
     return row.inside or not row.any_area
 
 
@@ -47,8 +50,9 @@ def _category(session: Session, code) -> Category:
     return category
 
 
-def create_issue(session: Session, data: dict, actor: User | None, settings: IntakeSettings,
-                 reported_at: datetime | None = None) -> Issue:
+def create_issue(
+    session: Session, data: dict, actor: User | None, settings: IntakeSettings, reported_at: datetime | None = None
+) -> Issue:
     """Validate `data`, store the issue linked to its nearest segment and team, and log its first event."""
     category = _category(session, data.get("category"))
     description = clean_text(data.get("description"), "description", DESCRIPTION_MAX, required=True)
@@ -65,23 +69,41 @@ def create_issue(session: Session, data: dict, actor: User | None, settings: Int
     reported_at = reported_at or datetime.now(timezone.utc)
     snap = snapping.nearest_segment(session, lon, lat, settings.snap_max_m)
     issue = Issue(
-        ref=refs.next_ref(session, settings.ref_prefix, reported_at.year), category=category.code,
-        description=description, address=clean_text(data.get("address"), "address", ADDRESS_MAX),
-        geom=WKTElement(f"POINT({lon} {lat})", srid=4326), segment_id=snap.segment_id,
-        snap_distance_m=snap.distance_m, team_id=snapping.team_for_segment(session, snap.segment_id),
-        channel=channel, visit_id=visit_id,
+        ref=refs.next_ref(session, settings.ref_prefix, reported_at.year),
+        category=category.code,
+        description=description,
+        address=clean_text(data.get("address"), "address", ADDRESS_MAX),
+        geom=WKTElement(f"POINT({lon} {lat})", srid=4326),
+        segment_id=snap.segment_id,
+        snap_distance_m=snap.distance_m,
+        team_id=snapping.team_for_segment(session, snap.segment_id),
+        channel=channel,
+        visit_id=visit_id,
         reporter_name=clean_text(data.get("reporter_name"), "reporter_name", NAME_MAX),
         reporter_phone=_phone(data.get("reporter_phone")),
         reporter_email=clean_email(data.get("reporter_email"), "reporter_email"),
-        reported_at=reported_at, updated_at=reported_at, due_at=reported_at + timedelta(days=category.sla_days),
-        status="reported", version=1, priority=3)
+        reported_at=reported_at,
+        updated_at=reported_at,
+        due_at=reported_at + timedelta(days=category.sla_days),
+        status="reported",
+        version=1,
+        priority=3,
+    )
     session.add(issue)
     session.flush()
     if category.blocks_access:
         fire_lanes.link_issues(session, settings.fire_lane_link_m, issue_ids=[issue.id])
-    session.add(IssueEvent(issue_id=issue.id, at=reported_at, actor_id=actor.id if actor else None,
-                           action="report", from_status=None, to_status="reported",
-                           data={"channel": channel, "linked": snap.linked}))
+    session.add(
+        IssueEvent(
+            issue_id=issue.id,
+            at=reported_at,
+            actor_id=actor.id if actor else None,
+            action="report",
+            from_status=None,
+            to_status="reported",
+            data={"channel": channel, "linked": snap.linked},
+        )
+    )
     session.flush()
     session.refresh(issue)
     return issue
@@ -94,17 +116,37 @@ def _phone(value) -> str | None:
     return phone
 
 
-def nearby_open_issues(session: Session, category: str, lon: float, lat: float, radius_m: float,
-                       segment_id: int | None = None, limit: int = 10) -> list[Issue]:
+def nearby_open_issues(
+    session: Session,
+    category: str,
+    lon: float,
+    lat: float,
+    radius_m: float,
+    segment_id: int | None = None,
+    limit: int = 10,
+) -> list[Issue]:
     """Return open issues of the same category on the same segment or within `radius_m` (merge offers)."""
     point = f"ST_Transform(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), {METRIC_SRID})"
-    ids = session.execute(text(f"""
+    ids = (
+        session.execute(
+            text(f"""
         SELECT id FROM issues
         WHERE category = :c AND status IN :open
           AND (ST_DWithin(geom_m, {point}, :r) OR (segment_id = :seg AND :seg IS NOT NULL))
         ORDER BY geom_m <-> {point} LIMIT :n""").bindparams(bindparam("open", expanding=True)),
-        {"c": category, "open": list(OPEN_STATUSES), "lon": lon, "lat": lat, "r": radius_m,
-         "seg": segment_id, "n": limit}).scalars().all()
+            {
+                "c": category,
+                "open": list(OPEN_STATUSES),
+                "lon": lon,
+                "lat": lat,
+                "r": radius_m,
+                "seg": segment_id,
+                "n": limit,
+            },
+        )
+        .scalars()
+        .all()
+    )
     return list(session.execute(select(Issue).where(Issue.id.in_(ids))).scalars()) if ids else []
 
 
@@ -112,10 +154,13 @@ def segment_point(session: Session, code) -> tuple[float, float]:
     """Return the lon/lat of the middle of the live segment `code` (intake by picking a segment)."""
     if not isinstance(code, str) or not code:
         raise ValidationError("segment: a segment code is required", "segment")
-    row = session.execute(text("""
+    row = session.execute(
+        text("""
         SELECT ST_X(p) AS lon, ST_Y(p) AS lat FROM (
             SELECT ST_LineInterpolatePoint(geom, 0.5) AS p FROM street_segments
-            WHERE code = :c AND retired_at IS NULL) q"""), {"c": code}).first()
+            WHERE code = :c AND retired_at IS NULL) q"""),
+        {"c": code},
+    ).first()
     if row is None:
         raise ValidationError(f"segment: unknown segment {code[:40]!r}", "segment")
     return float(row.lon), float(row.lat)
@@ -123,7 +168,6 @@ def segment_point(session: Session, code) -> tuple[float, float]:
 
 def duplicate_offers(session: Session, issue: Issue, radius_m: float) -> list[Issue]:
     """Return the other open issues that may be the same problem (same category, same segment or near)."""
-    lon, lat = session.execute(text("SELECT ST_X(geom), ST_Y(geom) FROM issues WHERE id = :i"),
-                               {"i": issue.id}).one()
+    lon, lat = session.execute(text("SELECT ST_X(geom), ST_Y(geom) FROM issues WHERE id = :i"), {"i": issue.id}).one()
     near = nearby_open_issues(session, issue.category, lon, lat, radius_m, issue.segment_id)
     return [other for other in near if other.id != issue.id]

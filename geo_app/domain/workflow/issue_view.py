@@ -1,4 +1,5 @@
 """An issue as its pages and the API show it: facts, location, dispatches and the whole event log."""
+
 from __future__ import annotations
 
 import json
@@ -84,8 +85,9 @@ def issue_detail(session: Session, issue: Issue, user: User | None, now: datetim
         dispatches.append(d)
     facts["dispatches"] = dispatches
     allowed = states.allowed_actions(facts["status"])
-    facts["allowed_actions"] = [a for a in allowed
-                                if user is not None and permissions.can_act(session, user, issue, a, {})]
+    facts["allowed_actions"] = [
+        a for a in allowed if user is not None and permissions.can_act(session, user, issue, a, {})
+    ]
     return facts
 
 
@@ -98,13 +100,24 @@ def to_feature(detail: dict, personal: bool = True) -> dict:
     """Return the API's GeoJSON Feature of an issue detail; `personal=False` drops reporter data."""
     skip = {"id", "lon", "lat", "segment_geometry"} | (set() if personal else set(PERSONAL))
     props = {k: _iso(v) for k, v in detail.items() if k not in skip and k not in ("events", "dispatches")}
-    props["events"] = [{"at": _iso(e["at"]), "actor": e["actor"], "action": e["action"],
-                        "from_status": e["from_status"], "to_status": e["to_status"], "data": e["data"]}
-                       for e in detail.get("events", [])]
+    props["events"] = [
+        {
+            "at": _iso(e["at"]),
+            "actor": e["actor"],
+            "action": e["action"],
+            "from_status": e["from_status"],
+            "to_status": e["to_status"],
+            "data": e["data"],
+        }
+        for e in detail.get("events", [])
+    ]
     props["dispatches"] = [{k: _iso(v) for k, v in d.items()} for d in detail.get("dispatches", [])]
-    return {"type": "Feature", "id": detail["ref"],
-            "geometry": {"type": "Point", "coordinates": [round(detail["lon"], 6), round(detail["lat"], 6)]},
-            "properties": props}
+    return {
+        "type": "Feature",
+        "id": detail["ref"],
+        "geometry": {"type": "Point", "coordinates": [round(detail["lon"], 6), round(detail["lat"], 6)]},
+        "properties": props,
+    }
 
 
 def api_issue(session: Session, issue: Issue, user: User) -> dict:

@@ -1,4 +1,5 @@
 """书记在现场: a secretary or chief logs a visit to a place and the issues settled there (resolved on site)."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
@@ -53,8 +54,9 @@ def log_site_visit(session: Session, user: User, data: dict, now: datetime | Non
         if issue is not None and issue.status == "reported":
             accepted = actions.apply_checked(session, item["ref"], "accept", user, {}, version)
             version = accepted.version
-        resolved = actions.apply_checked(session, item["ref"], "resolve", user,
-                                               {"resolution": "on_site", "note": note}, version)
+        resolved = actions.apply_checked(
+            session, item["ref"], "resolve", user, {"resolution": "on_site", "note": note}, version
+        )
         session.execute(insert(site_visit_issues).values(site_visit_id=visit.id, issue_id=resolved.id))
     session.flush()
     return visit
@@ -63,10 +65,15 @@ def log_site_visit(session: Session, user: User, data: dict, now: datetime | Non
 def recent_site_visits(session: Session, user: User, limit: int = 20) -> list[dict]:
     """Return the latest site visits of the user's team (every team for admins), with the issues settled."""
     cond = "TRUE" if user.role == "admin" or user.team_id is None else "sv.team_id = :team"
-    return [dict(r) for r in session.execute(text(f"""
+    return [
+        dict(r)
+        for r in session.execute(
+            text(f"""
         SELECT sv.id, sv.place, sv.visited_at, sv.notes, u.display_name AS by_name, t.name AS team_name,
                coalesce((SELECT array_agg(i.ref ORDER BY i.ref) FROM site_visit_issues svi
                          JOIN issues i ON i.id = svi.issue_id WHERE svi.site_visit_id = sv.id), '{{}}') AS refs
         FROM site_visits sv JOIN users u ON u.id = sv.user_id LEFT JOIN teams t ON t.id = sv.team_id
         WHERE {cond} ORDER BY sv.visited_at DESC, sv.id DESC LIMIT :n"""),
-        {"team": user.team_id, "n": limit}).mappings()]
+            {"team": user.team_id, "n": limit},
+        ).mappings()
+    ]

@@ -1,4 +1,5 @@
 """Free-text parameters of actions (reasons and notes), checked the same way by every handler."""
+
 from __future__ import annotations
 
 from typing import Any

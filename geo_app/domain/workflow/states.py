@@ -4,6 +4,7 @@
 error names the current state and the moves allowed from it. Dispatch-level actions (acknowledge,
 arrive, done) and set_due do not change the issue's state; STAY_ACTIONS says where they are allowed.
 """
+
 from __future__ import annotations
 
 from geo_app.vocab import OPEN_STATUSES
@@ -16,7 +17,7 @@ MOVES: dict[str, dict[str, str]] = {
     "start": {"accepted": "in_progress", "dispatched": "in_progress"},
     "resolve": {"accepted": "resolved", "dispatched": "resolved", "in_progress": "resolved"},
     "verify_passed": {"resolved": "verified"},
-    "verify_failed": {"resolved": "in_progress"},   # 验收 failed: back to work
+    "verify_failed": {"resolved": "in_progress"},  # 验收 failed: back to work
     "close": {"verified": "closed"},
 }
 
@@ -27,8 +28,20 @@ STAY_ACTIONS: dict[str, tuple[str, ...]] = {
     "done": ("dispatched", "in_progress", "resolved", "verified", "closed"),
 }
 
-ACTIONS = ("accept", "reject", "merge", "dispatch", "start", "resolve", "verify", "close", "set_due",
-           "acknowledge", "arrive", "done")
+ACTIONS = (
+    "accept",
+    "reject",
+    "merge",
+    "dispatch",
+    "start",
+    "resolve",
+    "verify",
+    "close",
+    "set_due",
+    "acknowledge",
+    "arrive",
+    "done",
+)
 
 
 def move_key(action: str, params: dict) -> str:

@@ -1,5 +1,6 @@
 """Triage and work on an issue in its team: accept, reject, merge into another, start, resolve, set the
 acceptance date."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -15,21 +16,18 @@ from geo_app.models import Issue, User
 from geo_app.vocab import RESOLUTIONS
 
 
-def accept(session: Session, issue: Issue, actor: User | None, params: dict[str, Any],
-           at: datetime) -> dict[str, Any]:
+def accept(session: Session, issue: Issue, actor: User | None, params: dict[str, Any], at: datetime) -> dict[str, Any]:
     """Accept a reported issue into the team's work, with an optional note."""
     return {"note": reason(params, "note", required=False)} if params.get("note") else {}
 
 
-def reject(session: Session, issue: Issue, actor: User | None, params: dict[str, Any],
-           at: datetime) -> dict[str, Any]:
+def reject(session: Session, issue: Issue, actor: User | None, params: dict[str, Any], at: datetime) -> dict[str, Any]:
     """Reject an issue; the reason is required and kept on the issue."""
     issue.reject_reason = reason(params)
     return {"reason": issue.reject_reason}
 
 
-def merge(session: Session, issue: Issue, actor: User | None, params: dict[str, Any],
-          at: datetime) -> dict[str, Any]:
+def merge(session: Session, issue: Issue, actor: User | None, params: dict[str, Any], at: datetime) -> dict[str, Any]:
     """Merge the issue into the one named by `into` (it becomes a duplicate)."""
     into = params.get("into")
     if not isinstance(into, str) or not into:
@@ -43,14 +41,12 @@ def merge(session: Session, issue: Issue, actor: User | None, params: dict[str, 
     return {"into": into}
 
 
-def start(session: Session, issue: Issue, actor: User | None, params: dict[str, Any],
-          at: datetime) -> dict[str, Any]:
+def start(session: Session, issue: Issue, actor: User | None, params: dict[str, Any], at: datetime) -> dict[str, Any]:
     """Start work on the issue."""
     return {}
 
 
-def resolve(session: Session, issue: Issue, actor: User | None, params: dict[str, Any],
-            at: datetime) -> dict[str, Any]:
+def resolve(session: Session, issue: Issue, actor: User | None, params: dict[str, Any], at: datetime) -> dict[str, Any]:
     """Resolve the issue on site or through the team's departments (`resolution`)."""
     resolution = params.get("resolution")
     if resolution not in RESOLUTIONS:
@@ -60,8 +56,7 @@ def resolve(session: Session, issue: Issue, actor: User | None, params: dict[str
     return {"resolution": resolution, "note": reason(params, "note", required=False)}
 
 
-def set_due(session: Session, issue: Issue, actor: User | None, params: dict[str, Any],
-            at: datetime) -> dict[str, Any]:
+def set_due(session: Session, issue: Issue, actor: User | None, params: dict[str, Any], at: datetime) -> dict[str, Any]:
     """Set the due and acceptance date (定好验收时间)."""
     due = parse_datetime(params.get("due_at"), "due_at")
     issue.due_at = due
@@ -69,5 +64,4 @@ def set_due(session: Session, issue: Issue, actor: User | None, params: dict[str
     return {"due_at": due.isoformat()}
 
 
-HANDLERS = {"accept": accept, "reject": reject, "merge": merge, "start": start, "resolve": resolve,
-            "set_due": set_due}
+HANDLERS = {"accept": accept, "reject": reject, "merge": merge, "start": start, "resolve": resolve, "set_due": set_due}

@@ -1,5 +1,6 @@
 """The whistle (街长吹哨、部门报到): a chief summons departments to an issue in one action, and each
 department's dispatch goes acknowledged (报到), arrived and done."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -16,8 +17,9 @@ from geo_app.models import Department, Dispatch, Issue, User
 Handler = Callable[[Session, Issue, "User | None", dict[str, Any], datetime], dict[str, Any]]
 
 
-def dispatch(session: Session, issue: Issue, actor: User | None, params: dict[str, Any],
-             at: datetime) -> dict[str, Any]:
+def dispatch(
+    session: Session, issue: Issue, actor: User | None, params: dict[str, Any], at: datetime
+) -> dict[str, Any]:
     """Blow the whistle: one dispatch per department named in `departments`; return the event's data."""
     codes = params.get("departments")
     if not isinstance(codes, list) or not codes or not all(isinstance(c, str) for c in codes):
@@ -29,8 +31,13 @@ def dispatch(session: Session, issue: Issue, actor: User | None, params: dict[st
     why = reason(params, required=False)
     created = []
     for code in dict.fromkeys(codes):
-        d = Dispatch(issue_id=issue.id, department_id=found[code].id, reason=why,
-                     created_by=actor.id if actor else None, created_at=at)
+        d = Dispatch(
+            issue_id=issue.id,
+            department_id=found[code].id,
+            reason=why,
+            created_by=actor.id if actor else None,
+            created_at=at,
+        )
         session.add(d)
         created.append(d)
     session.flush()
@@ -39,17 +46,22 @@ def dispatch(session: Session, issue: Issue, actor: User | None, params: dict[st
 
 def dispatch_step(column: str, before: str | None) -> Handler:
     """Return the handler that stamps `column` on one dispatch (报到, arrived, done), `before` first."""
-    def handler(session: Session, issue: Issue, actor: User | None, params: dict[str, Any],
-                at: datetime) -> dict[str, Any]:
+
+    def handler(
+        session: Session, issue: Issue, actor: User | None, params: dict[str, Any], at: datetime
+    ) -> dict[str, Any]:
         found = find_dispatch(session, issue, actor, params)
         if getattr(found, column) is not None:
-            raise IllegalTransition(f"dispatch {found.id} already has {column}", "dispatch_id",
-                                    details={"status": issue.status})
+            raise IllegalTransition(
+                f"dispatch {found.id} already has {column}", "dispatch_id", details={"status": issue.status}
+            )
         if before and getattr(found, before) is None:
-            raise IllegalTransition(f"dispatch {found.id} needs {before} first", "dispatch_id",
-                                    details={"status": issue.status})
+            raise IllegalTransition(
+                f"dispatch {found.id} needs {before} first", "dispatch_id", details={"status": issue.status}
+            )
         setattr(found, column, at)
         return {"dispatch_id": found.id, "department": params.get("department") or _dept_code(session, found)}
+
     return handler
 
 
@@ -68,8 +80,11 @@ def find_dispatch(session: Session, issue: Issue, actor: User | None, params: di
             raise ValidationError("dispatch_id: must be an integer", "dispatch_id") from None
     else:
         code = params.get("department") or None
-        dep_id = (session.execute(select(Department.id).where(Department.code == code)).scalar()
-                  if code else (actor.department_id if actor else None))
+        dep_id = (
+            session.execute(select(Department.id).where(Department.code == code)).scalar()
+            if code
+            else (actor.department_id if actor else None)
+        )
         if dep_id is None:
             raise ValidationError("dispatch_id: which dispatch? give dispatch_id or department", "dispatch_id")
         q = q.where(Dispatch.department_id == dep_id, Dispatch.done_at.is_(None)).order_by(Dispatch.id)

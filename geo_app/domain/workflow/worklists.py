@@ -1,4 +1,5 @@
 """List queries, always within the caller's scope: issues (filtered, paged), dispatches, escalations."""
+
 from __future__ import annotations
 
 import json
@@ -18,7 +19,7 @@ from geo_app.vocab import OPEN_STATUSES, STATUSES
 
 CODE = re.compile(r"[A-Za-z0-9_.:-]{1,60}")
 PER_PAGE_MAX = 200
-SEGMENTS_MAX = 5000   # a bbox answer is capped so that a whole-city box cannot flood a client
+SEGMENTS_MAX = 5000  # a bbox answer is capped so that a whole-city box cannot flood a client
 
 
 @dataclass
@@ -75,7 +76,7 @@ def parse_filter(session: Session, args) -> IssueFilter:
     for name, table in (("category", "categories"), ("team", "teams"), ("segment", "street_segments")):
         value = args.get(name) or None
         if value is not None:
-            if not CODE.fullmatch(str(value)):   # never send NUL or odd bytes to the database
+            if not CODE.fullmatch(str(value)):  # never send NUL or odd bytes to the database
                 raise ValidationError(f"{name}: not a valid code", name)
             if not session.execute(text(f"SELECT 1 FROM {table} WHERE code = :c"), {"c": value}).first():
                 raise ValidationError(f"{name}: unknown {name} {str(value)[:40]!r}", name)
@@ -139,13 +140,20 @@ def _sql(sql: str, params: dict):
     return text(sql).bindparams(*lists)
 
 
-def list_issues(session: Session, user: User, f: IssueFilter, order: str = NEWEST_OVERDUE_FIRST,
-                now: datetime | None = None) -> dict:
+def list_issues(
+    session: Session, user: User, f: IssueFilter, order: str = NEWEST_OVERDUE_FIRST, now: datetime | None = None
+) -> dict:
     """Return {rows, total, page, per_page}: the user's issues matching `f`, overdue then newest first."""
     where, params = _where(user, f, now or datetime.now(UTC))
     total = session.execute(_sql(f"SELECT count(*) FROM issues i WHERE {where}", params), params).scalar()
-    rows = session.execute(_sql(_LIST.format(where=where, order=order), params),
-                           {**params, "limit": f.per_page, "offset": (f.page - 1) * f.per_page}).mappings().all()
+    rows = (
+        session.execute(
+            _sql(_LIST.format(where=where, order=order), params),
+            {**params, "limit": f.per_page, "offset": (f.page - 1) * f.per_page},
+        )
+        .mappings()
+        .all()
+    )
     return {"rows": [dict(r) for r in rows], "total": int(total), "page": f.page, "per_page": f.per_page}
 
 
@@ -153,12 +161,19 @@ def issues_geojson(listing: dict) -> dict:
     """Return a paged FeatureCollection of a listing (no personal data, no free text)."""
     features = []
     for r in listing["rows"]:
-        props = {k: (v.astimezone(local_zone()).isoformat() if isinstance(v, datetime) else v) for k, v in r.items()
-                 if k not in ("id", "geometry", "summary", "address")}
-        features.append({"type": "Feature", "id": r["ref"], "geometry": json.loads(r["geometry"]),
-                         "properties": props})
-    return {"type": "FeatureCollection", "features": features, "total": listing["total"],
-            "page": listing["page"], "per_page": listing["per_page"]}
+        props = {
+            k: (v.astimezone(local_zone()).isoformat() if isinstance(v, datetime) else v)
+            for k, v in r.items()
+            if k not in ("id", "geometry", "summary", "address")
+        }
+        features.append({"type": "Feature", "id": r["ref"], "geometry": json.loads(r["geometry"]), "properties": props})
+    return {
+        "type": "FeatureCollection",
+        "features": features,
+        "total": listing["total"],
+        "page": listing["page"],
+        "per_page": listing["per_page"],
+    }
 
 
 def escalations(session: Session, user: User, page: int = 1, now: datetime | None = None) -> dict:
@@ -166,19 +181,30 @@ def escalations(session: Session, user: User, page: int = 1, now: datetime | Non
     f = IssueFilter(overdue=True, page=page, per_page=100)
     listing = list_issues(session, user, f, order=MOST_OVERDUE_FIRST, now=now)
     where, params = _where(user, f, now or datetime.now(UTC))
-    listing["by_team"] = [dict(r) for r in session.execute(_sql(f"""
+    listing["by_team"] = [
+        dict(r)
+        for r in session.execute(
+            _sql(
+                f"""
         SELECT coalesce(t.name, '') AS team_name, t.code AS team, count(*) AS overdue, min(i.due_at) AS oldest_due
         FROM issues i LEFT JOIN teams t ON t.id = i.team_id WHERE {where}
-        GROUP BY t.name, t.code ORDER BY count(*) DESC, t.code""", params), params).mappings()]
+        GROUP BY t.name, t.code ORDER BY count(*) DESC, t.code""",
+                params,
+            ),
+            params,
+        ).mappings()
+    ]
     return listing
 
 
-def department_dispatches(session: Session, user: User, include_done: bool = False,
-                          now: datetime | None = None) -> list[dict]:
+def department_dispatches(
+    session: Session, user: User, include_done: bool = False, now: datetime | None = None
+) -> list[dict]:
     """Return the dispatches of the user's department (admin: every department), open ones oldest first."""
     dep_cond = "TRUE" if user.role == "admin" else "d.department_id = :dep"
     done_cond = "TRUE" if include_done else "d.done_at IS NULL"
-    rows = session.execute(text(f"""
+    rows = session.execute(
+        text(f"""
         SELECT d.id, d.reason, d.created_at, d.acknowledged_at, d.arrived_at, d.done_at,
                dep.code AS department, dep.name_zh AS department_zh, dep.name_en AS department_en,
                i.ref, i.category, c.name_zh AS category_zh, c.name_en AS category_en, i.status, i.version,
@@ -188,48 +214,70 @@ def department_dispatches(session: Session, user: User, include_done: bool = Fal
         JOIN categories c ON c.code = i.category LEFT JOIN street_segments s ON s.id = i.segment_id
         LEFT JOIN teams t ON t.id = i.team_id
         WHERE {dep_cond} AND {done_cond}
-        ORDER BY d.done_at IS NOT NULL, d.created_at, d.id LIMIT 500""").bindparams(
-        bindparam("open", expanding=True)),
-        {"dep": user.department_id, "open": list(OPEN_STATUSES), "now": now or datetime.now(UTC)})
+        ORDER BY d.done_at IS NOT NULL, d.created_at, d.id LIMIT 500""").bindparams(bindparam("open", expanding=True)),
+        {"dep": user.department_id, "open": list(OPEN_STATUSES), "now": now or datetime.now(UTC)},
+    )
     return [dict(r) for r in rows.mappings()]
 
 
 def categories(session: Session) -> list[dict]:
     """Return every category with its names and service level."""
-    return [dict(r) for r in session.execute(text(
-        "SELECT code, name_zh, name_en, sla_days, blocks_access FROM categories ORDER BY code")).mappings()]
+    return [
+        dict(r)
+        for r in session.execute(
+            text("SELECT code, name_zh, name_en, sla_days, blocks_access FROM categories ORDER BY code")
+        ).mappings()
+    ]
 
 
 def departments(session: Session) -> list[dict]:
     """Return every department with its names."""
-    return [dict(r) for r in session.execute(text(
-        "SELECT code, name_zh, name_en FROM departments ORDER BY id")).mappings()]
+    return [
+        dict(r) for r in session.execute(text("SELECT code, name_zh, name_en FROM departments ORDER BY id")).mappings()
+    ]
 
 
 def teams(session: Session) -> list[dict]:
     """Return every team with its community, chief, secretary and number of segments."""
-    return [dict(r) for r in session.execute(text("""
+    return [
+        dict(r)
+        for r in session.execute(
+            text("""
         SELECT t.code, t.name, a.code AS community,
                (SELECT u.username FROM users u WHERE u.team_id = t.id AND u.role = 'chief' ORDER BY u.id LIMIT 1)
                    AS chief,
                (SELECT u.username FROM users u WHERE u.team_id = t.id AND u.role = 'secretary' ORDER BY u.id
                 LIMIT 1) AS secretary,
                (SELECT count(*) FROM team_segments ts WHERE ts.team_id = t.id) AS segments
-        FROM teams t LEFT JOIN admin_areas a ON a.id = t.community_id ORDER BY t.code""")).mappings()]
+        FROM teams t LEFT JOIN admin_areas a ON a.id = t.community_id ORDER BY t.code""")
+        ).mappings()
+    ]
 
 
 def segments_in_bbox(session: Session, bbox: tuple[float, float, float, float], limit: int = SEGMENTS_MAX) -> dict:
     """Return the live segments meeting the bbox as GeoJSON (at most `limit`; `truncated` says if cut)."""
-    rows = session.execute(text("""
+    rows = (
+        session.execute(
+            text("""
         SELECT s.id, s.code, s.street_name, round(s.length_m::numeric, 1)::float AS length_m, a.code AS community,
                (SELECT array_agg(t.code ORDER BY t.code) FROM team_segments ts JOIN teams t ON t.id = ts.team_id
                 WHERE ts.segment_id = s.id) AS teams,
                ST_AsGeoJSON(s.geom, 6) AS geometry
         FROM street_segments s LEFT JOIN admin_areas a ON a.id = s.community_id
         WHERE s.retired_at IS NULL AND s.geom && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4326)
-        ORDER BY s.id LIMIT :n"""), {"x0": bbox[0], "y0": bbox[1], "x1": bbox[2], "y1": bbox[3],
-                                     "n": limit + 1}).mappings().all()
-    features = [{"type": "Feature", "id": r["code"], "geometry": json.loads(r["geometry"]),
-                 "properties": {k: (v or []) if k == "teams" else v for k, v in r.items() if k != "geometry"}}
-                for r in rows[:limit]]
+        ORDER BY s.id LIMIT :n"""),
+            {"x0": bbox[0], "y0": bbox[1], "x1": bbox[2], "y1": bbox[3], "n": limit + 1},
+        )
+        .mappings()
+        .all()
+    )
+    features = [
+        {
+            "type": "Feature",
+            "id": r["code"],
+            "geometry": json.loads(r["geometry"]),
+            "properties": {k: (v or []) if k == "teams" else v for k, v in r.items() if k != "geometry"},
+        }
+        for r in rows[:limit]
+    ]
     return {"type": "FeatureCollection", "features": features, "truncated": len(rows) > limit}

@@ -1,4 +1,5 @@
 """JSON API of the analyses: hotspots, the report's figures, team coverage and fire lanes (Bearer token)."""
+
 from __future__ import annotations
 
 from flask import Blueprint, g, request
@@ -13,7 +14,7 @@ from geo_app.vocab import FIRE_LANE_ROLES, STAFF_ROLES
 from geo_app.web.auth import api_route
 
 bp = Blueprint("analysis_api", __name__)
-csrf.exempt(bp)   # Bearer tokens only: no cookie, so no CSRF to defend against
+csrf.exempt(bp)  # Bearer tokens only: no cookie, so no CSRF to defend against
 
 
 def arg_date(name: str):

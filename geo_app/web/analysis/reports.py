@@ -1,4 +1,5 @@
 """The report page (/reports?start=&end=&area=) with CSV and JSON downloads of the same figures."""
+
 from __future__ import annotations
 
 from flask import Blueprint, Response, g, render_template, request
@@ -26,12 +27,21 @@ def report_page():
     if fmt in ("csv", "json"):
         name = f"report_{start.isoformat()}_{end.isoformat()}.{fmt}"
         mime = "text/csv; charset=utf-8" if fmt == "csv" else "application/json"
-        return Response(formats.FORMATS[fmt](report), mimetype=mime,
-                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+        return Response(
+            formats.FORMATS[fmt](report),
+            mimetype=mime,
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
     if fmt != "html":
         raise ValidationError("format: must be csv or json (or absent for the page)", "format")
     lang = g.get("lang", "zh")
-    return render_template("reports/index.html", report=report, start=start, end=end, area=area_arg,
-                           areas=reports.area_choices(db.session),
-                           categories=reports.category_names(db.session, lang),
-                           departments=reports.department_names(db.session, lang))
+    return render_template(
+        "reports/index.html",
+        report=report,
+        start=start,
+        end=end,
+        area=area_arg,
+        areas=reports.area_choices(db.session),
+        categories=reports.category_names(db.session, lang),
+        departments=reports.department_names(db.session, lang),
+    )

@@ -1,4 +1,5 @@
 """The JSON API of SPEC 6 (bearer tokens only, so no CSRF): reference lists, segments, issues, actions."""
+
 from __future__ import annotations
 
 from flask import Blueprint, current_app, g, jsonify, request

@@ -1,4 +1,5 @@
 """GET /api/openapi.json: the OpenAPI document of the JSON API and Open311."""
+
 from __future__ import annotations
 
 from flask import Blueprint, request

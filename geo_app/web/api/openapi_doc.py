@@ -3,27 +3,69 @@
 Written by hand from the contract (names are fixed by the spec); `tests/interop` validates it and fuzzes
 the running app with it.
 """
+
 from __future__ import annotations
 
 from copy import deepcopy
 
-CATEGORIES = ["cooking_fumes", "noise", "illegal_parking", "dog_keeping", "water_renovation", "ac_dripping",
-              "obstruction", "sanitation", "road_damage", "street_light"]
+CATEGORIES = [
+    "cooking_fumes",
+    "noise",
+    "illegal_parking",
+    "dog_keeping",
+    "water_renovation",
+    "ac_dripping",
+    "obstruction",
+    "sanitation",
+    "road_damage",
+    "street_light",
+]
 CHANNELS = ["reception_hall", "phone", "wechat", "patrol", "web", "open311"]
-STATUSES = ["reported", "accepted", "dispatched", "in_progress", "resolved", "verified", "closed", "rejected",
-            "duplicate"]
-ACTIONS = ["accept", "dispatch", "acknowledge", "arrive", "done", "start", "resolve", "verify", "close", "reject",
-           "merge", "set_due"]
+STATUSES = [
+    "reported",
+    "accepted",
+    "dispatched",
+    "in_progress",
+    "resolved",
+    "verified",
+    "closed",
+    "rejected",
+    "duplicate",
+]
+ACTIONS = [
+    "accept",
+    "dispatch",
+    "acknowledge",
+    "arrive",
+    "done",
+    "start",
+    "resolve",
+    "verify",
+    "close",
+    "reject",
+    "merge",
+    "set_due",
+]
 
 
 def _q(name: str, description: str, schema: dict | None = None, required: bool = False) -> dict:
-    return {"name": name, "in": "query", "required": required, "description": description,
-            "schema": schema or {"type": "string"}}
+    return {
+        "name": name,
+        "in": "query",
+        "required": required,
+        "description": description,
+        "schema": schema or {"type": "string"},
+    }
 
 
 def _path(name: str, description: str, schema: dict | None = None) -> dict:
-    return {"name": name, "in": "path", "required": True, "description": description,
-            "schema": schema or {"type": "string", "minLength": 1}}
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "description": description,
+        "schema": schema or {"type": "string", "minLength": 1},
+    }
 
 
 def _json(ref_or_schema, description: str = "OK") -> dict:
@@ -32,8 +74,11 @@ def _json(ref_or_schema, description: str = "OK") -> dict:
 
 
 ERR = {"$ref": "#/components/responses/Error"}
-BBOX = _q("bbox", "minLon,minLat,maxLon,maxLat (EPSG:4326)",
-          {"type": "string", "pattern": r"^-?\d+(\.\d+)?(,-?\d+(\.\d+)?){3}$"})
+BBOX = _q(
+    "bbox",
+    "minLon,minLat,maxLon,maxLat (EPSG:4326)",
+    {"type": "string", "pattern": r"^-?\d+(\.\d+)?(,-?\d+(\.\d+)?){3}$"},
+)
 START = _q("start", "first day, YYYY-MM-DD (local time)", {"type": "string", "format": "date"})
 END = _q("end", "last day, YYYY-MM-DD, inclusive", {"type": "string", "format": "date"})
 CATEGORY = _q("category", "category code", {"type": "string", "enum": CATEGORIES})
@@ -42,8 +87,11 @@ FC = "#/components/schemas/FeatureCollection"
 
 
 def _get(summary: str, params: list, ok, secured: bool = True, errors=(400, 401, 403)) -> dict:
-    op = {"summary": summary, "parameters": params, "responses": {"200": _json(ok) if not isinstance(ok, dict)
-                                                                   or "description" not in ok else ok}}
+    op = {
+        "summary": summary,
+        "parameters": params,
+        "responses": {"200": _json(ok) if not isinstance(ok, dict) or "description" not in ok else ok},
+    }
     for code in errors:
         op["responses"][str(code)] = ERR
     if secured:
@@ -53,169 +101,415 @@ def _get(summary: str, params: list, ok, secured: bool = True, errors=(400, 401,
 
 def _open311_paths() -> dict:
     fmt = _path("format", "json or xml", {"type": "string", "enum": ["json", "xml"]})
-    both = {"description": "OK", "content": {"application/json": {"schema": {"type": "array", "items": {
-        "$ref": "#/components/schemas/Open311Request"}}}, "text/xml": {"schema": {"type": "string"}}}}
+    both = {
+        "description": "OK",
+        "content": {
+            "application/json": {"schema": {"type": "array", "items": {"$ref": "#/components/schemas/Open311Request"}}},
+            "text/xml": {"schema": {"type": "string"}},
+        },
+    }
     errors = {str(c): {"$ref": "#/components/responses/Open311Error"} for c in (400, 403, 404)}
-    req_params = [fmt, _q("service_request_id", "comma list of ids; overrides every other filter"),
-                  _q("service_code", "comma list of service codes"),
-                  _q("start_date", "W3C date/time, e.g. 2020-05-01T00:00:00Z", {"type": "string"}),
-                  _q("end_date", "W3C date/time; the range may not span more than 90 days", {"type": "string"}),
-                  _q("status", "open, closed or both (comma list)"), _q("jurisdiction_id", "ignored")]
-    form = {"type": "object", "required": ["api_key", "service_code"], "properties": {
-        "api_key": {"type": "string"}, "service_code": {"type": "string"}, "lat": {"type": "number"},
-        "long": {"type": "number"}, "address_string": {"type": "string"}, "description": {"type": "string",
-                                                                                         "maxLength": 4000},
-        "first_name": {"type": "string"}, "last_name": {"type": "string"}, "phone": {"type": "string"},
-        "email": {"type": "string"}, "device_id": {"type": "string"}, "account_id": {"type": "string"},
-        "attribute[plate_number]": {"type": "string"}}}
-    simple = {"description": "OK", "content": {"application/json": {"schema": {}}, "text/xml": {"schema": {
-        "type": "string"}}}}
+    req_params = [
+        fmt,
+        _q("service_request_id", "comma list of ids; overrides every other filter"),
+        _q("service_code", "comma list of service codes"),
+        _q("start_date", "W3C date/time, e.g. 2020-05-01T00:00:00Z", {"type": "string"}),
+        _q("end_date", "W3C date/time; the range may not span more than 90 days", {"type": "string"}),
+        _q("status", "open, closed or both (comma list)"),
+        _q("jurisdiction_id", "ignored"),
+    ]
+    form = {
+        "type": "object",
+        "required": ["api_key", "service_code"],
+        "properties": {
+            "api_key": {"type": "string"},
+            "service_code": {"type": "string"},
+            "lat": {"type": "number"},
+            "long": {"type": "number"},
+            "address_string": {"type": "string"},
+            "description": {"type": "string", "maxLength": 4000},
+            "first_name": {"type": "string"},
+            "last_name": {"type": "string"},
+            "phone": {"type": "string"},
+            "email": {"type": "string"},
+            "device_id": {"type": "string"},
+            "account_id": {"type": "string"},
+            "attribute[plate_number]": {"type": "string"},
+        },
+    }
+    simple = {
+        "description": "OK",
+        "content": {"application/json": {"schema": {}}, "text/xml": {"schema": {"type": "string"}}},
+    }
     return {
-        "/open311/v2/discovery.{format}": {"get": {"summary": "Open311 discovery", "tags": ["open311"],
-                                                   "parameters": [fmt], "responses": {"200": simple}}},
-        "/open311/v2/services.{format}": {"get": {"summary": "Open311 service list (our categories)",
-                                                  "tags": ["open311"], "parameters": [fmt],
-                                                  "responses": {"200": simple}}},
-        "/open311/v2/services/{service_code}.{format}": {"get": {
-            "summary": "Open311 service definition", "tags": ["open311"],
-            "parameters": [_path("service_code", "a category code"), fmt],
-            "responses": {"200": simple, "404": errors["404"]}}},
+        "/open311/v2/discovery.{format}": {
+            "get": {
+                "summary": "Open311 discovery",
+                "tags": ["open311"],
+                "parameters": [fmt],
+                "responses": {"200": simple},
+            }
+        },
+        "/open311/v2/services.{format}": {
+            "get": {
+                "summary": "Open311 service list (our categories)",
+                "tags": ["open311"],
+                "parameters": [fmt],
+                "responses": {"200": simple},
+            }
+        },
+        "/open311/v2/services/{service_code}.{format}": {
+            "get": {
+                "summary": "Open311 service definition",
+                "tags": ["open311"],
+                "parameters": [_path("service_code", "a category code"), fmt],
+                "responses": {"200": simple, "404": errors["404"]},
+            }
+        },
         "/open311/v2/requests.{format}": {
-            "get": {"summary": "Open311 requests (public, no personal data)", "tags": ["open311"],
-                    "parameters": req_params, "responses": {"200": both, "400": errors["400"]}},
-            "post": {"summary": "Open311: post a request (api_key required)", "tags": ["open311"],
-                     "parameters": [fmt],
-                     "requestBody": {"required": True, "content": {"application/x-www-form-urlencoded": {
-                         "schema": form}}},
-                     "responses": {"200": simple, **errors}}},
-        "/open311/v2/requests/{service_request_id}.{format}": {"get": {
-            "summary": "Open311: one request", "tags": ["open311"],
-            "parameters": [_path("service_request_id", "issue reference, e.g. DT-2020-00001"), fmt],
-            "responses": {"200": both, "404": errors["404"]}}},
-        "/open311/v2/tokens/{token}.{format}": {"get": {
-            "summary": "Open311: request id of a token", "tags": ["open311"],
-            "parameters": [_path("token", "token returned by POST requests"), fmt],
-            "responses": {"200": simple, "404": errors["404"]}}},
+            "get": {
+                "summary": "Open311 requests (public, no personal data)",
+                "tags": ["open311"],
+                "parameters": req_params,
+                "responses": {"200": both, "400": errors["400"]},
+            },
+            "post": {
+                "summary": "Open311: post a request (api_key required)",
+                "tags": ["open311"],
+                "parameters": [fmt],
+                "requestBody": {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": form}}},
+                "responses": {"200": simple, **errors},
+            },
+        },
+        "/open311/v2/requests/{service_request_id}.{format}": {
+            "get": {
+                "summary": "Open311: one request",
+                "tags": ["open311"],
+                "parameters": [_path("service_request_id", "issue reference, e.g. DT-2020-00001"), fmt],
+                "responses": {"200": both, "404": errors["404"]},
+            }
+        },
+        "/open311/v2/tokens/{token}.{format}": {
+            "get": {
+                "summary": "Open311: request id of a token",
+                "tags": ["open311"],
+                "parameters": [_path("token", "token returned by POST requests"), fmt],
+                "responses": {"200": simple, "404": errors["404"]},
+            }
+        },
     }
 
 
 def _api_paths() -> dict:
     ref = _path("ref", "issue reference, e.g. DT-2020-00001")
-    issue_in = {"type": "object", "required": ["category", "description", "lon", "lat", "channel"], "properties": {
-        "category": {"type": "string", "enum": CATEGORIES}, "description": {"type": "string", "maxLength": 4000},
-        "lon": {"type": "number", "minimum": -180, "maximum": 180},
-        "lat": {"type": "number", "minimum": -90, "maximum": 90}, "channel": {"type": "string", "enum": CHANNELS},
-        "address": {"type": "string", "maxLength": 200}, "reporter_name": {"type": "string", "maxLength": 80},
-        "reporter_phone": {"type": "string", "maxLength": 40}, "visit_id": {"type": "integer"}}}
-    action_in = {"type": "object", "required": ["action", "version"], "properties": {
-        "action": {"type": "string", "enum": ACTIONS}, "version": {"type": "integer", "minimum": 1},
-        "departments": {"type": "array", "items": {"type": "string"}}, "dispatch_id": {"type": "integer"},
-        "resolution": {"type": "string", "enum": ["on_site", "team"]}, "passed": {"type": "boolean"},
-        "reason": {"type": "string"}, "into": {"type": "string"}, "due_at": {"type": "string",
-                                                                           "format": "date-time"},
-        "note": {"type": "string"}}}
+    issue_in = {
+        "type": "object",
+        "required": ["category", "description", "lon", "lat", "channel"],
+        "properties": {
+            "category": {"type": "string", "enum": CATEGORIES},
+            "description": {"type": "string", "maxLength": 4000},
+            "lon": {"type": "number", "minimum": -180, "maximum": 180},
+            "lat": {"type": "number", "minimum": -90, "maximum": 90},
+            "channel": {"type": "string", "enum": CHANNELS},
+            "address": {"type": "string", "maxLength": 200},
+            "reporter_name": {"type": "string", "maxLength": 80},
+            "reporter_phone": {"type": "string", "maxLength": 40},
+            "visit_id": {"type": "integer"},
+        },
+    }
+    action_in = {
+        "type": "object",
+        "required": ["action", "version"],
+        "properties": {
+            "action": {"type": "string", "enum": ACTIONS},
+            "version": {"type": "integer", "minimum": 1},
+            "departments": {"type": "array", "items": {"type": "string"}},
+            "dispatch_id": {"type": "integer"},
+            "resolution": {"type": "string", "enum": ["on_site", "team"]},
+            "passed": {"type": "boolean"},
+            "reason": {"type": "string"},
+            "into": {"type": "string"},
+            "due_at": {"type": "string", "format": "date-time"},
+            "note": {"type": "string"},
+        },
+    }
     list_of = {"type": "array", "items": {"type": "object"}}
     return {
-        "/api/token": {"post": {
-            "summary": "Exchange username and password for a bearer token", "tags": ["auth"],
-            "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                "type": "object", "required": ["username", "password"],
-                "properties": {"username": {"type": "string"}, "password": {"type": "string"}}}}}},
-            "responses": {"200": _json({"type": "object", "required": ["token"],
-                                        "properties": {"token": {"type": "string"}}}), "400": ERR, "401": ERR}}},
+        "/api/token": {
+            "post": {
+                "summary": "Exchange username and password for a bearer token",
+                "tags": ["auth"],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["username", "password"],
+                                "properties": {"username": {"type": "string"}, "password": {"type": "string"}},
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    "200": _json(
+                        {"type": "object", "required": ["token"], "properties": {"token": {"type": "string"}}}
+                    ),
+                    "400": ERR,
+                    "401": ERR,
+                },
+            }
+        },
         "/api/categories": {"get": _get("Issue categories", [], list_of, secured=False, errors=())},
         "/api/departments": {"get": _get("Departments", [], list_of)},
         "/api/teams": {"get": _get("Street-chief teams", [], list_of)},
         "/api/segments": {"get": _get("Street segments in a bounding box", [BBOX], FC)},
         "/api/fire-lanes": {"get": _get("Fire lanes with status and people served", [], FC)},
         "/api/issues": {
-            "get": _get("Issues within the caller's scope (paged GeoJSON)", [
-                BBOX, _q("status", "issue status", {"type": "string", "enum": STATUSES}), CATEGORY,
-                _q("team", "team code"), _q("segment", "segment code or id"), START, END,
-                _q("page", "page number", {"type": "integer", "minimum": 1}),
-                _q("per_page", "page size", {"type": "integer", "minimum": 1, "maximum": 1000})], FC),
-            "post": {"summary": "Report an issue", "security": BEARER, "tags": ["issues"],
-                     "requestBody": {"required": True, "content": {"application/json": {"schema": issue_in}}},
-                     "responses": {"201": _json("#/components/schemas/IssueCreated", "Created"),
-                                   **{str(c): ERR for c in (400, 401, 403, 422)}}}},
-        "/api/issues/{ref}": {"get": _get("One issue with its events and dispatches", [ref],
-                                          "#/components/schemas/Feature", errors=(401, 403, 404))},
-        "/api/issues/{ref}/actions": {"post": {
-            "summary": "Act on an issue (state machine, version-checked)", "security": BEARER, "tags": ["issues"],
-            "parameters": [ref],
-            "requestBody": {"required": True, "content": {"application/json": {"schema": action_in}}},
-            "responses": {"200": _json("#/components/schemas/Feature"),
-                          **{str(c): ERR for c in (400, 401, 403, 404, 409, 422)}}}},
-        "/api/public/issues": {"get": _get("Resolved issues, generalised, no personal data (no login)",
-                                           [BBOX, CATEGORY, START, END], FC, secured=False, errors=(400,))},
-        "/api/stats": {"get": _get("The district report (same object as `report --format json`)",
-                                   [START, END, _q("area", "area code or team:CODE")],
-                                   "#/components/schemas/Stats")},
-        "/api/hotspots": {"get": _get("Hotspots: Getis-Ord Gi* segments or DBSCAN clusters", [
-            _q("method", "gistar or dbscan", {"type": "string", "enum": ["gistar", "dbscan"]}), CATEGORY, START,
-            END], FC)},
-        "/tiles/{layer}/{z}/{x}/{y}.pbf": {"get": {
-            "summary": "Mapbox vector tile of a layer", "tags": ["tiles"],
-            "parameters": [_path("layer", "layer name"),
-                           _path("z", "zoom", {"type": "integer", "minimum": 0, "maximum": 22}),
-                           _path("x", "column", {"type": "integer", "minimum": 0}),
-                           _path("y", "row", {"type": "integer", "minimum": 0})],
-            "responses": {"200": {"description": "tile", "content": {"application/vnd.mapbox-vector-tile": {
-                "schema": {"type": "string", "format": "binary"}}}}, "204": {"description": "empty tile"},
-                **{str(c): ERR for c in (400, 401, 403, 404)}}}},
-        "/api/coverage": {"get": _get("Team coverage areas, uncovered segments and overlaps", [],
-                                      {"type": "object"})},
-        "/api/fire-lanes/{code}/status": {"post": {
-            "summary": "Set a fire lane's status (history kept)", "security": BEARER, "tags": ["fire lanes"],
-            "parameters": [_path("code", "fire lane code, e.g. FL-01")],
-            "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                "type": "object", "required": ["status"], "properties": {
-                    "status": {"type": "string", "enum": ["blocked", "partly_blocked", "clear"]},
-                    "note": {"type": "string"}}}}}},
-            "responses": {"200": _json({"type": "object"}), **{str(c): ERR for c in (400, 401, 403, 404, 409, 422)}}}},
+            "get": _get(
+                "Issues within the caller's scope (paged GeoJSON)",
+                [
+                    BBOX,
+                    _q("status", "issue status", {"type": "string", "enum": STATUSES}),
+                    CATEGORY,
+                    _q("team", "team code"),
+                    _q("segment", "segment code or id"),
+                    START,
+                    END,
+                    _q("page", "page number", {"type": "integer", "minimum": 1}),
+                    _q("per_page", "page size", {"type": "integer", "minimum": 1, "maximum": 1000}),
+                ],
+                FC,
+            ),
+            "post": {
+                "summary": "Report an issue",
+                "security": BEARER,
+                "tags": ["issues"],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": issue_in}}},
+                "responses": {
+                    "201": _json("#/components/schemas/IssueCreated", "Created"),
+                    **{str(c): ERR for c in (400, 401, 403, 422)},
+                },
+            },
+        },
+        "/api/issues/{ref}": {
+            "get": _get(
+                "One issue with its events and dispatches",
+                [ref],
+                "#/components/schemas/Feature",
+                errors=(401, 403, 404),
+            )
+        },
+        "/api/issues/{ref}/actions": {
+            "post": {
+                "summary": "Act on an issue (state machine, version-checked)",
+                "security": BEARER,
+                "tags": ["issues"],
+                "parameters": [ref],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": action_in}}},
+                "responses": {
+                    "200": _json("#/components/schemas/Feature"),
+                    **{str(c): ERR for c in (400, 401, 403, 404, 409, 422)},
+                },
+            }
+        },
+        "/api/public/issues": {
+            "get": _get(
+                "Resolved issues, generalised, no personal data (no login)",
+                [BBOX, CATEGORY, START, END],
+                FC,
+                secured=False,
+                errors=(400,),
+            )
+        },
+        "/api/stats": {
+            "get": _get(
+                "The district report (same object as `report --format json`)",
+                [START, END, _q("area", "area code or team:CODE")],
+                "#/components/schemas/Stats",
+            )
+        },
+        "/api/hotspots": {
+            "get": _get(
+                "Hotspots: Getis-Ord Gi* segments or DBSCAN clusters",
+                [
+                    _q("method", "gistar or dbscan", {"type": "string", "enum": ["gistar", "dbscan"]}),
+                    CATEGORY,
+                    START,
+                    END,
+                ],
+                FC,
+            )
+        },
+        "/tiles/{layer}/{z}/{x}/{y}.pbf": {
+            "get": {
+                "summary": "Mapbox vector tile of a layer",
+                "tags": ["tiles"],
+                "parameters": [
+                    _path("layer", "layer name"),
+                    _path("z", "zoom", {"type": "integer", "minimum": 0, "maximum": 22}),
+                    _path("x", "column", {"type": "integer", "minimum": 0}),
+                    _path("y", "row", {"type": "integer", "minimum": 0}),
+                ],
+                "responses": {
+                    "200": {
+                        "description": "tile",
+                        "content": {
+                            "application/vnd.mapbox-vector-tile": {"schema": {"type": "string", "format": "binary"}}
+                        },
+                    },
+                    "204": {"description": "empty tile"},
+                    **{str(c): ERR for c in (400, 401, 403, 404)},
+                },
+            }
+        },
+        "/api/coverage": {"get": _get("Team coverage areas, uncovered segments and overlaps", [], {"type": "object"})},
+        "/api/fire-lanes/{code}/status": {
+            "post": {
+                "summary": "Set a fire lane's status (history kept)",
+                "security": BEARER,
+                "tags": ["fire lanes"],
+                "parameters": [_path("code", "fire lane code, e.g. FL-01")],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["status"],
+                                "properties": {
+                                    "status": {"type": "string", "enum": ["blocked", "partly_blocked", "clear"]},
+                                    "note": {"type": "string"},
+                                },
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    "200": _json({"type": "object"}),
+                    **{str(c): ERR for c in (400, 401, 403, 404, 409, 422)},
+                },
+            }
+        },
         "/api/openapi.json": {"get": {"summary": "This document", "responses": {"200": _json({"type": "object"})}}},
     }
 
 
 COMPONENTS = {
-    "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
-                                       "description": "POST /api/token, then Authorization: Bearer <token>"}},
+    "securitySchemes": {
+        "bearerAuth": {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "POST /api/token, then Authorization: Bearer <token>",
+        }
+    },
     "responses": {
-        "Error": _json({"type": "object", "required": ["error"], "properties": {"error": {
-            "type": "object", "required": ["code", "message"], "properties": {
-                "code": {"type": "string"}, "message": {"type": "string"},
-                "field": {"type": "string", "nullable": True}}}}}, "Error"),
-        "Open311Error": {"description": "Open311 errors", "content": {
-            "application/json": {"schema": {"type": "array", "items": {"type": "object", "required": [
-                "code", "description"], "properties": {"code": {"type": "integer"},
-                                                       "description": {"type": "string"}}}}},
-            "text/xml": {"schema": {"type": "string"}}}},
+        "Error": _json(
+            {
+                "type": "object",
+                "required": ["error"],
+                "properties": {
+                    "error": {
+                        "type": "object",
+                        "required": ["code", "message"],
+                        "properties": {
+                            "code": {"type": "string"},
+                            "message": {"type": "string"},
+                            "field": {"type": "string", "nullable": True},
+                        },
+                    }
+                },
+            },
+            "Error",
+        ),
+        "Open311Error": {
+            "description": "Open311 errors",
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["code", "description"],
+                            "properties": {"code": {"type": "integer"}, "description": {"type": "string"}},
+                        },
+                    }
+                },
+                "text/xml": {"schema": {"type": "string"}},
+            },
+        },
     },
     "schemas": {
-        "Feature": {"type": "object", "required": ["type", "properties"], "properties": {
-            "type": {"type": "string", "enum": ["Feature"]}, "geometry": {"type": "object", "nullable": True},
-            "properties": {"type": "object"}}},
-        "FeatureCollection": {"type": "object", "required": ["type", "features"], "properties": {
-            "type": {"type": "string", "enum": ["FeatureCollection"]},
-            "features": {"type": "array", "items": {"$ref": "#/components/schemas/Feature"}}}},
-        "IssueCreated": {"type": "object", "properties": {
-            "ref": {"type": "string"}, "segment_id": {"type": "integer", "nullable": True},
-            "team": {"nullable": True}, "status": {"type": "string", "enum": STATUSES},
-            "version": {"type": "integer"}}},
-        "Stats": {"type": "object", "required": ["visits", "issues_collected", "solved_on_site", "solved_by_team",
-                                                 "open", "overdue", "fire_lanes_opened"],
-                  "properties": {k: {"type": "integer"} for k in (
-                      "visits", "issues_collected", "solved_on_site", "solved_by_team", "open", "overdue",
-                      "fire_lanes_opened")}},
-        "Open311Request": {"type": "object", "required": ["service_request_id", "status", "service_code",
-                                                          "requested_datetime", "lat", "long"], "properties": {
-            "service_request_id": {"type": "string"}, "status": {"type": "string", "enum": ["open", "closed"]},
-            "status_notes": {"type": "string"}, "service_name": {"type": "string"},
-            "service_code": {"type": "string"}, "agency_responsible": {"type": "string"},
-            "service_notice": {"type": "string"}, "requested_datetime": {"type": "string", "format": "date-time"},
-            "updated_datetime": {"type": "string", "format": "date-time"},
-            "expected_datetime": {"type": "string", "format": "date-time", "nullable": True},
-            "address": {"type": "string"}, "lat": {"type": "number"}, "long": {"type": "number"}}},
+        "Feature": {
+            "type": "object",
+            "required": ["type", "properties"],
+            "properties": {
+                "type": {"type": "string", "enum": ["Feature"]},
+                "geometry": {"type": "object", "nullable": True},
+                "properties": {"type": "object"},
+            },
+        },
+        "FeatureCollection": {
+            "type": "object",
+            "required": ["type", "features"],
+            "properties": {
+                "type": {"type": "string", "enum": ["FeatureCollection"]},
+                "features": {"type": "array", "items": {"$ref": "#/components/schemas/Feature"}},
+            },
+        },
+        "IssueCreated": {
+            "type": "object",
+            "properties": {
+                "ref": {"type": "string"},
+                "segment_id": {"type": "integer", "nullable": True},
+                "team": {"nullable": True},
+                "status": {"type": "string", "enum": STATUSES},
+                "version": {"type": "integer"},
+            },
+        },
+        "Stats": {
+            "type": "object",
+            "required": [
+                "visits",
+                "issues_collected",
+                "solved_on_site",
+                "solved_by_team",
+                "open",
+                "overdue",
+                "fire_lanes_opened",
+            ],
+            "properties": {
+                k: {"type": "integer"}
+                for k in (
+                    "visits",
+                    "issues_collected",
+                    "solved_on_site",
+                    "solved_by_team",
+                    "open",
+                    "overdue",
+                    "fire_lanes_opened",
+                )
+            },
+        },
+        "Open311Request": {
+            "type": "object",
+            "required": ["service_request_id", "status", "service_code", "requested_datetime", "lat", "long"],
+            "properties": {
+                "service_request_id": {"type": "string"},
+                "status": {"type": "string", "enum": ["open", "closed"]},
+                "status_notes": {"type": "string"},
+                "service_name": {"type": "string"},
+                "service_code": {"type": "string"},
+                "agency_responsible": {"type": "string"},
+                "service_notice": {"type": "string"},
+                "requested_datetime": {"type": "string", "format": "date-time"},
+                "updated_datetime": {"type": "string", "format": "date-time"},
+                "expected_datetime": {"type": "string", "format": "date-time", "nullable": True},
+                "address": {"type": "string"},
+                "lat": {"type": "number"},
+                "long": {"type": "number"},
+            },
+        },
     },
 }
 
@@ -224,8 +518,11 @@ def document(server_url: str = "/") -> dict:
     """Return the OpenAPI document (a fresh copy each time)."""
     return {
         "openapi": "3.0.3",
-        "info": {"title": "Street-chief incident platform (街长制) API", "version": "1.0.0",
-                 "description": "The JSON API of SPEC section 6 and Open311 GeoReport v2."},
+        "info": {
+            "title": "Street-chief incident platform (街长制) API",
+            "version": "1.0.0",
+            "description": "The JSON API of SPEC section 6 and Open311 GeoReport v2.",
+        },
         "servers": [{"url": server_url}],
         "paths": {**_api_paths(), **_open311_paths()},
         "components": deepcopy(COMPONENTS),

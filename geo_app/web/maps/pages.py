@@ -3,6 +3,7 @@
 Each view parses its filters, asks the domain for the small embedded layers, and lets layers/ build the
 map; the page template puts Folium's header, map and script around a filter form.
 """
+
 from __future__ import annotations
 
 from urllib.parse import urlencode
@@ -50,19 +51,44 @@ def tile_url(layer: str, query: dict | None = None) -> str:
 def _new_map(cats: list[dict], bounds=None):
     """Return a map on the offline base (communities, water, streets as tiles) fitted to `bounds`."""
     cfg = current_app.config
-    m = make_map(DEMO_CENTRE, zoom_start=15, tile_url=cfg.get("TILE_URL"), attribution=cfg.get("TILE_ATTRIBUTION"),
-                 min_zoom=12, max_zoom=19)
+    m = make_map(
+        DEMO_CENTRE,
+        zoom_start=15,
+        tile_url=cfg.get("TILE_URL"),
+        attribution=cfg.get("TILE_ATTRIBUTION"),
+        min_zoom=12,
+        max_zoom=19,
+    )
     if bounds:
         m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
-    strings = {k: _(v) for k, v in (
-        ("issues", "issues"), ("open", "Open the issue"), ("zoom", "Zoom in to see them one by one"),
-        ("street", "Street"), ("segment", "Segment"), ("length", "Length (m)"), ("solved", "Solved issues"),
-        ("last", "Latest solved"), ("density", "Issues per hectare"), ("reported", "Reported on"),
-        ("overdue", "Overdue"), ("teams", "Teams"))}
-    MapConfig({"statuses": status_names(), "categories": _category_names(cats), "strings": strings,
-               "statusColours": styles.STATUS_COLOURS, "categoryColours": styles.category_colours(
-                   [c["code"] for c in cats]), "heatRamp": styles.HEAT_RAMP, "issueBase": url_for("maps.chief")
-               .replace("/maps/chief", "/issues/")}).add_to(m)
+    strings = {
+        k: _(v)
+        for k, v in (
+            ("issues", "issues"),
+            ("open", "Open the issue"),
+            ("zoom", "Zoom in to see them one by one"),
+            ("street", "Street"),
+            ("segment", "Segment"),
+            ("length", "Length (m)"),
+            ("solved", "Solved issues"),
+            ("last", "Latest solved"),
+            ("density", "Issues per hectare"),
+            ("reported", "Reported on"),
+            ("overdue", "Overdue"),
+            ("teams", "Teams"),
+        )
+    }
+    MapConfig(
+        {
+            "statuses": status_names(),
+            "categories": _category_names(cats),
+            "strings": strings,
+            "statusColours": styles.STATUS_COLOURS,
+            "categoryColours": styles.category_colours([c["code"] for c in cats]),
+            "heatRamp": styles.HEAT_RAMP,
+            "issueBase": url_for("maps.chief").replace("/maps/chief", "/issues/"),
+        }
+    ).add_to(m)
     overlays.base_layers(m, page_data.communities(db.session), page_data.water(db.session), _)
     return m
 
@@ -75,9 +101,19 @@ def _render(m, title: str, form: dict, filters, cats, note: str | None = None):
     LayerControl(collapsed=True).add_to(m)
     root = m.get_root()
     root.render()
-    return render_template("maps/map.html", title=title, header=root.header.render(), map_html=root.html.render(),
-                           script=root.script.render(), form=form, filters=filters, categories=cats,
-                           category_names=_category_names(cats), statuses=status_names(), note=note)
+    return render_template(
+        "maps/map.html",
+        title=title,
+        header=root.header.render(),
+        map_html=root.html.render(),
+        script=root.script.render(),
+        form=form,
+        filters=filters,
+        categories=cats,
+        category_names=_category_names(cats),
+        statuses=status_names(),
+        note=note,
+    )
 
 
 def _status_legend(statuses) -> list:
@@ -102,11 +138,19 @@ def chief():
     overlays.halls(m, page_data.halls(db.session), _)
     query = dict(f.query, team=team["code"]) if team else f.query
     tile_layer(m, tile_url("issues", query), "issues", _("Open issues"))
-    add_legend(m, _("Open issues"), _status_legend(OPEN_STATUSES) + [
-        (styles.CLUSTER, _("Group of issues (zoom in)")), ("#0d47a1", _("Team streets"))])
+    add_legend(
+        m,
+        _("Open issues"),
+        _status_legend(OPEN_STATUSES)
+        + [(styles.CLUSTER, _("Group of issues (zoom in)")), ("#0d47a1", _("Team streets"))],
+    )
     title = _("My segments") + (f" · {team['name']}" if team else "")
-    form = {"category": True, "status": OPEN_STATUSES, "period": True,
-            "teams": page_data.teams(db.session) if g.user.role in PLANNER_ROLES else None}
+    form = {
+        "category": True,
+        "status": OPEN_STATUSES,
+        "period": True,
+        "teams": page_data.teams(db.session) if g.user.role in PLANNER_ROLES else None,
+    }
     return _render(m, title, form, f, cats)
 
 
@@ -120,17 +164,31 @@ def hotspots_map():
     _streets(m)
     tile_layer(m, tile_url("heat", f.query), "heat", _("Issue density"))
     names = _category_names(cats)
-    overlays.density_clusters(m, query.density_clusters(db.session, category=f.category, start=f.start,
-                                                           end=f.end), _, names)
-    classes = {"hot_99": _("Hot spot, p < 0.01"), "hot_95": _("Hot spot, p < 0.05"),
-               "hot_90": _("Hot spot, p < 0.1"), "cold_90": _("Cold spot, p < 0.1"),
-               "cold_95": _("Cold spot, p < 0.05"), "cold_99": _("Cold spot, p < 0.01")}
-    overlays.hot_cold_segments(m, query.hot_cold_segments(db.session, category=f.category, start=f.start,
-                                                             end=f.end), _, classes)
+    overlays.density_clusters(
+        m, query.density_clusters(db.session, category=f.category, start=f.start, end=f.end), _, names
+    )
+    classes = {
+        "hot_99": _("Hot spot, p < 0.01"),
+        "hot_95": _("Hot spot, p < 0.05"),
+        "hot_90": _("Hot spot, p < 0.1"),
+        "cold_90": _("Cold spot, p < 0.1"),
+        "cold_95": _("Cold spot, p < 0.05"),
+        "cold_99": _("Cold spot, p < 0.01"),
+    }
+    overlays.hot_cold_segments(
+        m, query.hot_cold_segments(db.session, category=f.category, start=f.start, end=f.end), _, classes
+    )
     tile_layer(m, tile_url("issues", f.query), "issues", _("Open issues"), show=False)
-    add_legend(m, _("Issues per hectare"), [(c, label) for c, label in zip(styles.HEAT_RAMP, (
-        "< 0.3", "0.3 – 0.9", "0.9 – 2.7", "2.7 – 8", "8 – 24", "≥ 24"))] + [(styles.CLUSTER, _("Density cluster"))] +
-        [(styles.HOTCOLD_COLOURS[k], v) for k, v in classes.items()])
+    add_legend(
+        m,
+        _("Issues per hectare"),
+        [
+            (c, label)
+            for c, label in zip(styles.HEAT_RAMP, ("< 0.3", "0.3 – 0.9", "0.9 – 2.7", "2.7 – 8", "8 – 24", "≥ 24"))
+        ]
+        + [(styles.CLUSTER, _("Density cluster"))]
+        + [(styles.HOTCOLD_COLOURS[k], v) for k, v in classes.items()],
+    )
     return _render(m, _("Hotspots"), {"category": True, "period": True}, f, cats)
 
 
@@ -151,8 +209,11 @@ def fire_lanes_map():
         query["team"] = page_data.team(db.session, team_ids[0])["code"]
     tile_layer(m, tile_url("issues", query), "issues", _("Blockage issues"))
     names = status_names()
-    add_legend(m, _("Fire lanes"), [(styles.LANE_COLOURS[s], names[s]) for s in styles.LANE_COLOURS] +
-               _status_legend(OPEN_STATUSES))
+    add_legend(
+        m,
+        _("Fire lanes"),
+        [(styles.LANE_COLOURS[s], names[s]) for s in styles.LANE_COLOURS] + _status_legend(OPEN_STATUSES),
+    )
     return _render(m, _("Fire lanes"), {"lane_status": lane_status or "", "period": True}, f, cats)
 
 
@@ -174,9 +235,12 @@ def coverage_map():
     _streets(m)
     overlays.team_areas(m, page_data.team_areas(db.session), _)
     overlays.coverage_gaps(m, coverage.uncovered_segments(db.session), coverage.overlapping_segments(db.session), _)
-    add_legend(m, _("Team coverage"), [(styles.team_colour(i), t["name"]) for i, t in
-                                       enumerate(page_data.teams(db.session)[:10])] +
-               [(styles.UNCOVERED, _("Uncovered segments")), (styles.OVERLAP, _("Overlapping segments"))])
+    add_legend(
+        m,
+        _("Team coverage"),
+        [(styles.team_colour(i), t["name"]) for i, t in enumerate(page_data.teams(db.session)[:10])]
+        + [(styles.UNCOVERED, _("Uncovered segments")), (styles.OVERLAP, _("Overlapping segments"))],
+    )
     return _render(m, _("Team coverage"), {}, None, cats)
 
 
@@ -188,8 +252,19 @@ def public():
     m = _new_map(cats, page_data.extent(db.session))
     _streets(m)
     tile_layer(m, tile_url("public", f.query), "public", _("Solved issues"))
-    add_legend(m, _("Solved issues"), [(styles.STATUS_COLOURS["resolved"], _("Solved issues on a street segment")),
-                                       ("#2e7d32", _("Group of issues (zoom in)"))])
-    return _render(m, _("What got fixed"), {"category": True, "period": True}, f, cats,
-                   note=_("Solved issues are shown at the middle of their street segment, without names or details."))
-
+    add_legend(
+        m,
+        _("Solved issues"),
+        [
+            (styles.STATUS_COLOURS["resolved"], _("Solved issues on a street segment")),
+            ("#2e7d32", _("Group of issues (zoom in)")),
+        ],
+    )
+    return _render(
+        m,
+        _("What got fixed"),
+        {"category": True, "period": True},
+        f,
+        cats,
+        note=_("Solved issues are shown at the middle of their street segment, without names or details."),
+    )

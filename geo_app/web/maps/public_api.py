@@ -1,4 +1,5 @@
 """GET /api/public/issues: solved issues for anyone, generalised to their segment, no personal data."""
+
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, request

@@ -2,6 +2,7 @@
 
 Staff layers accept the login session (the map pages fetch their tiles with it) or a Bearer token.
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, Response, request

@@ -1,4 +1,5 @@
 """Open311 GeoReport v2 under /open311/v2/: each document as .json or .xml; errors in the spec's format."""
+
 from __future__ import annotations
 
 import json
@@ -13,7 +14,7 @@ from geo_app.extensions import csrf, db
 from geo_app.web.i18n import select_locale
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
-csrf.exempt(bp)   # POST is authorised by api_key, not by a session cookie
+csrf.exempt(bp)  # POST is authorised by api_key, not by a session cookie
 FMT = "<any(json, xml):fmt>"
 
 
@@ -40,11 +41,20 @@ def _error(err: DomainError):
 def discovery(fmt: str):
     """Return the discovery document: where the v2 endpoint is and what it speaks."""
     base = url_for("open311.services", fmt="json", _external=True).rsplit("/", 1)[0]
-    data = {"changeset": "2020-11-06T00:00:00+08:00", "contact": "街长制 command centre (street-chief platform)",
-            "key_service": "API keys are issued by the platform's administrators (flask api-key add LABEL).",
-            "endpoints": [{"specification": "http://wiki.open311.org/GeoReport_v2", "url": base,
-                           "changeset": "2020-11-06T00:00:00+08:00", "type": "production",
-                           "formats": ["text/xml", "application/json"]}]}
+    data = {
+        "changeset": "2020-11-06T00:00:00+08:00",
+        "contact": "街长制 command centre (street-chief platform)",
+        "key_service": "API keys are issued by the platform's administrators (flask api-key add LABEL).",
+        "endpoints": [
+            {
+                "specification": "http://wiki.open311.org/GeoReport_v2",
+                "url": base,
+                "changeset": "2020-11-06T00:00:00+08:00",
+                "type": "production",
+                "formats": ["text/xml", "application/json"],
+            }
+        ],
+    }
     return _reply(fmt, "discovery", data)
 
 

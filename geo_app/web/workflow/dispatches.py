@@ -1,4 +1,5 @@
 """Department staff: their department's dispatches, oldest first, with the next step (报到, arrived, done)."""
+
 from __future__ import annotations
 
 from flask import Blueprint, g, render_template, request

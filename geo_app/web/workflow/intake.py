@@ -1,4 +1,5 @@
 """Reception-hall intake for clerks: log a visit, file issues from it (map click or segment), offer duplicates."""
+
 from __future__ import annotations
 
 from flask import (
@@ -24,12 +25,17 @@ from geo_app.web.errors import committed
 
 bp = Blueprint("intake", __name__, url_prefix="/intake")
 ISSUE_FIELDS = ("category", "description", "address", "reporter_name", "reporter_phone")
-NEAR_HALL_M = 3000   # segments offered in the picker: those within this distance of the hall
+NEAR_HALL_M = 3000  # segments offered in the picker: those within this distance of the hall
 
 
 def _index_page(error: DomainError | None = None, status: int = 200):
-    return render_template("intake/index.html", halls=visits.halls(db.session), error=error, form=request.form,
-                           recent=visits.recent_visits(db.session, g.user)), status
+    return render_template(
+        "intake/index.html",
+        halls=visits.halls(db.session),
+        error=error,
+        form=request.form,
+        recent=visits.recent_visits(db.session, g.user),
+    ), status
 
 
 @bp.get("")
@@ -53,10 +59,14 @@ def create_visit():
 
 def _visit_page(visit_id: int, error: DomainError | None = None, status: int = 200):
     detail = visits.visit_detail(db.session, visit_id, g.user)
-    return render_template("intake/visit.html", visit=detail, categories=worklists.categories(db.session),
-                           segments=visits.segments_near(db.session, detail["lon"], detail["lat"], NEAR_HALL_M),
-                           error=error,
-                           form=request.form), status
+    return render_template(
+        "intake/visit.html",
+        visit=detail,
+        categories=worklists.categories(db.session),
+        segments=visits.segments_near(db.session, detail["lon"], detail["lat"], NEAR_HALL_M),
+        error=error,
+        form=request.form,
+    ), status
 
 
 @bp.get("/visits/<int:visit_id>")
@@ -70,7 +80,7 @@ def visit(visit_id: int):
 @page_route(*RECEPTION_ROLES)
 def create_issue(visit_id: int):
     """File an issue from the visit at the clicked point or the picked segment; then offer duplicates."""
-    visits.visit_detail(db.session, visit_id, g.user)   # 404/403 before anything is read from the form
+    visits.visit_detail(db.session, visit_id, g.user)  # 404/403 before anything is read from the form
     data = {k: request.form.get(k) for k in ISSUE_FIELDS}
     data.update(channel="reception_hall", visit_id=visit_id)
     try:
@@ -95,10 +105,13 @@ def create_issue(visit_id: int):
 def duplicates(ref: str):
     """Offer the open issues of the same category nearby; merging sends the new issue into one of them."""
     issue = issue_view.readable_issue(db.session, ref, g.user)
-    offers = [issue_view.issue_detail(db.session, other, g.user)
-              for other in intake.duplicate_offers(db.session, issue, duplicate_radius())]
-    return render_template("intake/duplicates.html", issue=issue_view.issue_detail(db.session, issue, g.user),
-                           offers=offers)
+    offers = [
+        issue_view.issue_detail(db.session, other, g.user)
+        for other in intake.duplicate_offers(db.session, issue, duplicate_radius())
+    ]
+    return render_template(
+        "intake/duplicates.html", issue=issue_view.issue_detail(db.session, issue, g.user), offers=offers
+    )
 
 
 @bp.get("/segments.json")

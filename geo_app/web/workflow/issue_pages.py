@@ -1,4 +1,5 @@
 """The issue page: facts, a small map, dispatches, the whole timeline, and the action forms."""
+
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
@@ -14,16 +15,20 @@ from geo_app.web.forms import action_form, label, register_template_helpers, saf
 bp = Blueprint("issues", __name__)
 bp.record_once(lambda state: register_template_helpers(state.app))
 
-MAP_HALF_SIZE = 0.004   # degrees around the issue whose streets are drawn on the small map (~400 m)
+MAP_HALF_SIZE = 0.004  # degrees around the issue whose streets are drawn on the small map (~400 m)
 
 
 def _render(ref: str, error: DomainError | None = None, status: int = 200):
     issue = issue_view.readable_issue(db.session, ref, g.user)
     detail = issue_view.issue_detail(db.session, issue, g.user)
-    mine = [d for d in detail["dispatches"]
-            if g.user.role == "admin" or (g.user.role == "staff" and d["department"] == _dept_code())]
-    return render_template("issues/show.html", issue=detail, error=error, my_dispatches=mine,
-                           departments=worklists.departments(db.session)), status
+    mine = [
+        d
+        for d in detail["dispatches"]
+        if g.user.role == "admin" or (g.user.role == "staff" and d["department"] == _dept_code())
+    ]
+    return render_template(
+        "issues/show.html", issue=detail, error=error, my_dispatches=mine, departments=worklists.departments(db.session)
+    ), status
 
 
 def _dept_code() -> str | None:
@@ -70,12 +75,23 @@ def issue_map(ref: str):
     issue = issue_view.readable_issue(db.session, ref, g.user)
     detail = issue_view.issue_detail(db.session, issue, g.user)
     lon, lat = detail["lon"], detail["lat"]
-    near = worklists.segments_in_bbox(db.session, (lon - MAP_HALF_SIZE, lat - MAP_HALF_SIZE,
-                                                   lon + MAP_HALF_SIZE, lat + MAP_HALF_SIZE), limit=400)
-    streets = {"type": "FeatureCollection",
-               "features": [{"type": "Feature", "geometry": f["geometry"], "properties": {}} for f in near["features"]]}
+    near = worklists.segments_in_bbox(
+        db.session, (lon - MAP_HALF_SIZE, lat - MAP_HALF_SIZE, lon + MAP_HALF_SIZE, lat + MAP_HALF_SIZE), limit=400
+    )
+    streets = {
+        "type": "FeatureCollection",
+        "features": [{"type": "Feature", "geometry": f["geometry"], "properties": {}} for f in near["features"]],
+    }
     seg_label = f"{detail['street_name'] or ''} {detail['segment'] or ''}".strip()
     cfg = current_app.config
-    m = build(lon, lat, detail["ref"], detail["segment_geometry"], seg_label, streets,
-              tile_url=cfg.get("TILE_URL"), attribution=cfg.get("TILE_ATTRIBUTION") or None)
+    m = build(
+        lon,
+        lat,
+        detail["ref"],
+        detail["segment_geometry"],
+        seg_label,
+        streets,
+        tile_url=cfg.get("TILE_URL"),
+        attribution=cfg.get("TILE_ATTRIBUTION") or None,
+    )
     return m.get_root().render(), 200, {"Content-Type": "text/html; charset=utf-8"}

@@ -1,4 +1,5 @@
 """书记在现场: log a site visit and the team's issues settled there (each resolved on site)."""
+
 from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
@@ -18,8 +19,13 @@ def _render(error: DomainError | None = None, status: int = 200):
     f = worklists.IssueFilter(statuses=["open"], per_page=100)
     has_team = g.user.team_id is not None or g.user.role == "admin"
     open_issues = worklists.list_issues(db.session, g.user, f)["rows"] if has_team else []
-    return render_template("site_visits/index.html", open_issues=open_issues, error=error, form=request.form,
-                           visits=on_site.recent_site_visits(db.session, g.user)), status
+    return render_template(
+        "site_visits/index.html",
+        open_issues=open_issues,
+        error=error,
+        form=request.form,
+        visits=on_site.recent_site_visits(db.session, g.user),
+    ), status
 
 
 @bp.get("/site-visits")

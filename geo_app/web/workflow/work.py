@@ -1,4 +1,5 @@
 """The chief's work list (team issues, overdue and newest first) and the escalation page of overdue issues."""
+
 from __future__ import annotations
 
 from flask import Blueprint, g, render_template, request
@@ -21,8 +22,13 @@ def work_list():
         args.pop("status")
     f = worklists.parse_filter(db.session, args)
     listing = worklists.list_issues(db.session, g.user, f)
-    return render_template("work/list.html", listing=listing, status=request.args.get("status", "open"),
-                           categories=worklists.categories(db.session), category=f.category)
+    return render_template(
+        "work/list.html",
+        listing=listing,
+        status=request.args.get("status", "open"),
+        categories=worklists.categories(db.session),
+        category=f.category,
+    )
 
 
 @bp.get("/escalation")

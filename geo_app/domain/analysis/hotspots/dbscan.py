@@ -11,6 +11,7 @@ Here the plane is cut into cells eps/√2 wide, whose diagonal is eps:
 - clusters are numbered by their lowest-index core point and a border point joins the lowest-numbered
   cluster within reach — the order in which scikit-learn's expansion labels them, so labels match exactly.
 """
+
 from __future__ import annotations
 
 import math
@@ -21,8 +22,9 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 # Neighbouring cells that can hold a point within eps: the 5×5 block without its corners (and itself).
-OFFSETS = [(dx, dy) for dx in range(-2, 3) for dy in range(-2, 3)
-           if (dx, dy) != (0, 0) and not (abs(dx) == 2 and abs(dy) == 2)]
+OFFSETS = [
+    (dx, dy) for dx in range(-2, 3) for dy in range(-2, 3) if (dx, dy) != (0, 0) and not (abs(dx) == 2 and abs(dy) == 2)
+]
 HALF = [(dx, dy) for dx, dy in OFFSETS if dx > 0 or (dx == 0 and dy > 0)]
 
 
@@ -36,7 +38,7 @@ def dbscan_labels(xy: np.ndarray, eps: float, min_size: int) -> np.ndarray:
     side = eps / math.sqrt(2)
     origin = xy.min(axis=0)
     cell_xy = np.floor((xy - origin) / side).astype(np.int64)
-    cell_xy[:, 1] += 2                      # room for dy = -2 in the key
+    cell_xy[:, 1] += 2  # room for dy = -2 in the key
     width = int(cell_xy[:, 1].max()) + 5
     key = cell_xy[:, 0] * width + cell_xy[:, 1]
     order = np.argsort(key, kind="stable")
@@ -56,7 +58,7 @@ def dbscan_labels(xy: np.ndarray, eps: float, min_size: int) -> np.ndarray:
     ask = sparse[window[cell_of[sparse]] >= min_size]
     step = max(1, 4_000_000 // min_size)
     for lo in range(0, len(ask), step):
-        chunk = ask[lo:lo + step]
+        chunk = ask[lo : lo + step]
         dist, _ = tree.query(xy[chunk], k=[min_size], distance_upper_bound=np.nextafter(eps, np.inf))
         core[chunk[np.isfinite(dist[:, 0])]] = True
     if not core.any():
@@ -70,7 +72,7 @@ def dbscan_labels(xy: np.ndarray, eps: float, min_size: int) -> np.ndarray:
     cgroup = np.repeat(np.arange(len(ccells)), np.diff(np.append(cstart, len(corder))))
     ckeys = ukeys[ccells]
     cxy = np.column_stack([ckeys // width, ckeys % width - 2]).astype(float)
-    lower = origin + cxy[cgroup] * side      # each core point's own cell corner
+    lower = origin + cxy[cgroup] * side  # each core point's own cell corner
 
     rep, near = {}, {}
     for dx, dy in OFFSETS:
@@ -100,8 +102,10 @@ def dbscan_labels(xy: np.ndarray, eps: float, min_size: int) -> np.ndarray:
         unsure = np.flatnonzero(~sure)
         if unsure.size:
             bounds = np.append(cstart, len(corder))
-            hit = [_any_within(pts[bounds[i]:bounds[i + 1]], pts[bounds[j]:bounds[j + 1]], eps)
-                   for i, j in zip(a[unsure], b[unsure])]
+            hit = [
+                _any_within(pts[bounds[i] : bounds[i + 1]], pts[bounds[j] : bounds[j + 1]], eps)
+                for i, j in zip(a[unsure], b[unsure])
+            ]
             keep = unsure[np.array(hit, dtype=bool)]
             edges_a.append(a[keep])
             edges_b.append(b[keep])
@@ -128,10 +132,10 @@ def _label_borders(xy, labels, corder, others, eps, min_size) -> None:
     # A non-core point has fewer than min_size points within eps, itself included: k covers them all.
     k = max(min_size - 1, 1)
     core_tree = cKDTree(xy[corder])
-    core_labels = np.append(labels[corder], np.iinfo(np.int64).max)   # index len(corder) = "none"
+    core_labels = np.append(labels[corder], np.iinfo(np.int64).max)  # index len(corder) = "none"
     step = max(1, 4_000_000 // k)
     for lo in range(0, len(others), step):
-        chunk = others[lo:lo + step]
+        chunk = others[lo : lo + step]
         # query() keeps distances strictly below its bound; the next float up keeps "within eps" inclusive
         _, idx = core_tree.query(xy[chunk], k=k, distance_upper_bound=np.nextafter(eps, np.inf))
         best = core_labels[np.asarray(idx).reshape(len(chunk), k)].min(axis=1)

@@ -13,6 +13,7 @@ Inference: z-scores from esda's analytical moments; p-values two-sided from the 
 correction over all segments gives p_fdr; a segment is hot (z > 0) or cold (z < 0) at the highest of
 99/95/90 % confidence whose alpha p_fdr (or p, without the correction) is below.
 """
+
 from __future__ import annotations
 
 import json
@@ -48,20 +49,23 @@ def segment_graph(session: Session) -> SegmentGraph:
 
 
 def _build_graph(session: Session) -> SegmentGraph:
-    rows = session.execute(text("""
+    rows = session.execute(
+        text("""
         SELECT id, length_m,
                round(ST_X(ST_StartPoint(geom)) * 1e7)::bigint, round(ST_Y(ST_StartPoint(geom)) * 1e7)::bigint,
                round(ST_X(ST_EndPoint(geom)) * 1e7)::bigint, round(ST_Y(ST_EndPoint(geom)) * 1e7)::bigint
-        FROM street_segments WHERE retired_at IS NULL ORDER BY id""")).all()
+        FROM street_segments WHERE retired_at IS NULL ORDER BY id""")
+    ).all()
     arr = np.array(rows, dtype=np.float64).reshape(-1, 6)
     ids = arr[:, 0].astype(np.int64)
     ends = np.concatenate([arr[:, 2:4], arr[:, 4:6]]).astype(np.int64)
     _, node = np.unique(ends, axis=0, return_inverse=True)
     n = len(ids)
-    incidence = sp.csr_matrix((np.ones(2 * n), (np.tile(np.arange(n), 2), node.ravel())),
-                              shape=(n, int(node.max()) + 1 if n else 0))
+    incidence = sp.csr_matrix(
+        (np.ones(2 * n), (np.tile(np.arange(n), 2), node.ravel())), shape=(n, int(node.max()) + 1 if n else 0)
+    )
     adjacency = (incidence @ incidence.T).tocsr()
-    adjacency.data[:] = 1.0            # binary; the diagonal (self) stays: Gi* counts the segment itself
+    adjacency.data[:] = 1.0  # binary; the diagonal (self) stays: Gi* counts the segment itself
     return SegmentGraph(ids, arr[:, 1], Graph.from_sparse(adjacency, ids=ids))
 
 
@@ -74,14 +78,19 @@ def segment_counts(session: Session, ids: np.ndarray, where: str, params: dict) 
     cache.no_jit(session)
     rows = tile_rollups.gistar_counts(session, where, params)
     if rows is None:
-        rows = tile_rollups.rows_array(session.execute(text(f"""
+        rows = tile_rollups.rows_array(
+            session.execute(
+                text(f"""
             SELECT i.segment_id, count(*) FROM issues i
-            WHERE i.segment_id IS NOT NULL AND {where} GROUP BY i.segment_id"""), params))
+            WHERE i.segment_id IS NOT NULL AND {where} GROUP BY i.segment_id"""),
+                params,
+            )
+        )
     y = np.zeros(len(ids))
     if len(rows):
         seg, cnt = rows.T
         pos = np.searchsorted(ids, seg)
-        ok = (pos < len(ids)) & (ids[np.minimum(pos, len(ids) - 1)] == seg)   # retired segments drop out
+        ok = (pos < len(ids)) & (ids[np.minimum(pos, len(ids) - 1)] == seg)  # retired segments drop out
         y[pos[ok]] = cnt[ok]
     return y
 
@@ -119,9 +128,12 @@ def segment_features(session: Session, ids: np.ndarray, props: dict) -> dict:
     """Return a FeatureCollection of the segments `ids` with per-segment property arrays `props`."""
     if len(ids) == 0:
         return {"type": "FeatureCollection", "features": []}
-    rows = session.execute(text("""
+    rows = session.execute(
+        text("""
         SELECT id, code, street_name, ST_AsGeoJSON(geom, 6) AS g FROM street_segments
-        WHERE id = ANY(:ids) ORDER BY id"""), {"ids": [int(i) for i in ids]}).all()
+        WHERE id = ANY(:ids) ORDER BY id"""),
+        {"ids": [int(i) for i in ids]},
+    ).all()
     pos = {int(i): k for k, i in enumerate(ids)}
     features = []
     for row in rows:

@@ -14,6 +14,7 @@ Clusters: DBSCAN on the issues' metric-CRS points (hotspots_dbscan: exact, sciki
 cluster's area is the convex hull of its issues buffered by half the radius, so that a cluster along one
 street still has an area. Gi*: see hotspots_gistar.
 """
+
 from __future__ import annotations
 
 import io
@@ -70,8 +71,14 @@ def check_cluster_params(radius_m, min_size) -> tuple[float, int]:
     return radius, int(min_size)
 
 
-def density_clusters(session: Session, radius_m: float = 150.0, min_size: int = 5, category: str | None = None,
-                     start: date | None = None, end: date | None = None) -> dict:
+def density_clusters(
+    session: Session,
+    radius_m: float = 150.0,
+    min_size: int = 5,
+    category: str | None = None,
+    start: date | None = None,
+    end: date | None = None,
+) -> dict:
     """Return density clusters of issues as areas with count, top 3 categories and period."""
     radius_m, min_size = check_cluster_params(radius_m, min_size)
     where, params = issue_filter(session, category, start, end)
@@ -92,8 +99,13 @@ def issue_points(session: Session, where: str, params: dict) -> pd.DataFrame:
         for block in copy:
             buf.write(block)
     buf.seek(0)
-    return pd.read_csv(buf, sep="\t", header=None, names=["id", "x", "y", "category", "epoch"],
-                       dtype={"id": np.int64, "x": float, "y": float, "category": "category", "epoch": float})
+    return pd.read_csv(
+        buf,
+        sep="\t",
+        header=None,
+        names=["id", "x", "y", "category", "epoch"],
+        dtype={"id": np.int64, "x": float, "y": float, "category": "category", "epoch": float},
+    )
 
 
 def _clusters(session: Session, where: str, params: dict, radius_m: float, min_size: int) -> dict:
@@ -119,14 +131,24 @@ def _clusters(session: Session, where: str, params: dict, radius_m: float, min_s
     first, last = np.minimum.reduceat(epochs, starts), np.maximum.reduceat(epochs, starts)
     per_cat = np.bincount(group * len(names) + codes, minlength=len(cluster_ids) * len(names))
     per_cat = per_cat.reshape(len(cluster_ids), len(names))
-    alpha = np.argsort(names)               # ties between categories go alphabetically
+    alpha = np.argsort(names)  # ties between categories go alphabetically
     features = []
     for k, cid in enumerate(cluster_ids):
         top = alpha[np.argsort(-per_cat[k][alpha], kind="stable")[:3]]
-        features.append({"type": "Feature", "geometry": json.loads(shapely.to_geojson(areas[k])), "properties": {
-            "cluster_id": int(cid) + 1, "count": int(counts[k]),
-            "categories": [{"code": names[c], "count": int(per_cat[k][c])} for c in top if per_cat[k][c] > 0],
-            "first": _local_day(first[k]), "last": _local_day(last[k]), "area_m2": round(float(area_m2[k]))}})
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": json.loads(shapely.to_geojson(areas[k])),
+                "properties": {
+                    "cluster_id": int(cid) + 1,
+                    "count": int(counts[k]),
+                    "categories": [{"code": names[c], "count": int(per_cat[k][c])} for c in top if per_cat[k][c] > 0],
+                    "first": _local_day(first[k]),
+                    "last": _local_day(last[k]),
+                    "area_m2": round(float(area_m2[k])),
+                },
+            }
+        )
     return {"type": "FeatureCollection", "features": features}
 
 
@@ -134,15 +156,30 @@ def _local_day(epoch: float) -> str:
     return datetime.fromtimestamp(float(epoch), local_zone()).date().isoformat()
 
 
-def hot_cold_segments(session: Session, category: str | None = None, start: date | None = None,
-                      end: date | None = None, confidence: int = 90, per_100m: bool = False,
-                      fdr: bool = True) -> dict:
+def hot_cold_segments(
+    session: Session,
+    category: str | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    confidence: int = 90,
+    per_100m: bool = False,
+    fdr: bool = True,
+) -> dict:
     """Return street segments classed hot/cold by Gi* on issue counts (per 100 m of street if asked)."""
     if confidence not in CONFIDENCES:
         raise ValidationError("confidence: must be 90, 95 or 99", "confidence")
     where, params = issue_filter(session, category, start, end)
-    key = ("gistar", category, start, end, confidence, per_100m, fdr, cache.issues_signature(session),
-           cache.segments_signature(session))
+    key = (
+        "gistar",
+        category,
+        start,
+        end,
+        confidence,
+        per_100m,
+        fdr,
+        cache.issues_signature(session),
+        cache.segments_signature(session),
+    )
     return cache.cached(key, lambda: _hot_cold(session, where, params, confidence, per_100m, fdr))
 
 
@@ -152,8 +189,14 @@ def gistar_scores(session: Session, where: str, params: dict, per_100m: bool = F
     count = gistar.segment_counts(session, net.ids, where, params)
     value = count / (net.length_m / 100.0) if per_100m else count
     if len(count) == 0 or count.sum() == 0:
-        return {"ids": net.ids[:0], "count": count[:0], "value": value[:0], "z": count[:0], "p": count[:0],
-                "p_fdr": count[:0]}
+        return {
+            "ids": net.ids[:0],
+            "count": count[:0],
+            "value": value[:0],
+            "z": count[:0],
+            "p": count[:0],
+            "p_fdr": count[:0],
+        }
     z, p, p_fdr = gistar.gi_star(value, net.graph)
     return {"ids": net.ids, "count": count, "value": value, "z": z, "p": p, "p_fdr": p_fdr}
 
@@ -163,10 +206,18 @@ def _hot_cold(session: Session, where: str, params: dict, confidence: int, per_1
     if len(s["ids"]) == 0:
         return dict(EMPTY, features=[])
     classes = gistar.classify(s["z"], s["p_fdr"] if fdr else s["p"], confidence)
-    return gistar.segment_features(session, s["ids"], {
-        "count": [int(c) for c in s["count"]], "value": gistar.rounded(s["value"], 3),
-        "z": gistar.rounded(s["z"], 4), "p": gistar.rounded(s["p"], 6), "p_fdr": gistar.rounded(s["p_fdr"], 6),
-        "class": classes})
+    return gistar.segment_features(
+        session,
+        s["ids"],
+        {
+            "count": [int(c) for c in s["count"]],
+            "value": gistar.rounded(s["value"], 3),
+            "z": gistar.rounded(s["z"], 4),
+            "p": gistar.rounded(s["p"], 6),
+            "p_fdr": gistar.rounded(s["p_fdr"], 6),
+            "class": classes,
+        },
+    )
 
 
 def hotspots(session: Session, method: str, **params) -> dict:

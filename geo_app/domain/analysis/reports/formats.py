@@ -1,4 +1,5 @@
 """The report as text, CSV or JSON (the same figures in each)."""
+
 from __future__ import annotations
 
 import csv
@@ -7,9 +8,16 @@ import json
 
 from geo_app.domain.analysis.reports.report import HEADLINE
 
-LABELS_ZH = {"visits": "接待群众（人次）", "issues_collected": "收集问题", "solved_on_site": "现场解决",
-             "solved_by_team": "街长团队解决", "open": "未办结", "overdue": "已超期",
-             "fire_lanes_opened": "打通消防通道", "rejected": "不予受理"}
+LABELS_ZH = {
+    "visits": "接待群众（人次）",
+    "issues_collected": "收集问题",
+    "solved_on_site": "现场解决",
+    "solved_by_team": "街长团队解决",
+    "open": "未办结",
+    "overdue": "已超期",
+    "fire_lanes_opened": "打通消防通道",
+    "rejected": "不予受理",
+}
 
 
 def as_json(report: dict) -> str:
@@ -19,20 +27,28 @@ def as_json(report: dict) -> str:
 
 def as_text(report: dict) -> str:
     """Return the report as aligned lines for a terminal."""
-    lines = [f"大塘街道 report {report['start']} .. {report['end']}" + (f" ({report['area']})" if report["area"] else "")]
+    lines = [
+        f"大塘街道 report {report['start']} .. {report['end']}" + (f" ({report['area']})" if report["area"] else "")
+    ]
     for key in HEADLINE + ("rejected",):
         lines.append(f"  {key:<18} {report[key]:>7}  {LABELS_ZH[key]}")
     if report.get("by_category"):
         lines.append("  by category:")
         for row in report["by_category"]:
-            lines.append(f"    {row['category']:<18} collected {row['issues_collected']:>5}  on site "
-                         f"{row['solved_on_site']:>4}  team {row['solved_by_team']:>4}  open {row['open']:>4}")
+            lines.append(
+                f"    {row['category']:<18} collected {row['issues_collected']:>5}  on site "
+                f"{row['solved_on_site']:>4}  team {row['solved_by_team']:>4}  open {row['open']:>4}"
+            )
     for row in report.get("by_team", []):
-        lines.append(f"    team {row['team']!s:<13} collected {row['issues_collected']:>5}  open {row['open']:>4}"
-                     f"  overdue {row['overdue']:>4}")
+        lines.append(
+            f"    team {row['team']!s:<13} collected {row['issues_collected']:>5}  open {row['open']:>4}"
+            f"  overdue {row['overdue']:>4}"
+        )
     for row in report.get("by_department", []):
-        lines.append(f"    dept {row['department']:<13} dispatches {row['dispatches']:>4}  ack median "
-                     f"{row['ack_median_h']} h  done median {row['done_median_h']} h")
+        lines.append(
+            f"    dept {row['department']:<13} dispatches {row['dispatches']:>4}  ack median "
+            f"{row['ack_median_h']} h  done median {row['done_median_h']} h"
+        )
     t = report.get("time_to_resolve")
     if t:
         lines.append(f"  time to resolve: {t['solved']} solved, median {t['median_h']} h, p90 {t['p90_h']} h")
@@ -44,10 +60,12 @@ def rows(report: dict) -> list[tuple]:
     out = [("total", key, LABELS_ZH[key], "value", report[key]) for key in HEADLINE + ("rejected",)]
     t = report.get("time_to_resolve") or {}
     out += [("time_to_resolve", "all", "", m, t.get(m)) for m in ("solved", "median_h", "p90_h") if t]
-    for section, key, name, skip in (("by_category", "category", None, ()),
-                                     ("by_segment", "code", "street_name", ("segment_id",)),
-                                     ("by_team", "team", "name", ()),
-                                     ("by_department", "department", "name_zh", ("name_en",))):
+    for section, key, name, skip in (
+        ("by_category", "category", None, ()),
+        ("by_segment", "code", "street_name", ("segment_id",)),
+        ("by_team", "team", "name", ()),
+        ("by_department", "department", "name_zh", ("name_en",)),
+    ):
         for row in report.get(section, []):
             for measure, value in row.items():
                 if measure not in (key, name) + skip:

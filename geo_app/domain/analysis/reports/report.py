@@ -19,6 +19,7 @@ resolved_at — kept in step with the events by issue_actions) is that state. Th
 the reference definition and answers for administrative areas; for the district and for a team the same
 rows come from per-month rollups (rollups.py), so a year's report does not read every issue.
 """
+
 from __future__ import annotations
 
 import logging
@@ -36,15 +37,14 @@ from geo_app.domain.errors import ValidationError
 from geo_app.vocab import OPEN_STATUSES, SOLVED_STATUSES, STATUSES, sql_in
 
 log = logging.getLogger(__name__)
-HEADLINE = ("visits", "issues_collected", "solved_on_site", "solved_by_team", "open", "overdue",
-            "fire_lanes_opened")
+HEADLINE = ("visits", "issues_collected", "solved_on_site", "solved_by_team", "open", "overdue", "fire_lanes_opened")
 
 
 @dataclass(frozen=True)
 class Area:
     """A report area: an administrative area by code, or a team by code."""
 
-    kind: str   # "admin" or "team"
+    kind: str  # "admin" or "team"
     code: str
 
 
@@ -65,14 +65,22 @@ def _area_filters(session: Session, area: Area | None) -> tuple[str, str, str, d
         if not session.execute(text("SELECT 1 FROM admin_areas WHERE code = :a"), {"a": area.code}).first():
             raise ValidationError(f"area: unknown area {area.code[:40]!r}", "area")
         poly = "(SELECT geom FROM admin_areas WHERE code = :area)"
-        return (f"ST_Covers({poly}, i.geom)", f"ST_Covers({poly}, h.geom)", f"ST_Intersects({poly}, f.geom)",
-                {"area": area.code})
+        return (
+            f"ST_Covers({poly}, i.geom)",
+            f"ST_Covers({poly}, h.geom)",
+            f"ST_Intersects({poly}, f.geom)",
+            {"area": area.code},
+        )
     team_id = session.execute(text("SELECT id FROM teams WHERE code = :a"), {"a": area.code}).scalar()
     if team_id is None:
         raise ValidationError(f"area: unknown team {area.code[:40]!r}", "area")
     community = "(SELECT a.geom FROM admin_areas a JOIN teams t ON t.community_id = a.id WHERE t.id = :team)"
-    return ("i.team_id = :team", f"ST_Covers({community}, h.geom)", f"ST_Intersects({community}, f.geom)",
-            {"team": team_id})
+    return (
+        "i.team_id = :team",
+        f"ST_Covers({community}, h.geom)",
+        f"ST_Intersects({community}, f.geom)",
+        {"team": team_id},
+    )
 
 
 OPEN, SOLVED = sql_in("status", OPEN_STATUSES), sql_in("status", SOLVED_STATUSES)
@@ -153,8 +161,15 @@ def _hours(value) -> float | None:
     return None if value is None else round(float(value), 1)
 
 
-def figures(session: Session, start: date, end: date, area: Area | None = None,
-            now: datetime | None = None, top_segments: int = TOP_SEGMENTS, live: bool = False) -> dict:
+def figures(
+    session: Session,
+    start: date,
+    end: date,
+    area: Area | None = None,
+    now: datetime | None = None,
+    top_segments: int = TOP_SEGMENTS,
+    live: bool = False,
+) -> dict:
     """Return the report for the period and area: headline figures and every breakdown.
 
     `live` computes the cohort from issues and events alone, ignoring the rollups (a cross-check).
@@ -166,30 +181,49 @@ def figures(session: Session, start: date, end: date, area: Area | None = None,
     # The planner prices the per-issue lookups for every issue and then spends ~1 s JIT-compiling a query
     # that runs in a fraction of that.
     cache.no_jit(session)
-    result = (_live_rows(session, issue_cond, params) if live
-              else _cohort_rows(session, start, end, asof, area, issue_cond, params, top_segments))
+    result = (
+        _live_rows(session, issue_cond, params)
+        if live
+        else _cohort_rows(session, start, end, asof, area, issue_cond, params, top_segments)
+    )
     rows = [r for r in result if r["kind"] == "count"]
     times = {(r["g_team"], r["team_id"]): r for r in result if r["kind"] == "time"}
     total = next(r for r in rows if r["g_cat"] and r["g_team"] and r["g_seg"])
     total_time = times.get((1, None), {"solved": 0, "median_h": None, "p90_h": None})
-    visits = session.execute(text(f"""
+    visits = session.execute(
+        text(f"""
         SELECT coalesce(sum(v.people), 0) FROM visits v JOIN reception_halls h ON h.id = v.hall_id
-        WHERE v.visited_at >= :lo AND v.visited_at < :hi AND {hall_cond}"""), params).scalar()
-    opened = session.execute(text(f"""
+        WHERE v.visited_at >= :lo AND v.visited_at < :hi AND {hall_cond}"""),
+        params,
+    ).scalar()
+    opened = session.execute(
+        text(f"""
         SELECT count(*) FROM fire_lane_status_events e JOIN fire_lanes f ON f.id = e.fire_lane_id
         WHERE e.to_status = 'clear' AND e.from_status IN ('blocked', 'partly_blocked')
-          AND e.at >= :lo AND e.at < :hi AND {lane_cond}"""), params).scalar()
+          AND e.at >= :lo AND e.at < :hi AND {lane_cond}"""),
+        params,
+    ).scalar()
     counts = {k: int(total[k]) for k in COUNTS}
-    return {"start": start.isoformat(), "end": end.isoformat(),
-            "area": f"{area.kind}:{area.code}" if area else None,
-            "visits": int(visits), **counts, "fire_lanes_opened": int(opened),
-            "by_category": sorted(({"category": r["category"], **{k: int(r[k]) for k in COUNTS}}
-                                   for r in rows if not r["g_cat"]), key=lambda r: r["category"]),
-            "by_segment": _by_segment(session, [r for r in rows if not r["g_seg"]], top_segments),
-            "by_team": _by_team(session, [r for r in rows if not r["g_team"]], times),
-            "by_department": _by_department(session, issue_cond, params),
-            "time_to_resolve": {"solved": int(total_time["solved"]), "median_h": _hours(total_time["median_h"]),
-                                "p90_h": _hours(total_time["p90_h"])}}
+    return {
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "area": f"{area.kind}:{area.code}" if area else None,
+        "visits": int(visits),
+        **counts,
+        "fire_lanes_opened": int(opened),
+        "by_category": sorted(
+            ({"category": r["category"], **{k: int(r[k]) for k in COUNTS}} for r in rows if not r["g_cat"]),
+            key=lambda r: r["category"],
+        ),
+        "by_segment": _by_segment(session, [r for r in rows if not r["g_seg"]], top_segments),
+        "by_team": _by_team(session, [r for r in rows if not r["g_team"]], times),
+        "by_department": _by_department(session, issue_cond, params),
+        "time_to_resolve": {
+            "solved": int(total_time["solved"]),
+            "median_h": _hours(total_time["median_h"]),
+            "p90_h": _hours(total_time["p90_h"]),
+        },
+    }
 
 
 def _live_rows(session: Session, issue_cond: str, params: dict) -> list[dict]:
@@ -197,36 +231,69 @@ def _live_rows(session: Session, issue_cond: str, params: dict) -> list[dict]:
     return [dict(r) for r in session.execute(text(_AT_END.format(issue_cond=issue_cond)), params).mappings()]
 
 
-def _cohort_rows(session: Session, start: date, end: date, asof: datetime, area: Area | None, issue_cond: str,
-                 params: dict, top_segments: int) -> list[dict]:
+def _cohort_rows(
+    session: Session,
+    start: date,
+    end: date,
+    asof: datetime,
+    area: Area | None,
+    issue_cond: str,
+    params: dict,
+    top_segments: int,
+) -> list[dict]:
     """Return the cohort rows: from the rollups for the district or a team, live for administrative areas."""
     if area is None or area.kind == "team":
         try:
-            return rollups.cohort_rows(session, start, end, asof, params.get("team"), top_segments,
-                                              lambda cond, extra: _live_rows(session, cond, {**params, **extra}))
+            return rollups.cohort_rows(
+                session,
+                start,
+                end,
+                asof,
+                params.get("team"),
+                top_segments,
+                lambda cond, extra: _live_rows(session, cond, {**params, **extra}),
+            )
         except rollups.RollupMismatch:
             log.exception("report rollups disagree with the issues; answering from the live query")
     return _live_rows(session, issue_cond, params)
 
 
 def _by_segment(session: Session, rows: list, top: int) -> list[dict]:
-    rows = sorted((r for r in rows if r["segment_id"] is not None),
-                  key=lambda r: (-r["issues_collected"], -r["open"], r["segment_id"]))[:top]
-    names = {r.id: r for r in session.execute(text(
-        "SELECT id, code, street_name FROM street_segments WHERE id = ANY(:ids)"),
-        {"ids": [r["segment_id"] for r in rows]})}
-    return [{"segment_id": r["segment_id"], "code": names[r["segment_id"]].code,
-             "street_name": names[r["segment_id"]].street_name, **{k: int(r[k]) for k in COUNTS}} for r in rows]
+    rows = sorted(
+        (r for r in rows if r["segment_id"] is not None),
+        key=lambda r: (-r["issues_collected"], -r["open"], r["segment_id"]),
+    )[:top]
+    names = {
+        r.id: r
+        for r in session.execute(
+            text("SELECT id, code, street_name FROM street_segments WHERE id = ANY(:ids)"),
+            {"ids": [r["segment_id"] for r in rows]},
+        )
+    }
+    return [
+        {
+            "segment_id": r["segment_id"],
+            "code": names[r["segment_id"]].code,
+            "street_name": names[r["segment_id"]].street_name,
+            **{k: int(r[k]) for k in COUNTS},
+        }
+        for r in rows
+    ]
 
 
 def _by_team(session: Session, rows: list, times: dict) -> list[dict]:
     teams = {t.id: t for t in session.execute(text("SELECT id, code, name FROM teams"))}
     none = {"median_h": None, "p90_h": None}
-    out = [{"team": teams[r["team_id"]].code if r["team_id"] else None,
+    out = [
+        {
+            "team": teams[r["team_id"]].code if r["team_id"] else None,
             "name": teams[r["team_id"]].name if r["team_id"] else None,
-            **{k: int(r[k]) for k in COUNTS}, "median_h": _hours(times.get((0, r["team_id"]), none)["median_h"]),
-            "p90_h": _hours(times.get((0, r["team_id"]), none)["p90_h"])}
-           for r in rows]
+            **{k: int(r[k]) for k in COUNTS},
+            "median_h": _hours(times.get((0, r["team_id"]), none)["median_h"]),
+            "p90_h": _hours(times.get((0, r["team_id"]), none)["p90_h"]),
+        }
+        for r in rows
+    ]
     return sorted(out, key=lambda r: (r["team"] is None, r["team"] or ""))
 
 
@@ -237,20 +304,31 @@ def _by_department(session: Session, issue_cond: str, params: dict) -> list[dict
 
 def default_period(session: Session) -> tuple[date, date]:
     """Return the local days of the first and the last reported issue (today twice when there are none)."""
-    row = session.execute(text("""
+    row = session.execute(
+        text("""
         SELECT (min(reported_at) AT TIME ZONE :tz)::date, (max(reported_at) AT TIME ZONE :tz)::date
-        FROM issues"""), {"tz": local_zone_name()}).one()
+        FROM issues"""),
+        {"tz": local_zone_name()},
+    ).one()
     today = datetime.now(UTC).date()
     return row[0] or today, row[1] or today
 
 
 def area_choices(session: Session) -> list[dict]:
     """Return the areas a report can cover: {value, name, level} for admin areas, then teams."""
-    areas = [{"value": r.code, "name": r.name, "level": r.level} for r in session.execute(text(
-        "SELECT code, name, level FROM admin_areas ORDER BY array_position(ARRAY['district','subdistrict','community'],"
-        " level::text), code"))]
-    teams = [{"value": f"team:{r.code}", "name": r.name, "level": "team"}
-             for r in session.execute(text("SELECT code, name FROM teams ORDER BY code"))]
+    areas = [
+        {"value": r.code, "name": r.name, "level": r.level}
+        for r in session.execute(
+            text(
+                "SELECT code, name, level FROM admin_areas ORDER BY array_position(ARRAY['district','subdistrict','community'],"
+                " level::text), code"
+            )
+        )
+    ]
+    teams = [
+        {"value": f"team:{r.code}", "name": r.name, "level": "team"}
+        for r in session.execute(text("SELECT code, name FROM teams ORDER BY code"))
+    ]
     return areas + teams
 
 

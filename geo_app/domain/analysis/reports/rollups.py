@@ -17,6 +17,7 @@ the live query in reports.py (equality is tested in tests/analysis/test_report_r
 This relies on issues.updated_at never being older than the issue's latest state change (issue_actions
 keeps it so; importers and synth write the time of the last event).
 """
+
 from __future__ import annotations
 
 import bisect
@@ -61,8 +62,9 @@ def split_period(start: date, end: date) -> tuple[tuple[date, date] | None, list
     return (m0, m1), [(a, b) for a, b in ((start, m0), (m1, stop)) if a < b]
 
 
-def cohort_rows(session: Session, start: date, end: date, asof: datetime, team: int | None,
-                top_segments: int, live_rows) -> list[dict]:
+def cohort_rows(
+    session: Session, start: date, end: date, asof: datetime, team: int | None, top_segments: int, live_rows
+) -> list[dict]:
     """Return the report rows (as reports._AT_END yields them) for the period, everywhere or for `team`.
 
     `live_rows(cond, params)` runs the live query on the issues matching an extra SQL condition: it answers
@@ -90,13 +92,11 @@ def _not_due(session: Session, cond: str, params: dict) -> Counter:
         SELECT i.category, i.team_id, count(*) AS n FROM issues i
         WHERE i.status IN :open AND (i.due_at >= :asof OR i.due_at IS NULL)
           AND i.reported_at >= :lo AND i.reported_at < :hi AND {cond} GROUP BY 1, 2""")
-    rows = session.execute(query.bindparams(bindparam("open", expanding=True)),
-                           {**params, "open": list(OPEN_STATUSES)})
+    rows = session.execute(query.bindparams(bindparam("open", expanding=True)), {**params, "open": list(OPEN_STATUSES)})
     return Counter({(r.category, r.team_id): r.n for r in rows})
 
 
-def _move_late(late: list, asof: datetime, edges_h: list[float], counts: Counter, not_due: Counter,
-               hist: dict) -> None:
+def _move_late(late: list, asof: datetime, edges_h: list[float], counts: Counter, not_due: Counter, hist: dict) -> None:
     """Move the issues in flight at the period's end from their current state to their state then."""
     for r in late:
         counts[(r.category, r.team_id, r.cur_status, r.cur_resolution)] -= 1
@@ -104,7 +104,7 @@ def _move_late(late: list, asof: datetime, edges_h: list[float], counts: Counter
             not_due[(r.category, r.team_id)] -= 1
         if r.cur_hours is not None:
             hist[r.team_id][bisect.bisect_right(edges_h, r.cur_hours)] -= 1
-        if r.end_status is None:   # no state before the end: out of the cohort, as in the live query
+        if r.end_status is None:  # no state before the end: out of the cohort, as in the live query
             continue
         counts[(r.category, r.team_id, r.end_status, r.end_resolution)] += 1
         if r.end_status in OPEN_STATUSES and (r.due_at is None or r.due_at >= asof):
@@ -122,18 +122,27 @@ def _summed(session: Session, months, edges, cond: str, params: dict, rollup: st
         team = "AND team_id = :team" if "team" in params else ""
         yield from session.execute(text(rollup.format(team=team)), {**params, "m0": months[0], "m1": months[1]})
     for a, b in edges:
-        yield from session.execute(text(live.format(cond=cond)),
-                                   {**params, "a": _local_midnight(a), "b": _local_midnight(b)})
+        yield from session.execute(
+            text(live.format(cond=cond)), {**params, "a": _local_midnight(a), "b": _local_midnight(b)}
+        )
 
 
 def _counts(session: Session, months, edges, cond: str, params: dict) -> Counter:
     """Return {(category, team, status, resolution): issues} reported in the period, by current state."""
     counts: Counter = Counter()
-    for r in _summed(session, months, edges, cond, params, """
+    for r in _summed(
+        session,
+        months,
+        edges,
+        cond,
+        params,
+        """
             SELECT category, team_id, status, resolution, sum(n) AS n FROM report_cohorts
-            WHERE month >= :m0 AND month < :m1 {team} GROUP BY 1, 2, 3, 4""", """
+            WHERE month >= :m0 AND month < :m1 {team} GROUP BY 1, 2, 3, 4""",
+        """
             SELECT i.category, i.team_id, i.status, i.resolution, count(*) AS n FROM issues i
-            WHERE i.reported_at >= :a AND i.reported_at < :b AND {cond} GROUP BY 1, 2, 3, 4"""):
+            WHERE i.reported_at >= :a AND i.reported_at < :b AND {cond} GROUP BY 1, 2, 3, 4""",
+    ):
         counts[(r.category, r.team_id, r.status, r.resolution)] += r.n
     return counts
 
@@ -141,19 +150,28 @@ def _counts(session: Session, months, edges, cond: str, params: dict) -> Counter
 def _histogram(session: Session, months, edges, cond: str, params: dict) -> dict:
     """Return {team: Counter(bucket: solved issues)} reported in the period, by current state."""
     hist: dict = defaultdict(Counter)
-    for r in _summed(session, months, edges, cond, params, """
+    for r in _summed(
+        session,
+        months,
+        edges,
+        cond,
+        params,
+        """
             SELECT team_id, bucket, sum(n) AS n FROM report_resolve_hist
-            WHERE month >= :m0 AND month < :m1 {team} GROUP BY 1, 2""", f"""
+            WHERE month >= :m0 AND month < :m1 {team} GROUP BY 1, 2""",
+        f"""
             SELECT i.team_id, width_bucket({HOURS}, report_hour_edges()) AS bucket, count(*) AS n
             FROM issues i WHERE {SOLVED_SQL} AND i.resolved_at IS NOT NULL
-              AND i.reported_at >= :a AND i.reported_at < :b AND {{cond}} GROUP BY 1, 2"""):
+              AND i.reported_at >= :a AND i.reported_at < :b AND {{cond}} GROUP BY 1, 2""",
+    ):
         hist[r.team_id][r.bucket] += r.n
     return hist
 
 
 def _late(session: Session, cond: str, params: dict) -> list:
     """Return the period's issues with a state change at or after its end: current and end states."""
-    return session.execute(text(f"""
+    return session.execute(
+        text(f"""
         SELECT i.id, i.category, i.team_id, i.due_at,
                i.status AS cur_status, i.resolution AS cur_resolution,
                CASE WHEN {SOLVED_SQL} AND i.resolved_at IS NOT NULL THEN {HOURS} END AS cur_hours,
@@ -172,17 +190,25 @@ def _late(session: Session, cond: str, params: dict) -> list:
                         FILTER (WHERE e.action = 'resolve' AND e.at < :hi))[1] AS resolve_at
             FROM issue_events e WHERE e.issue_id = i.id) ev
         WHERE i.updated_at >= :hi AND i.reported_at >= :lo AND i.reported_at < :hi AND {cond} AND ev.late"""),
-        params).all()
+        params,
+    ).all()
 
 
 @functools.cache
 def _flags(status: str, resolution: str | None) -> tuple[str, ...]:
     """Return the counted figures an issue in this state adds to."""
     solved = status in SOLVED_STATUSES
-    return tuple(flag for flag, value in (
-        ("issues_collected", status != "duplicate"), ("solved_on_site", solved and resolution == "on_site"),
-        ("solved_by_team", solved and resolution == "team"), ("open", status in OPEN_STATUSES),
-        ("rejected", status == "rejected")) if value)
+    return tuple(
+        flag
+        for flag, value in (
+            ("issues_collected", status != "duplicate"),
+            ("solved_on_site", solved and resolution == "on_site"),
+            ("solved_by_team", solved and resolution == "team"),
+            ("open", status in OPEN_STATUSES),
+            ("rejected", status == "rejected"),
+        )
+        if value
+    )
 
 
 def _count_rows(counts: Counter, not_due: Counter) -> list[dict]:
@@ -205,11 +231,24 @@ def _count_rows(counts: Counter, not_due: Counter) -> list[dict]:
     for (category, team), n in not_due.items():
         for key in (("all", None), ("cat", category), ("team", team)):
             groups[key]["_not_due"] += n
-    return [{"kind": "count", "g_cat": int(kind != "cat"), "g_team": int(kind != "team"), "g_seg": 1,
-             "category": value if kind == "cat" else None, "team_id": value if kind == "team" else None,
-             "segment_id": None, **{k: g[k] for k in COUNTED}, "overdue": g["open"] - g["_not_due"],
-             "solved": None, "median_h": None, "p90_h": None}
-            for (kind, value), g in groups.items() if kind == "all" or g["_issues"] > 0]
+    return [
+        {
+            "kind": "count",
+            "g_cat": int(kind != "cat"),
+            "g_team": int(kind != "team"),
+            "g_seg": 1,
+            "category": value if kind == "cat" else None,
+            "team_id": value if kind == "team" else None,
+            "segment_id": None,
+            **{k: g[k] for k in COUNTED},
+            "overdue": g["open"] - g["_not_due"],
+            "solved": None,
+            "median_h": None,
+            "p90_h": None,
+        }
+        for (kind, value), g in groups.items()
+        if kind == "all" or g["_issues"] > 0
+    ]
 
 
 _BOUNDS_ONE_YEAR = """
@@ -235,7 +274,7 @@ def _bounds(session: Session, start: date, end: date, cond: str, params: dict, f
     years = (date(end.year + 1, 1, 1) - date(start.year, 1, 1)).days
     if 2 * ((end - start).days + 1) < years:
         rows = session.execute(text(_BOUNDS_COHORT.format(cond=cond)), params).all()
-        page = lambda k, o: rows[o:o + k]
+        page = lambda k, o: rows[o : o + k]
     else:
         query = text(_BOUNDS_ONE_YEAR if start.year == end.year else _BOUNDS_YEARS)
         page = lambda k, o: session.execute(query, {"y0": start.year, "y1": end.year, "k": k, "o": o}).all()
@@ -245,16 +284,21 @@ def _bounds(session: Session, start: date, end: date, cond: str, params: dict, f
         offset, batch = offset + batch, 2 * batch
 
 
-def _top_segment_rows(session: Session, start: date, end: date, cond: str, params: dict, top: int,
-                      live_rows) -> list[dict]:
+def _top_segment_rows(
+    session: Session, start: date, end: date, cond: str, params: dict, top: int, live_rows
+) -> list[dict]:
     """Return the live rows of the top `top` segments, evaluating candidates in decreasing order of bound."""
     chosen: list[dict] = []
     if top <= 0:
         return chosen
     for candidates in _bounds(session, start, end, cond, params, 2 * top):
-        found = [r for r in live_rows(f"{cond} AND i.segment_id = ANY(:cand)",
-                                      {**params, "cand": [c.segment_id for c in candidates]})
-                 if r["kind"] == "count" and not r["g_seg"]]
+        found = [
+            r
+            for r in live_rows(
+                f"{cond} AND i.segment_id = ANY(:cand)", {**params, "cand": [c.segment_id for c in candidates]}
+            )
+            if r["kind"] == "count" and not r["g_seg"]
+        ]
         chosen = sorted(chosen + found, key=lambda r: (-r["issues_collected"], -r["open"], r["segment_id"]))[:top]
         # every candidate left has at most `bound` issues in the period: stop when none can enter the top
         if len(chosen) == top and chosen[-1]["issues_collected"] > candidates[-1].bound:
@@ -291,15 +335,31 @@ def _time_rows(session: Session, hist: dict, edges: list[float], late: list, con
             (b1, k1), (b2, k2) = picks[2 * i], picks[2 * i + 1]
             v1, v2 = _nth(members, hist, team, h, b1, k1), _nth(members, hist, team, h, b2, k2)
             pos = f * (n - 1)
-            values[f] = v1 + (v2 - v1) * (pos - math.floor(pos))   # PostgreSQL's percentile_cont
-        rows.append({"kind": "time", "g_cat": 1, "g_team": int(team is _ALL), "g_seg": 1, "category": None,
-                     "team_id": None if team is _ALL else team, "segment_id": None, "issues_collected": 0,
-                     "solved_on_site": 0, "solved_by_team": 0, "open": 0, "overdue": 0, "rejected": 0,
-                     "solved": n, "median_h": values[0.5], "p90_h": values[0.9]})
+            values[f] = v1 + (v2 - v1) * (pos - math.floor(pos))  # PostgreSQL's percentile_cont
+        rows.append(
+            {
+                "kind": "time",
+                "g_cat": 1,
+                "g_team": int(team is _ALL),
+                "g_seg": 1,
+                "category": None,
+                "team_id": None if team is _ALL else team,
+                "segment_id": None,
+                "issues_collected": 0,
+                "solved_on_site": 0,
+                "solved_by_team": 0,
+                "open": 0,
+                "overdue": 0,
+                "rejected": 0,
+                "solved": n,
+                "median_h": values[0.5],
+                "p90_h": values[0.9],
+            }
+        )
     return rows
 
 
-_ALL = object()   # the group of every team
+_ALL = object()  # the group of every team
 
 
 def _nth(members: dict, hist: dict, team, h: Counter, bucket: int, k: int) -> float:
@@ -335,11 +395,18 @@ def _bucket_members(session: Session, fetch: set, edges: list[float], late: list
         if not part:
             continue
         team = "i.team_id IS NULL" if null_team else "i.team_id = q.t"
-        for r in session.execute(text(query.format(team=team)), {
-                **params, "ts": [t for t, _ in part], "bs": [b for _, b in part],
-                "lo_h": [bounds[b] for _, b in part], "hi_h": [bounds[b + 1] for _, b in part]}):
+        for r in session.execute(
+            text(query.format(team=team)),
+            {
+                **params,
+                "ts": [t for t, _ in part],
+                "bs": [b for _, b in part],
+                "lo_h": [bounds[b] for _, b in part],
+                "hi_h": [bounds[b + 1] for _, b in part],
+            },
+        ):
             members[(None if null_team else r.team_id, r.bucket)] = list(r.hours)
-    for r in late:   # the issues in flight at the end count with their hours then, not now
+    for r in late:  # the issues in flight at the end count with their hours then, not now
         key = (r.team_id, bisect.bisect_right(edges, r.cur_hours)) if r.cur_hours is not None else None
         if key in fetch:
             values = members[key]

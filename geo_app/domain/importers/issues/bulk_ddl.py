@@ -9,6 +9,7 @@ leaves the definitions as they were. The price is the lock: from `set_aside` to 
 teams, visits, fire_lanes, users, dispatches, site_visit_issues) are locked ACCESS EXCLUSIVE — readers
 and writers of those tables wait. User triggers are left alone.
 """
+
 from __future__ import annotations
 
 import logging
@@ -24,16 +25,16 @@ from geo_app.domain.errors import DomainError
 log = logging.getLogger(__name__)
 TABLES = ("issues", "issue_events")
 MAINTENANCE_WORK_MEM = "1GB"
-LOCK_TIMEOUT = "10s"        # a waiting ACCESS EXCLUSIVE request queues every later reader behind it: give up
+LOCK_TIMEOUT = "10s"  # a waiting ACCESS EXCLUSIVE request queues every later reader behind it: give up
 
 
 @dataclass
 class SetAside:
     """How to rebuild what was dropped: plain indexes, keys (PK/UNIQUE) and foreign keys."""
 
-    indexes: list[tuple[str, str]] = field(default_factory=list)         # (table, CREATE INDEX …)
-    keys: list[tuple[str, str, str]] = field(default_factory=list)        # (table, name, definition)
-    foreign_keys: list[tuple[str, str, str, str]] = field(default_factory=list)   # (…, referenced table)
+    indexes: list[tuple[str, str]] = field(default_factory=list)  # (table, CREATE INDEX …)
+    keys: list[tuple[str, str, str]] = field(default_factory=list)  # (table, name, definition)
+    foreign_keys: list[tuple[str, str, str, str]] = field(default_factory=list)  # (…, referenced table)
 
 
 def lock(session: Session, tables=TABLES) -> None:
@@ -46,8 +47,13 @@ def lock(session: Session, tables=TABLES) -> None:
     except OperationalError as exc:
         if getattr(exc.orig, "sqlstate", None) != "55P03":
             raise
-        raise DomainError(f"issues: the issue tables are in use (waited {LOCK_TIMEOUT}); retry in a quiet moment "
-                          "or import with --bulk never", "file", code="busy", http_status=409) from None
+        raise DomainError(
+            f"issues: the issue tables are in use (waited {LOCK_TIMEOUT}); retry in a quiet moment "
+            "or import with --bulk never",
+            "file",
+            code="busy",
+            http_status=409,
+        ) from None
     session.execute(text("SET LOCAL lock_timeout = DEFAULT"))
 
 
@@ -55,15 +61,30 @@ def definitions(session: Session) -> dict[str, list]:
     """Return the tables' index, constraint and trigger definitions (for tests: the same before and after)."""
     tables = {"t": list(TABLES)}
     return {
-        "indexes": sorted(session.execute(text(
-            "SELECT pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid::regclass::text = ANY(:t)"),
-            tables).scalars()),
-        "constraints": sorted(tuple(r) for r in session.execute(text("""
+        "indexes": sorted(
+            session.execute(
+                text("SELECT pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid::regclass::text = ANY(:t)"),
+                tables,
+            ).scalars()
+        ),
+        "constraints": sorted(
+            tuple(r)
+            for r in session.execute(
+                text("""
             SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), convalidated FROM pg_constraint
-            WHERE conrelid::regclass::text = ANY(:t) OR confrelid::regclass::text = ANY(:t)"""), tables).all()),
-        "triggers": sorted(tuple(r) for r in session.execute(text("""
+            WHERE conrelid::regclass::text = ANY(:t) OR confrelid::regclass::text = ANY(:t)"""),
+                tables,
+            ).all()
+        ),
+        "triggers": sorted(
+            tuple(r)
+            for r in session.execute(
+                text("""
             SELECT tgrelid::regclass::text, tgname, tgenabled, pg_get_triggerdef(oid) FROM pg_trigger
-            WHERE tgrelid::regclass::text = ANY(:t) AND NOT tgisinternal"""), tables).all()),
+            WHERE tgrelid::regclass::text = ANY(:t) AND NOT tgisinternal"""),
+                tables,
+            ).all()
+        ),
     }
 
 
@@ -71,25 +92,50 @@ def set_aside(session: Session) -> SetAside:
     """Drop the tables' foreign keys (both ways), keys and indexes; return what rebuilds them."""
     tables = {"t": list(TABLES)}
     saved = SetAside()
-    saved.foreign_keys = [tuple(r) for r in session.execute(text("""
+    saved.foreign_keys = [
+        tuple(r)
+        for r in session.execute(
+            text("""
         SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), confrelid::regclass::text
         FROM pg_constraint
         WHERE contype = 'f' AND (conrelid::regclass::text = ANY(:t) OR confrelid::regclass::text = ANY(:t))
-        ORDER BY 1, 2"""), tables).all()]
-    saved.keys = [tuple(r) for r in session.execute(text("""
+        ORDER BY 1, 2"""),
+            tables,
+        ).all()
+    ]
+    saved.keys = [
+        tuple(r)
+        for r in session.execute(
+            text("""
         SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint
         WHERE contype IN ('p', 'u', 'x') AND conrelid::regclass::text = ANY(:t) ORDER BY contype, 1, 2"""),
-        tables).all()]
-    plain = session.execute(text("""
+            tables,
+        ).all()
+    ]
+    plain = session.execute(
+        text("""
         SELECT indexrelid::regclass::text AS name, indrelid::regclass::text AS "table",
                pg_get_indexdef(indexrelid) AS ddl FROM pg_index i
         WHERE indrelid::regclass::text = ANY(:t)
           AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
-        ORDER BY 1"""), tables).all()
+        ORDER BY 1"""),
+        tables,
+    ).all()
     saved.indexes = [(r.table, r.ddl) for r in plain]
-    lock(session, sorted({fk[0] for fk in saved.foreign_keys} | set(session.execute(text("""
+    lock(
+        session,
+        sorted(
+            {fk[0] for fk in saved.foreign_keys}
+            | set(
+                session.execute(
+                    text("""
         SELECT DISTINCT confrelid::regclass::text FROM pg_constraint
-        WHERE contype = 'f' AND conrelid::regclass::text = ANY(:t)"""), tables).scalars())))   # the joined tables too
+        WHERE contype = 'f' AND conrelid::regclass::text = ANY(:t)"""),
+                    tables,
+                ).scalars()
+            )
+        ),
+    )  # the joined tables too
     for table, name, *_ in saved.foreign_keys + saved.keys:
         session.execute(text(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"'))
     for r in plain:
@@ -111,13 +157,19 @@ def rebuild(session: Session, saved: SetAside, skip: tuple[str, ...] = ()) -> Se
     indexes being rebuilt), while the client's worker thread still uses the other core; then the btree
     builds, which take both; then keys and the foreign keys that need them."""
     session.execute(text(f"SET LOCAL maintenance_work_mem = '{MAINTENANCE_WORK_MEM}'"))
-    def part(deferred: bool) -> SetAside:      # every item's first field is its table
-        return SetAside(*([item for item in items if (item[0] in skip) == deferred]
-                          for items in (saved.indexes, saved.keys, saved.foreign_keys)))
+
+    def part(deferred: bool) -> SetAside:  # every item's first field is its table
+        return SetAside(
+            *(
+                [item for item in items if (item[0] in skip) == deferred]
+                for items in (saved.indexes, saved.keys, saved.foreign_keys)
+            )
+        )
 
     now, later = part(False), part(True)
-    one_process = ([ddl for _, ddl in now.indexes if " USING btree " not in ddl]
-                   + [_add(*fk) for fk in now.foreign_keys if fk[3] not in TABLES])
+    one_process = [ddl for _, ddl in now.indexes if " USING btree " not in ddl] + [
+        _add(*fk) for fk in now.foreign_keys if fk[3] not in TABLES
+    ]
     parallel = [ddl for _, ddl in now.indexes if " USING btree " in ddl]
     inward = [_add(*fk) for fk in now.foreign_keys if fk[3] in TABLES]
     statements = one_process + parallel + [_add(*key) for key in now.keys] + inward

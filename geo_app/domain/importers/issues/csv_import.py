@@ -10,6 +10,7 @@ re-running is harmless. Two ways to write, with the same result:
   set-based; several times faster for large files, but it locks those tables until the commit, and its
   rebuilds cost as much as the table holds, not as much as the file brings.
 """
+
 from __future__ import annotations
 
 import time
@@ -41,8 +42,8 @@ from geo_app.domain.importers.issues.write import (
 from geo_app.domain.workflow.intake import IntakeSettings
 from geo_app.vocab import OPEN_STATUSES, SOLVED_STATUSES, sql_in
 
-MEMORY_SNAP_MIN = 2_000     # below this the set-based UPDATE is as fast and needs no segment load
-BULK_MIN_ROWS = 50_000      # from here the bulk path (IMPORT_BULK_MIN_ROWS in the app's settings)
+MEMORY_SNAP_MIN = 2_000  # below this the set-based UPDATE is as fast and needs no segment load
+BULK_MIN_ROWS = 50_000  # from here the bulk path (IMPORT_BULK_MIN_ROWS in the app's settings)
 __all__ = ["ImportResult", "Mapping", "RowError", "import_issues"]
 
 
@@ -68,8 +69,15 @@ def _context(session: Session) -> Context:
     return Context(categories, visits, area)
 
 
-def import_issues(session: Session, path: Path, settings: IntakeSettings, mapping: Mapping | None = None,
-                  progress=None, snap: str = "auto", bulk_min_rows: int | None = BULK_MIN_ROWS) -> ImportResult:
+def import_issues(
+    session: Session,
+    path: Path,
+    settings: IntakeSettings,
+    mapping: Mapping | None = None,
+    progress=None,
+    snap: str = "auto",
+    bulk_min_rows: int | None = BULK_MIN_ROWS,
+) -> ImportResult:
     """Import the issues of a CSV file; the caller commits (or rolls back) the session.
 
     The bulk path is taken from `bulk_min_rows` accepted rows on (None: never, 0: always)."""
@@ -97,11 +105,17 @@ def import_issues(session: Session, path: Path, settings: IntakeSettings, mappin
     return result
 
 
-def _small(session: Session, rows: pd.DataFrame, settings: IntakeSettings, snap: str, result: ImportResult,
-           clock: _Clock) -> None:
+def _small(
+    session: Session, rows: pd.DataFrame, settings: IntakeSettings, snap: str, result: ImportResult, clock: _Clock
+) -> None:
     """Write with the tables' indexes and keys in place; link and log events in SQL."""
-    rows["id"] = session.execute(text("SELECT nextval(pg_get_serial_sequence('issues', 'id')) "
-                                      "FROM generate_series(1, :n)"), {"n": len(rows)}).scalars().all()
+    rows["id"] = (
+        session.execute(
+            text("SELECT nextval(pg_get_serial_sequence('issues', 'id')) FROM generate_series(1, :n)"), {"n": len(rows)}
+        )
+        .scalars()
+        .all()
+    )
     result.snap_method = "memory" if snap == "memory" or (snap == "auto" and len(rows) >= MEMORY_SNAP_MIN) else "sql"
     if result.snap_method == "memory":
         link_segments(session, rows, metric_xy(rows), settings.snap_max_m)
@@ -126,8 +140,7 @@ def _small(session: Session, rows: pd.DataFrame, settings: IntakeSettings, snap:
     clock.lap(result, "events")
 
 
-def _bulk(session: Session, rows: pd.DataFrame, settings: IntakeSettings, result: ImportResult,
-          clock: _Clock) -> None:
+def _bulk(session: Session, rows: pd.DataFrame, settings: IntakeSettings, result: ImportResult, clock: _Clock) -> None:
     """Link in memory, set indexes and constraints aside, COPY issues and events, rebuild (tables locked)."""
     rows["id"] = np.arange(len(rows), dtype=np.int64) + reserve_ids(session, "issues", len(rows))
     xy = metric_xy(rows)
@@ -138,21 +151,30 @@ def _bulk(session: Session, rows: pd.DataFrame, settings: IntakeSettings, result
     saved = bulk_ddl.set_aside(session)
     first_event = reserve_ids(session, "issue_events", event_count(rows))
     rollup_inputs = bulk_rollups.load_inputs(session, rows)
-    bulk_rollups.suspend_triggers(session)        # their work is done below, from the rows in memory
+    bulk_rollups.suspend_triggers(session)  # their work is done below, from the rows in memory
     columns = issue_columns(rows)
     events: list[Future] = []
     with ThreadPoolExecutor(max_workers=1) as pool:
         # Two cores: once the issues are sent, the events are built and encoded here while the server loads
         # the issues and rebuilds their indexes (its one-process steps first); the rollups' deltas while it
         # loads the events.
-        copy_encoded(session, "issues", encode(columns, lazy=True),
-                     sent=lambda: events.append(pool.submit(lambda: encode(event_columns(rows, first_event)))))
+        copy_encoded(
+            session,
+            "issues",
+            encode(columns, lazy=True),
+            sent=lambda: events.append(pool.submit(lambda: encode(event_columns(rows, first_event)))),
+        )
         bulk_rollups.resume_triggers(session)
         clock.lap(result, "write")
         saved = bulk_ddl.rebuild(session, saved, skip=("issue_events",))
         clock.lap(result, "index")
-        deltas = pool.submit(bulk_rollups.deltas, {name: values for name, _, values in columns},
-                             rows["lon"].to_numpy(float), rows["lat"].to_numpy(float), rollup_inputs)
+        deltas = pool.submit(
+            bulk_rollups.deltas,
+            {name: values for name, _, values in columns},
+            rows["lon"].to_numpy(float),
+            rows["lat"].to_numpy(float),
+            rollup_inputs,
+        )
         copy_encoded(session, "issue_events", events[0].result())
         refs.raise_counters(session, rows["ref"])
         clock.lap(result, "events")
@@ -177,8 +199,10 @@ def _drop_existing(session: Session, rows: pd.DataFrame, result: ImportResult) -
     given = rows["ref"][rows["ref"] != ""].tolist()
     if not given:
         return rows
-    stored = session.execute(text("SELECT greatest(reltuples, 0) FROM pg_class WHERE oid = 'issues'::regclass")).scalar()
-    if stored < len(given):     # a table smaller than the file: read its refs rather than probe the index per row
+    stored = session.execute(
+        text("SELECT greatest(reltuples, 0) FROM pg_class WHERE oid = 'issues'::regclass")
+    ).scalar()
+    if stored < len(given):  # a table smaller than the file: read its refs rather than probe the index per row
         known = set(session.execute(text("SELECT ref FROM issues")).scalars())
         existing = {ref for ref in given if ref in known} if known else set()
     else:
@@ -195,10 +219,12 @@ def _assign_refs(session: Session, rows: pd.DataFrame, prefix: str) -> None:
     refs.bump_counters(session)
     years = rows.loc[missing, "reported_at"].dt.tz_convert(local_zone_name()).dt.year
     for year, index in years.groupby(years).groups.items():
-        last = session.execute(text("""
+        last = session.execute(
+            text("""
             INSERT INTO ref_counters (prefix, year, last) VALUES (:p, :y, :n)
             ON CONFLICT (prefix, year) DO UPDATE SET last = ref_counters.last + :n RETURNING last"""),
-                               {"p": prefix, "y": int(year), "n": len(index)}).scalar_one()
+            {"p": prefix, "y": int(year), "n": len(index)},
+        ).scalar_one()
         numbers = np.arange(last - len(index) + 1, last + 1)
         rows.loc[index, "ref"] = [f"{prefix}-{year}-{n:05d}" for n in numbers]
 
@@ -206,20 +232,45 @@ def _assign_refs(session: Session, rows: pd.DataFrame, prefix: str) -> None:
 def _log_events(session: Session) -> None:
     """Append the events that explain each imported state (reports read states from events)."""
     steps = [
-        ("i.reported_at", "'report'", "NULL", "'reported'",
-         "jsonb_build_object('channel', i.channel, 'linked', i.segment_id IS NOT NULL, 'import', true)", "TRUE"),
-        ("i.reported_at", "CASE i.status WHEN 'accepted' THEN 'accept' WHEN 'dispatched' THEN 'dispatch' "
-                          "ELSE 'start' END", "'reported'", "i.status", "'{\"import\": true}'::jsonb",
-         sql_in("i.status", [s for s in OPEN_STATUSES if s != "reported"])),
-        ("i.resolved_at", "'resolve'", "'reported'", "'resolved'",
-         "jsonb_build_object('resolution', i.resolution, 'import', true)", sql_in("i.status", SOLVED_STATUSES)),
-        ("i.resolved_at", "'verify'", "'resolved'", "'verified'", "'{\"passed\": true, \"import\": true}'::jsonb",
-         sql_in("i.status", [s for s in SOLVED_STATUSES if s != "resolved"])),
+        (
+            "i.reported_at",
+            "'report'",
+            "NULL",
+            "'reported'",
+            "jsonb_build_object('channel', i.channel, 'linked', i.segment_id IS NOT NULL, 'import', true)",
+            "TRUE",
+        ),
+        (
+            "i.reported_at",
+            "CASE i.status WHEN 'accepted' THEN 'accept' WHEN 'dispatched' THEN 'dispatch' ELSE 'start' END",
+            "'reported'",
+            "i.status",
+            "'{\"import\": true}'::jsonb",
+            sql_in("i.status", [s for s in OPEN_STATUSES if s != "reported"]),
+        ),
+        (
+            "i.resolved_at",
+            "'resolve'",
+            "'reported'",
+            "'resolved'",
+            "jsonb_build_object('resolution', i.resolution, 'import', true)",
+            sql_in("i.status", SOLVED_STATUSES),
+        ),
+        (
+            "i.resolved_at",
+            "'verify'",
+            "'resolved'",
+            "'verified'",
+            '\'{"passed": true, "import": true}\'::jsonb',
+            sql_in("i.status", [s for s in SOLVED_STATUSES if s != "resolved"]),
+        ),
         ("i.closed_at", "'close'", "'verified'", "'closed'", "'{\"import\": true}'::jsonb", "i.status = 'closed'"),
     ]
     # one statement per step, so that ids (the tie-break of equal times) follow the order of the steps
     for at, action, from_s, to_s, data, cond in steps:
-        session.execute(text(f"""
+        session.execute(
+            text(f"""
             INSERT INTO issue_events (issue_id, at, action, from_status, to_status, data)
             SELECT i.id, {at}, {action}, {from_s}, {to_s}, {data}
-            FROM issues i JOIN import_new n ON n.id = i.id WHERE {cond}"""))
+            FROM issues i JOIN import_new n ON n.id = i.id WHERE {cond}""")
+        )

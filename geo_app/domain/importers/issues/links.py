@@ -3,6 +3,7 @@
 The same answers as the SQL of snapping.py and fire_lanes.py (nearest within the distance, ties to the
 lowest id, in the metric CRS), computed for a whole file at once with snapping_memory.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -18,8 +19,9 @@ from geo_app.models import METRIC_SRID
 
 def metric_xy(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Return the rows' coordinates in the metric CRS."""
-    x, y = Transformer.from_crs(4326, METRIC_SRID, always_xy=True).transform(rows["lon"].to_numpy(float),
-                                                                              rows["lat"].to_numpy(float))
+    x, y = Transformer.from_crs(4326, METRIC_SRID, always_xy=True).transform(
+        rows["lon"].to_numpy(float), rows["lat"].to_numpy(float)
+    )
     return np.asarray(x), np.asarray(y)
 
 

@@ -6,6 +6,7 @@ None, NaN or NaT is written as NULL. Kinds: int2, int4, int8, float8, timestampt
 jsonb (strings; a pandas Categorical skips encoding each row), bytea and geometry (bytes; EWKB), and raw: an (n, w)
 uint8 array of values already in binary form (e.g. EWKB points), never NULL.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -16,12 +17,12 @@ import pandas as pd
 HEADER = b"PGCOPY\n\xff\r\n\x00" + b"\x00\x00\x00\x00" + b"\x00\x00\x00\x00"
 TRAILER = b"\xff\xff"
 _FIXED = {"int2": ">i2", "int4": ">i4", "int8": ">i8", "float8": ">f8", "timestamptz": ">i8", "date": ">i4"}
-_PG_EPOCH_US = 946_684_800_000_000      # 2000-01-01 in microseconds since 1970-01-01
-_PG_EPOCH_DAYS = 10_957                 # 2000-01-01 in days since 1970-01-01
+_PG_EPOCH_US = 946_684_800_000_000  # 2000-01-01 in microseconds since 1970-01-01
+_PG_EPOCH_DAYS = 10_957  # 2000-01-01 in days since 1970-01-01
 
 
 _NULL = b"\xff\xff\xff\xff"
-_BYTES = ("bytea", "geometry")                              # bytes as they are (geometry: EWKB)
+_BYTES = ("bytea", "geometry")  # bytes as they are (geometry: EWKB)
 
 
 def _fixed(kind: str, values) -> tuple[np.ndarray, np.ndarray]:
@@ -32,11 +33,13 @@ def _fixed(kind: str, values) -> tuple[np.ndarray, np.ndarray]:
         if series.dtype.kind != "M":
             series = pd.to_datetime(series, utc=True)
         if series.dt.tz is not None:
-            series = series.dt.tz_convert(None)             # UTC, without going through objects
+            series = series.dt.tz_convert(None)  # UTC, without going through objects
         ints = series.to_numpy().astype("datetime64[us]").astype(np.int64) - _PG_EPOCH_US
-    elif kind == "date":                                    # naive dates or midnights: the day they fall on
-        ints = pd.to_datetime(series).fillna(pd.Timestamp(0)).to_numpy().astype("datetime64[D]").astype(np.int64) \
+    elif kind == "date":  # naive dates or midnights: the day they fall on
+        ints = (
+            pd.to_datetime(series).fillna(pd.Timestamp(0)).to_numpy().astype("datetime64[D]").astype(np.int64)
             - _PG_EPOCH_DAYS
+        )
     else:
         ints = series.fillna(0).to_numpy()
     return _with_length(np.ascontiguousarray(ints.astype(_FIXED[kind])).view(np.uint8).reshape(len(ints), -1)), null
@@ -51,11 +54,11 @@ def _with_length(raw: np.ndarray) -> np.ndarray:
 
 def _variable(kind: str, values) -> list[np.ndarray]:
     """Return each row's field as grid columns of bytes: the length word (or the NULL word), the bytes."""
-    prefix = b"\x01" if kind == "jsonb" else b""           # jsonb's binary form: version 1, then the text
-    if isinstance(values, pd.Categorical):                  # few distinct values: encode each once
+    prefix = b"\x01" if kind == "jsonb" else b""  # jsonb's binary form: version 1, then the text
+    if isinstance(values, pd.Categorical):  # few distinct values: encode each once
         fields = [prefix + str(u).encode("utf-8") for u in values.categories]
         fields = np.array([len(f).to_bytes(4, "big") + f for f in fields] + [_NULL], dtype=object)
-        return [fields[values.codes]]                       # -1 picks the trailing NULL
+        return [fields[values.codes]]  # -1 picks the trailing NULL
     values = np.asarray(values, dtype=object)
     null = pd.isna(values)
     if null.all():
@@ -108,16 +111,20 @@ def _fixed_block(count: int, columns: list[tuple[str, object]], n: int) -> np.nd
     for k in range(len(keys)):
         rows = np.flatnonzero(group.ravel() == k)
         first = rows[0]
-        parts = [null_word[None, :].repeat(len(rows), axis=0) if null[first] else block[rows]
-                 for block, null in zip(blocks, nulls, strict=True)]
+        parts = [
+            null_word[None, :].repeat(len(rows), axis=0) if null[first] else block[rows]
+            for block, null in zip(blocks, nulls, strict=True)
+        ]
         out[rows] = _as_objects(np.hstack(parts))
     return out
 
 
 def _categoricals(columns: list[tuple[str, pd.Categorical]]) -> np.ndarray:
     """Return the fields of side-by-side Categorical columns as one bytes object per row (one per combination)."""
-    fields = [_variable(kind, pd.Categorical.from_codes(np.arange(-1, len(values.categories)), values.categories))[0]
-              for kind, values in columns]                  # field bytes of NULL and of each category
+    fields = [
+        _variable(kind, pd.Categorical.from_codes(np.arange(-1, len(values.categories)), values.categories))[0]
+        for kind, values in columns
+    ]  # field bytes of NULL and of each category
     combined = np.zeros(len(columns[0][1]), dtype=np.int64)
     for _, values in columns:
         combined = combined * (len(values.categories) + 1) + values.codes + 1
@@ -141,11 +148,11 @@ def encode_rows(columns: list[tuple[str, object]]) -> bytes:
     if order != sorted(order):
         raise ValueError("columns must come fixed-width first, then Categoricals, then the rest")
     fixed = [(kind, values) for kind, values in columns if is_fixed(kind)]
-    categorical = [(kind, values) for kind, values in columns[len(fixed):] if isinstance(values, pd.Categorical)]
+    categorical = [(kind, values) for kind, values in columns[len(fixed) :] if isinstance(values, pd.Categorical)]
     grid = [_fixed_block(len(columns), fixed, n)]
     if categorical:
         grid.append(_categoricals(categorical))
-    for kind, values in columns[len(fixed) + len(categorical):]:
+    for kind, values in columns[len(fixed) + len(categorical) :]:
         grid.extend(_variable(kind, values))
     return b"".join(np.column_stack(grid).ravel())
 

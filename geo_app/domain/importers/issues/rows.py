@@ -5,6 +5,7 @@ intake's (validation.py) applied to whole columns: the same limits, the same ref
 checks look at a column's code points with numpy (textscan.py) and hand only the few candidate values to
 the regular expressions, with the same answers as the per-value checks they replace.
 """
+
 from __future__ import annotations
 
 import re
@@ -25,14 +26,39 @@ from geo_app.models.issue import DESCRIPTION_MAX
 from geo_app.vocab import CHANNELS
 from geo_app.vocab import SOLVED_STATUSES as SOLVED
 
-TARGETS = ("ref", "category", "description", "lon", "lat", "point", "address", "channel", "reported_at",
-           "closed_at", "status", "resolution", "reporter_name", "reporter_phone", "visit_code")
+TARGETS = (
+    "ref",
+    "category",
+    "description",
+    "lon",
+    "lat",
+    "point",
+    "address",
+    "channel",
+    "reported_at",
+    "closed_at",
+    "status",
+    "resolution",
+    "reporter_name",
+    "reporter_phone",
+    "visit_code",
+)
 ALIASES = {"id": "ref", "opened": "reported_at", "opened_at": "reported_at", "closed": "closed_at"}
-STATUS_WORDS = {"open": "reported", "new": "reported", "reported": "reported", "accepted": "accepted",
-                "dispatched": "dispatched", "in_progress": "in_progress", "resolved": "resolved",
-                "verified": "verified", "closed": "closed", "done": "closed", "fixed": "closed"}
+STATUS_WORDS = {
+    "open": "reported",
+    "new": "reported",
+    "reported": "reported",
+    "accepted": "accepted",
+    "dispatched": "dispatched",
+    "in_progress": "in_progress",
+    "resolved": "resolved",
+    "verified": "verified",
+    "closed": "closed",
+    "done": "closed",
+    "fixed": "closed",
+}
 _TAG = re.compile(r"<\s*[a-zA-Z!/?]|javascript\s*:", re.IGNORECASE)
-_CONTROL = [*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F]     # as [\x00-\x08\x0b\x0c\x0e-\x1f\x7f]
+_CONTROL = [*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F]  # as [\x00-\x08\x0b\x0c\x0e-\x1f\x7f]
 _WKT = re.compile(r"^\s*POINT\s*\(\s*(?P<lon>[-+0-9.eE]+)\s+(?P<lat>[-+0-9.eE]+)\s*\)\s*$", re.IGNORECASE)
 _LATLON = re.compile(r"^\s*\(\s*(?P<lat>[-+0-9.eE]+)\s*,\s*(?P<lon>[-+0-9.eE]+)\s*\)\s*$")
 _TZ_END = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})\s*$")
@@ -63,7 +89,7 @@ class Context:
 
     categories: frozenset[str]
     visits: dict[str, int]
-    service_area: object | None      # a shapely geometry in lon/lat, None when no areas are stored
+    service_area: object | None  # a shapely geometry in lon/lat, None when no areas are stored
 
 
 def read_frame(path: Path, mapping: Mapping, progress=None, chunk: int = 200_000) -> pd.DataFrame:
@@ -83,7 +109,7 @@ def read_frame(path: Path, mapping: Mapping, progress=None, chunk: int = 200_000
             rename[col] = ALIASES[col.strip().lower()]
     original = [(col, rename.get(col, col)) for col in frame.columns]
     frame = frame.rename(columns=rename)
-    frame.attrs["original"] = original      # to write rejected rows back under the file's own headers
+    frame.attrs["original"] = original  # to write rejected rows back under the file's own headers
     missing = [t for t in mapping.columns if t in TARGETS and t not in frame.columns]
     if "category" not in frame.columns:
         missing.append("category")
@@ -96,7 +122,7 @@ def read_frame(path: Path, mapping: Mapping, progress=None, chunk: int = 200_000
     for target in TARGETS:
         if target not in frame.columns:
             frame[target] = ""
-    frame["line"] = np.arange(len(frame)) + 2      # the header is line 1
+    frame["line"] = np.arange(len(frame)) + 2  # the header is line 1
     return frame
 
 
@@ -104,14 +130,14 @@ def _times(column: TextColumn, field_name: str) -> pd.Series:
     """Parse (stripped) date/times column-wise: ISO 8601 fast, other common formats one by one; naive = local."""
     text, given = pd.Series(column.values, dtype=object), column.lengths > 0
     out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns, UTC]")
-    aware = ends_with_offset(column, _TZ_END)   # the column's code points, not a second copy of them
+    aware = ends_with_offset(column, _TZ_END)  # the column's code points, not a second copy of them
     if aware.any():
         out[aware] = pd.to_datetime(text[aware], format="ISO8601", utc=True, errors="coerce")
     naive = ~aware & given
     if naive.any():
         local = pd.to_datetime(text[naive], format="ISO8601", errors="coerce")
         out[naive] = local.dt.tz_localize(local_zone(), ambiguous="NaT", nonexistent="NaT").dt.tz_convert("UTC")
-    for idx in out.index[out.isna().to_numpy() & given]:   # the slow path: '2020/5/6 9:20', '06.05.2020' …
+    for idx in out.index[out.isna().to_numpy() & given]:  # the slow path: '2020/5/6 9:20', '06.05.2020' …
         try:
             out[idx] = pd.Timestamp(parse_datetime(text[idx], field_name)).tz_convert("UTC")
         except DomainError:
@@ -146,8 +172,11 @@ def validate(frame: pd.DataFrame, mapping: Mapping, ctx: Context) -> tuple[pd.Da
     """Return (valid rows with typed columns, one error per rejected row in line order)."""
     text = strip_all(frame, TARGETS)
     col = {name: column.values for name, column in text.items()}
-    cat = pd.Series(_codes(col["category"], mapping.categories) if mapping.categories else col["category"],
-                    index=frame.index, dtype=object)
+    cat = pd.Series(
+        _codes(col["category"], mapping.categories) if mapping.categories else col["category"],
+        index=frame.index,
+        dtype=object,
+    )
     status_raw = pd.Series([v.lower() for v in col["status"]], index=frame.index, dtype=object)
     status = status_raw.map({**STATUS_WORDS, **mapping.statuses})
     closed_at = _times(text["closed_at"], "closed_at")
@@ -171,37 +200,68 @@ def validate(frame: pd.DataFrame, mapping: Mapping, ctx: Context) -> tuple[pd.Da
         ((lon.abs() < 1e-9) & (lat.abs() < 1e-9), "lon", "lon: 0,0 is not a real location"),
         (pd.Series(~inside, index=frame.index), "lon", "lon: the location is outside the service area"),
         (reported_at.isna(), "reported_at", "reported_at: not a date/time"),
-        (pd.Series(text["closed_at"].lengths > 0, index=frame.index) & closed_at.isna(), "closed_at",
-         "closed_at: not a date/time"),
+        (
+            pd.Series(text["closed_at"].lengths > 0, index=frame.index) & closed_at.isna(),
+            "closed_at",
+            "closed_at: not a date/time",
+        ),
         (closed_at.notna() & (closed_at < reported_at), "closed_at", "closed_at: before reported_at"),
         (status.isna(), "status", "status: unknown status"),
-        (status.isin(SOLVED) & ~resolution.isin(("on_site", "team")), "resolution",
-         "resolution: must be on_site or team"),
+        (
+            status.isin(SOLVED) & ~resolution.isin(("on_site", "team")),
+            "resolution",
+            "resolution: must be on_site or team",
+        ),
         (~channel.isin(CHANNELS), "channel", "channel: unknown channel"),
         ((text["visit_code"].lengths > 0) & ~visit_code.isin(ctx.visits), "visit_code", "visit_code: no such visit"),
         (has_ref & ref.duplicated(), "ref", "ref: the same ref appears earlier in the file"),
-        (text["reporter_phone"].has_other_than(_PHONE), "reporter_phone",
-         "reporter_phone: digits, spaces, +, - and brackets only"),
+        (
+            text["reporter_phone"].has_other_than(_PHONE),
+            "reporter_phone",
+            "reporter_phone: digits, spaces, +, - and brackets only",
+        ),
     ]
-    for name, limit in (("description", DESCRIPTION_MAX), ("address", ADDRESS_MAX), ("reporter_name", NAME_MAX),
-                        ("reporter_phone", PHONE_MAX)):
+    for name, limit in (
+        ("description", DESCRIPTION_MAX),
+        ("address", ADDRESS_MAX),
+        ("reporter_name", NAME_MAX),
+        ("reporter_phone", PHONE_MAX),
+    ):
         checks.extend(_text_checks(text[name], name, limit))
     failed = pd.Series(False, index=frame.index)
     errors = []
     for mask, field_name, message in checks:
         new = pd.Series(mask, index=frame.index).fillna(True).astype(bool) & ~failed
         for idx in frame.index[new]:
-            errors.append(RowError(int(frame.at[idx, "line"]), field_name, f"{message} ({_show(frame, idx, field_name)})",
-                                   raw={orig: frame.at[idx, cur] for orig, cur in frame.attrs["original"]}))
+            errors.append(
+                RowError(
+                    int(frame.at[idx, "line"]),
+                    field_name,
+                    f"{message} ({_show(frame, idx, field_name)})",
+                    raw={orig: frame.at[idx, cur] for orig, cur in frame.attrs["original"]},
+                )
+            )
         failed |= new
     ok = ~failed
-    valid = pd.DataFrame({
-        "line": frame["line"][ok], "ref": ref[ok], "category": cat[ok], "lon": lon[ok], "lat": lat[ok],
-        "description": col["description"][ok], "address": col["address"][ok],
-        "channel": channel[ok], "reported_at": reported_at[ok], "closed_at": closed_at[ok], "status": status[ok],
-        "resolution": resolution.where(status.isin(SOLVED), "")[ok],
-        "reporter_name": col["reporter_name"][ok], "reporter_phone": col["reporter_phone"][ok],
-        "visit_id": visit_code.map(ctx.visits)[ok]})
+    valid = pd.DataFrame(
+        {
+            "line": frame["line"][ok],
+            "ref": ref[ok],
+            "category": cat[ok],
+            "lon": lon[ok],
+            "lat": lat[ok],
+            "description": col["description"][ok],
+            "address": col["address"][ok],
+            "channel": channel[ok],
+            "reported_at": reported_at[ok],
+            "closed_at": closed_at[ok],
+            "status": status[ok],
+            "resolution": resolution.where(status.isin(SOLVED), "")[ok],
+            "reporter_name": col["reporter_name"][ok],
+            "reporter_phone": col["reporter_phone"][ok],
+            "visit_id": visit_code.map(ctx.visits)[ok],
+        }
+    )
     errors.sort(key=lambda e: e.line)
     return valid.reset_index(drop=True), errors
 

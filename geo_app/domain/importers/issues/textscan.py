@@ -4,6 +4,7 @@ A column's values are joined and seen as one numpy array of code points: charact
 (control characters, allowed characters, leading or trailing whitespace) are numpy comparisons, and a
 regular expression runs only on the values that contain one of the characters it cannot match without.
 """
+
 from __future__ import annotations
 
 import re
@@ -12,7 +13,7 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
-_SEPARATOR = 0x110000       # beyond Unicode: never in a character class
+_SEPARATOR = 0x110000  # beyond Unicode: never in a character class
 
 
 @cache
@@ -36,8 +37,11 @@ class TextColumn:
         self.starts = np.cumsum(self.lengths + 1) - (self.lengths + 1)
         self.empty = not self.lengths.any()
         # the separators stay NUL here: _rows drops any hit on one
-        self.cp = np.frombuffer(("\x00".join(values) + "\x00").encode("utf-32-le"), dtype=np.uint32) \
-            if not self.empty else np.zeros(len(values) + 1, dtype=np.uint32)
+        self.cp = (
+            np.frombuffer(("\x00".join(values) + "\x00").encode("utf-32-le"), dtype=np.uint32)
+            if not self.empty
+            else np.zeros(len(values) + 1, dtype=np.uint32)
+        )
 
     def _rows(self, positions: np.ndarray) -> np.ndarray:
         if self.empty:
@@ -101,7 +105,7 @@ def ends_with_offset(column: TextColumn, pattern: re.Pattern) -> np.ndarray:
     ascii_end = t[:, 5] == 0x5A
     ascii_end |= sign[:, 0] & digit[:, 1] & digit[:, 2] & (t[:, 3] == 0x3A) & digit[:, 4] & digit[:, 5]
     ascii_end |= sign[:, 1] & digit[:, 2:].all(axis=1)
-    other = np.flatnonzero(((t >= 0x80) & (t != _SEPARATOR)).any(axis=1))   # e.g. non-ASCII digits: ask re
+    other = np.flatnonzero(((t >= 0x80) & (t != _SEPARATOR)).any(axis=1))  # e.g. non-ASCII digits: ask re
     ascii_end[other] = [pattern.search(values[i]) is not None for i in other]
     return ascii_end
 
@@ -114,16 +118,16 @@ def looks_like_ref(column: TextColumn, pattern: re.Pattern) -> np.ndarray:
     ok = np.zeros(len(column.values), dtype=bool)
     for length in np.unique(column.lengths):
         rows = np.flatnonzero(column.lengths == length)
-        if length < 12:                                     # A-2020-12345 is the shortest
+        if length < 12:  # A-2020-12345 is the shortest
             continue
         m = column.cp[column.starts[rows][:, None] + np.arange(length)]
         ascii_rows = (m < 0x80).all(axis=1)
         upper = (m >= 0x41) & (m <= 0x5A)
         digit = (m >= 0x30) & (m <= 0x39)
-        k = np.argmin(upper, axis=1)                        # letters before the first dash
+        k = np.argmin(upper, axis=1)  # letters before the first dash
         at = [np.minimum(k + offset, length - 1) for offset in range(7)]
         line = np.arange(len(rows))
-        tail_digits = np.cumsum(~digit[:, ::-1], axis=1)[:, ::-1] == 0   # digits from here to the end
+        tail_digits = np.cumsum(~digit[:, ::-1], axis=1)[:, ::-1] == 0  # digits from here to the end
         good = (k >= 1) & (k <= 10) & (length - k - 6 >= 5) & (m[line, at[0]] == 0x2D) & (m[line, at[5]] == 0x2D)
         good &= digit[line, at[1]] & digit[line, at[2]] & digit[line, at[3]] & digit[line, at[4]]
         good &= tail_digits[line, at[6]]

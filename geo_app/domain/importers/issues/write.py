@@ -4,6 +4,7 @@
 `event_columns` is the bulk path's copy of what `issues_csv._log_events` inserts with SQL on the small
 path: the same actions, statuses, times and data, in the same order of ids.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
@@ -31,24 +32,31 @@ def issue_columns(rows: pd.DataFrame) -> list[tuple[str, str, object]]:
     """Return (column, COPY kind, values) of the rows as `issues` stores them."""
     solved = rows["status"].isin(SOLVED)
     done_at = rows["closed_at"].fillna(rows["reported_at"])
-    cat = lambda name: pd.Categorical(rows[name].to_numpy(dtype=object))      # few distinct values
+    cat = lambda name: pd.Categorical(rows[name].to_numpy(dtype=object))  # few distinct values
     return [
-        ("id", "int8", rows["id"].to_numpy()), ("ref", "text", rows["ref"].to_numpy(dtype=object)),
+        ("id", "int8", rows["id"].to_numpy()),
+        ("ref", "text", rows["ref"].to_numpy(dtype=object)),
         ("category", "text", cat("category")),
         ("description", "text", rows["description"].to_numpy(dtype=object)),
-        ("address", "text", _blank_none(rows["address"])), ("geom", "raw", ewkb_points(rows)),
+        ("address", "text", _blank_none(rows["address"])),
+        ("geom", "raw", ewkb_points(rows)),
         ("channel", "text", cat("channel")),
         ("reporter_name", "text", _blank_none(rows["reporter_name"])),
         ("reporter_phone", "text", _blank_none(rows["reporter_phone"])),
-        ("visit_id", "int4", rows["visit_id"]), ("reported_at", "timestamptz", rows["reported_at"]),
+        ("visit_id", "int4", rows["visit_id"]),
+        ("reported_at", "timestamptz", rows["reported_at"]),
         ("updated_at", "timestamptz", done_at.where(solved, rows["reported_at"])),
-        ("due_at", "timestamptz", rows["due_at"]), ("status", "text", cat("status")),
+        ("due_at", "timestamptz", rows["due_at"]),
+        ("status", "text", cat("status")),
         ("resolution", "text", pd.Categorical(_blank_none(rows["resolution"]))),
         ("resolved_at", "timestamptz", done_at.where(solved)),
         ("closed_at", "timestamptz", done_at.where(rows["status"] == "closed")),
-        ("segment_id", "int4", rows["segment_id"]), ("snap_distance_m", "float8", rows["snap_distance_m"]),
-        ("team_id", "int4", rows["team_id"]), ("fire_lane_id", "int4", rows["fire_lane_id"]),
-        ("priority", "int2", rows["priority"]), ("version", "int4", np.ones(len(rows), dtype=np.int32)),
+        ("segment_id", "int4", rows["segment_id"]),
+        ("snap_distance_m", "float8", rows["snap_distance_m"]),
+        ("team_id", "int4", rows["team_id"]),
+        ("fire_lane_id", "int4", rows["fire_lane_id"]),
+        ("priority", "int2", rows["priority"]),
+        ("version", "int4", np.ones(len(rows), dtype=np.int32)),
     ]
 
 
@@ -56,7 +64,7 @@ def ewkb_points(rows: pd.DataFrame) -> np.ndarray:
     """Return the rows' lon/lat as EWKB points with SRID 4326, one 25-byte row each (built in one go)."""
     layout = np.dtype([("order", "u1"), ("type", "<u4"), ("srid", "<u4"), ("x", "<f8"), ("y", "<f8")])
     out = np.empty(len(rows), dtype=layout)
-    out["order"], out["type"], out["srid"] = 1, 0x20000001, 4326      # little endian, Point with SRID
+    out["order"], out["type"], out["srid"] = 1, 0x20000001, 4326  # little endian, Point with SRID
     out["x"], out["y"] = rows["lon"].to_numpy(float), rows["lat"].to_numpy(float)
     return out.view(np.uint8).reshape(len(rows), layout.itemsize)
 
@@ -80,8 +88,12 @@ def copy_encoded(session: Session, table: str, stream: Encoded, sent: Callable[[
     """COPY an encoded stream into `table`; `sent` is called once the last piece is handed over, while the
     server still loads and runs the statement's triggers (a time to do other client work in)."""
     raw = session.connection().connection.driver_connection
-    with raw.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(stream.names)}) FROM STDIN WITH (FORMAT binary)",
-                                       writer=QueuedLibpqWriter(cur)) as copy:   # encode while the server loads
+    with (
+        raw.cursor() as cur,
+        cur.copy(
+            f"COPY {table} ({', '.join(stream.names)}) FROM STDIN WITH (FORMAT binary)", writer=QueuedLibpqWriter(cur)
+        ) as copy,
+    ):  # encode while the server loads
         for piece in stream.pieces:
             copy.write(piece)
         if sent is not None:
@@ -120,47 +132,79 @@ def event_columns(rows: pd.DataFrame, first_id: int) -> list[tuple[str, str, obj
     def is_in(*wanted):
         return np.isin(code, [names.index(w) for w in wanted if w in names])
 
-    def const(value):                       # (codes, labels) of a text that is the same on every row
+    def const(value):  # (codes, labels) of a text that is the same on every row
         return np.zeros(n, dtype=np.int32), [value]
 
-    def by_status(table: dict):             # (codes, labels) of a text that follows the status
+    def by_status(table: dict):  # (codes, labels) of a text that follows the status
         return code, [table.get(s) for s in names]
 
-    report = (channel.codes * 2 + linked, [f'{{"channel": "{c}", "linked": {"true" if k else "false"}, "import": true}}'
-                                           for c in channel.categories for k in (False, True)])
+    report = (
+        channel.codes * 2 + linked,
+        [
+            f'{{"channel": "{c}", "linked": {"true" if k else "false"}, "import": true}}'
+            for c in channel.categories
+            for k in (False, True)
+        ],
+    )
     resolved = (resolution.codes, [f'{{"resolution": "{r}", "import": true}}' for r in resolution.categories])
     steps = [  # (which rows, at, action, from, to, data)
         (np.ones(n, dtype=bool), reported, const("report"), const(None), const("reported"), report),
-        (is_in(*PROGRESS_ACTIONS), reported, by_status(PROGRESS_ACTIONS), const("reported"),
-         by_status({s: s for s in PROGRESS_ACTIONS}), const('{"import": true}')),
+        (
+            is_in(*PROGRESS_ACTIONS),
+            reported,
+            by_status(PROGRESS_ACTIONS),
+            const("reported"),
+            by_status({s: s for s in PROGRESS_ACTIONS}),
+            const('{"import": true}'),
+        ),
         (is_in(*SOLVED), done, const("resolve"), const("reported"), const("resolved"), resolved),
-        (is_in("verified", "closed"), done, const("verify"), const("resolved"), const("verified"),
-         const('{"passed": true, "import": true}')),
+        (
+            is_in("verified", "closed"),
+            done,
+            const("verify"),
+            const("resolved"),
+            const("verified"),
+            const('{"passed": true, "import": true}'),
+        ),
         (is_in("closed"), done, const("close"), const("verified"), const("closed"), const('{"import": true}')),
     ]
     ids = np.concatenate([rows["id"].to_numpy()[mask] for mask, *_ in steps])
     at = np.concatenate([times[mask] for mask, times, *_ in steps])
     texts = []
-    for k in range(2, 6):       # action, from_status, to_status, data: one vocabulary across the steps
+    for k in range(2, 6):  # action, from_status, to_status, data: one vocabulary across the steps
         labels = [label for step in steps for label in step[k][1]]
         offsets = np.cumsum([0] + [len(step[k][1]) for step in steps[:-1]])
-        texts.append(_labels(np.concatenate([step[k][0][step[0]] + off for step, off in zip(steps, offsets,
-                                                                                             strict=True)]), labels))
+        texts.append(
+            _labels(
+                np.concatenate([step[k][0][step[0]] + off for step, off in zip(steps, offsets, strict=True)]), labels
+            )
+        )
     action, from_status, to_status, data = texts
-    event_ids = np.arange(first_id, first_id + len(ids), dtype=np.int64)   # in the order of the steps
+    event_ids = np.arange(first_id, first_id + len(ids), dtype=np.int64)  # in the order of the steps
     # stored in (to_status, at) order: that index (the reports' way in) is then built from sorted input
     rank = np.argsort(np.argsort(np.asarray(to_status.categories, dtype=str)))
     order = np.lexsort((at.astype(np.int64), rank[to_status.codes]))
-    return [("id", "int8", event_ids[order]), ("issue_id", "int8", ids[order]), ("at", "timestamptz", at[order]),
-            ("action", "text", action[order]), ("from_status", "text", from_status[order]),
-            ("to_status", "text", to_status[order]), ("data", "jsonb", data[order])]
+    return [
+        ("id", "int8", event_ids[order]),
+        ("issue_id", "int8", ids[order]),
+        ("at", "timestamptz", at[order]),
+        ("action", "text", action[order]),
+        ("from_status", "text", from_status[order]),
+        ("to_status", "text", to_status[order]),
+        ("data", "jsonb", data[order]),
+    ]
 
 
 def event_count(rows: pd.DataFrame) -> int:
     """Return how many events event_columns makes for the rows."""
     status = rows["status"]
-    return int(len(rows) + status.isin(list(PROGRESS_ACTIONS)).sum() + status.isin(SOLVED).sum()
-               + status.isin(("verified", "closed")).sum() + (status == "closed").sum())
+    return int(
+        len(rows)
+        + status.isin(list(PROGRESS_ACTIONS)).sum()
+        + status.isin(SOLVED).sum()
+        + status.isin(("verified", "closed")).sum()
+        + (status == "closed").sum()
+    )
 
 
 def reserve_ids(session: Session, table: str, n: int) -> int:
