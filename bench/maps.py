@@ -2,7 +2,8 @@
 map pages' HTML bytes and load time in headless Chromium, and tile latency at z12-18 through Flask next
 to the raw ST_AsMVT query time and the tile bytes, with the path each took (rollup or live), and the
 live tiles the rollups cannot answer (one team's issues, public and heat tiles of a month and of six
-months). Targets at 1M issues: pages < 300 KB and loaded in < 1.5 s; tiles p95 < 100 ms and < 256 KB. Run: `.venv/bin/python -m bench maps` (BENCH_MAPS_SIZES=1000,...).
+months). Targets at 1M issues: pages < 300 KB and loaded in < 1.5 s; tiles p95 < 100 ms and < 256 KB.
+Run: `.venv/bin/python -m bench maps` (BENCH_MAPS_SIZES=1000,...).
 """
 
 from __future__ import annotations

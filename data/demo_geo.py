@@ -55,7 +55,7 @@ def _densify(p, q, step):
 
 def warp_line(coords, step=25.0):
     pts = []
-    for a, b in zip(coords[:-1], coords[1:]):
+    for a, b in zip(coords[:-1], coords[1:], strict=False):
         pts.extend(_densify(tuple(a), tuple(b), step)[:-1])
     pts.append(tuple(coords[-1]))
     return LineString([warp(*p) for p in pts])
@@ -64,14 +64,14 @@ def warp_line(coords, step=25.0):
 def _warp_rect_ring(ring, grid_x, grid_y, step=20.0):
     """An axis-aligned plan ring, noded at every grid line it crosses, densified and warped."""
     out = []
-    for a, b in zip(ring[:-1], ring[1:]):
+    for a, b in zip(ring[:-1], ring[1:], strict=False):
         if a[0] == b[0]:
             cuts = [(a[0], y) for y in grid_y if min(a[1], b[1]) < y < max(a[1], b[1])]
         else:
             cuts = [(x, a[1]) for x in grid_x if min(a[0], b[0]) < x < max(a[0], b[0])]
         cuts.sort(key=lambda p: math.dist(a, p))
         chain = [a] + cuts + [b]
-        for p, q in zip(chain[:-1], chain[1:]):
+        for p, q in zip(chain[:-1], chain[1:], strict=False):
             out.extend(_densify(p, q, step)[:-1])
     out.append(out[0])
     return [warp(*p) for p in out]

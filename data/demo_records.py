@@ -487,7 +487,7 @@ def describe(cat, rng, geo, seg, frac, side, compound, special):
         place = f"{street}{num}号附近"
     if special == "story":
         return (
-            "银湖南路美食街（银湖南路{0}号至{1}号）".format(num - 20, num + 24),
+            f"银湖南路美食街（银湖南路{num - 20}号至{num + 24}号）",
             "多名居民来访反映：银湖南路美食街多家餐馆油烟直排，没有安装油烟净化设施，油烟直接飘进居民楼；"
             "晚上十点以后还有露天烧烤和食客猜码喝酒，噪声很大，住户无法休息。多次与店主沟通无果，"
             "希望街长协调有关部门整治。",

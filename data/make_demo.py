@@ -39,58 +39,62 @@ def plan_issues(geo, org, rng, names):
     clear_note = "公安、消防联合清障：拖移占用消防通道的车辆，施划禁停标线并加装隔离桩"
     follow_note = "书记现场劝离占用消防通道的车辆，消防通道保持畅通"
     specials = [
-        dict(
-            category="cooking_fumes", outcome="team", special="story", channel="reception_hall", reported_at=R.STORY_AT
-        ),
-        dict(
-            category="illegal_parking",
-            outcome="team",
-            special="lane:FL-01",
-            channel="reception_hall",
-            reported_at=d(6, 10, 9, 40),
-            resolve_at=d(6, 15, 10, 0),
-            lane_clear="FL-01",
-            flow="lane",
-            resolve_note="公安、消防联合清障：五天内拖移僵尸车12辆，施划禁停标线，兴安小区消防通道恢复畅通",
-        ),
-        dict(
-            category="illegal_parking",
-            outcome="on_site",
-            special="lane:FL-01",
-            channel="phone",
-            reported_at=d(6, 11, 19, 20),
-            resolve_at=d(6, 15, 10, 40),
-            flow="follow",
-            resolve_note="已随兴安小区消防通道清障一并处理",
-        ),
-        dict(
-            category="illegal_parking",
-            outcome="on_site",
-            special="lane:FL-01",
-            channel="wechat",
-            reported_at=d(6, 12, 8, 15),
-            resolve_at=d(6, 15, 11, 5),
-            flow="follow",
-            resolve_note="已随兴安小区消防通道清障一并处理",
-        ),
-        dict(
-            category="illegal_parking",
-            outcome="on_site",
-            special="lane:FL-01",
-            channel="patrol",
-            reported_at=d(8, 18, 10, 10),
-            flow="follow",
-            resolve_note=follow_note,
-        ),
-        dict(
-            category="illegal_parking",
-            outcome="on_site",
-            special="lane:FL-01",
-            channel="wechat",
-            reported_at=d(10, 21, 21, 5),
-            flow="follow",
-            resolve_note=follow_note,
-        ),
+        {
+            "category": "cooking_fumes",
+            "outcome": "team",
+            "special": "story",
+            "channel": "reception_hall",
+            "reported_at": R.STORY_AT,
+        },
+        {
+            "category": "illegal_parking",
+            "outcome": "team",
+            "special": "lane:FL-01",
+            "channel": "reception_hall",
+            "reported_at": d(6, 10, 9, 40),
+            "resolve_at": d(6, 15, 10, 0),
+            "lane_clear": "FL-01",
+            "flow": "lane",
+            "resolve_note": "公安、消防联合清障：五天内拖移僵尸车12辆，施划禁停标线，兴安小区消防通道恢复畅通",
+        },
+        {
+            "category": "illegal_parking",
+            "outcome": "on_site",
+            "special": "lane:FL-01",
+            "channel": "phone",
+            "reported_at": d(6, 11, 19, 20),
+            "resolve_at": d(6, 15, 10, 40),
+            "flow": "follow",
+            "resolve_note": "已随兴安小区消防通道清障一并处理",
+        },
+        {
+            "category": "illegal_parking",
+            "outcome": "on_site",
+            "special": "lane:FL-01",
+            "channel": "wechat",
+            "reported_at": d(6, 12, 8, 15),
+            "resolve_at": d(6, 15, 11, 5),
+            "flow": "follow",
+            "resolve_note": "已随兴安小区消防通道清障一并处理",
+        },
+        {
+            "category": "illegal_parking",
+            "outcome": "on_site",
+            "special": "lane:FL-01",
+            "channel": "patrol",
+            "reported_at": d(8, 18, 10, 10),
+            "flow": "follow",
+            "resolve_note": follow_note,
+        },
+        {
+            "category": "illegal_parking",
+            "outcome": "on_site",
+            "special": "lane:FL-01",
+            "channel": "wechat",
+            "reported_at": d(10, 21, 21, 5),
+            "flow": "follow",
+            "resolve_note": follow_note,
+        },
     ]
     for lane, rep, res, ch, fol, fch in [
         ("FL-03", d(7, 8, 10, 5), d(7, 11, 15, 30), "reception_hall", d(8, 26, 9, 50), "patrol"),
@@ -99,65 +103,65 @@ def plan_issues(geo, org, rng, names):
         ("FL-08", d(10, 19, 15, 10), d(10, 22, 10, 30), "reception_hall", d(10, 30, 18, 0), "phone"),
     ]:
         specials.append(
-            dict(
-                category="illegal_parking",
-                outcome="team",
-                special="lane:" + lane,
-                channel=ch,
-                reported_at=rep,
-                resolve_at=res,
-                lane_clear=lane,
-                flow="lane",
-                resolve_note=clear_note,
-            )
+            {
+                "category": "illegal_parking",
+                "outcome": "team",
+                "special": "lane:" + lane,
+                "channel": ch,
+                "reported_at": rep,
+                "resolve_at": res,
+                "lane_clear": lane,
+                "flow": "lane",
+                "resolve_note": clear_note,
+            }
         )
         specials.append(
-            dict(
-                category="illegal_parking",
-                outcome="on_site",
-                special="lane:" + lane,
-                channel=fch,
-                reported_at=fol,
-                flow="follow",
-                resolve_note=follow_note,
-            )
+            {
+                "category": "illegal_parking",
+                "outcome": "on_site",
+                "special": "lane:" + lane,
+                "channel": fch,
+                "reported_at": fol,
+                "flow": "follow",
+                "resolve_note": follow_note,
+            }
         )
     specials += [
-        dict(
-            category="illegal_parking",
-            outcome="open",
-            special="lane:FL-10",
-            channel="reception_hall",
-            reported_at=d(9, 21, 10, 15),
-            overdue=True,
-            open_state="dispatched",
-            depts=["police", "fire"],
-        ),
-        dict(
-            category="illegal_parking",
-            outcome="open",
-            special="lane:FL-10",
-            channel="wechat",
-            reported_at=d(11, 5, 20, 10),
-            overdue=False,
-            open_state="accepted",
-        ),
-        dict(
-            category="sanitation",
-            outcome="open",
-            special="uncovered",
-            channel="patrol",
-            reported_at=d(11, 4, 10, 30),
-            overdue=False,
-            open_state="reported",
-        ),
+        {
+            "category": "illegal_parking",
+            "outcome": "open",
+            "special": "lane:FL-10",
+            "channel": "reception_hall",
+            "reported_at": d(9, 21, 10, 15),
+            "overdue": True,
+            "open_state": "dispatched",
+            "depts": ["police", "fire"],
+        },
+        {
+            "category": "illegal_parking",
+            "outcome": "open",
+            "special": "lane:FL-10",
+            "channel": "wechat",
+            "reported_at": d(11, 5, 20, 10),
+            "overdue": False,
+            "open_state": "accepted",
+        },
+        {
+            "category": "sanitation",
+            "outcome": "open",
+            "special": "uncovered",
+            "channel": "patrol",
+            "reported_at": d(11, 4, 10, 30),
+            "overdue": False,
+            "open_state": "reported",
+        },
     ]
     issues = list(specials)
     for cat, overdue, state in R.OPEN_SPECS:
-        issues.append(dict(category=cat, outcome="open", special=None, overdue=overdue, open_state=state))
+        issues.append({"category": cat, "outcome": "open", "special": None, "overdue": overdue, "open_state": state})
     left = Counter(R.CAT_COUNTS)
     left.subtract(Counter(i["category"] for i in issues))
-    pool = [dict(category=c, special=None) for c in R.CAT_COUNTS for _ in range(left[c])]
+    pool = [{"category": c, "special": None} for c in R.CAT_COUNTS for _ in range(left[c])]
     n_on_site = R.N_ON_SITE - sum(1 for i in issues if i["outcome"] == "on_site")
     ranked = sorted(pool, key=lambda i: R.ON_SITE_PROPENSITY[i["category"]] + rng.uniform(0, 0.6), reverse=True)
     for k, i in enumerate(ranked):
@@ -166,7 +170,7 @@ def plan_issues(geo, org, rng, names):
 
     # where, which channel, when
     placer = R.Placer(geo, org, rng)
-    channels, weights = zip(*R.CHANNEL_WEIGHTS)
+    channels, weights = zip(*R.CHANNEL_WEIGHTS, strict=False)
     for i in issues:
         lon, lat, seg_code, p, seg, frac, side, compound = placer.place(i["category"], i["special"])
         i.update(lon=lon, lat=lat, segment=seg_code, community=geo.community_of(p))
@@ -286,7 +290,7 @@ def make_events(org, issues, rng):
         for scale in (1.0, 0.5, 0.25, 0.1, 0.05, 0.02):
             evs = []
 
-            def ev(t, actor, action, params):
+            def ev(t, actor, action, params, evs=evs):  # bound now: each issue appends to its own list
                 e = [t, len(evs), actor, action, params]
                 evs.append(e)
                 return e
@@ -306,7 +310,7 @@ def make_events(org, issues, rng):
             else:
                 R.team_flow(i, team, rng, clk, i.get("fail", False), ev)
             evs.sort(key=lambda e: (e[0], e[1]))
-            for a, b in zip(evs, evs[1:]):
+            for a, b in zip(evs, evs[1:], strict=False):
                 if b[0] <= a[0]:
                     b[0] = a[0] + timedelta(minutes=1)
             if not evs or evs[-1][0] < END - timedelta(minutes=30):
@@ -390,7 +394,7 @@ def write_geojson(path, name, feats):
         for props, g in feats
     ]
     with open(path, "w", encoding="utf-8", newline="\n") as f:
-        f.write('{"type":"FeatureCollection","name":%s,"features":[\n' % json.dumps(name))
+        f.write(f'{{"type":"FeatureCollection","name":{json.dumps(name)},"features":[\n')
         f.write(",\n".join(lines))
         f.write("\n]}\n")
 
@@ -600,11 +604,11 @@ def self_check(out):
     ll = {c: shape(f["geometry"]) for c, f in segs.items()}
     tree = shapely.STRtree(list(ll.values()))
     codes = list(ll)
-    for a, b in zip(*tree.query(list(ll.values()), predicate="intersects")):
+    for a, b in zip(*tree.query(list(ll.values()), predicate="intersects"), strict=False):
         if a < b:
             ok(ll[codes[a]].touches(ll[codes[b]]), f"{codes[a]} and {codes[b]} cross without a shared node")
     touching = {c: set() for c in codes}
-    for a, b in zip(*tree.query(list(ll.values()), predicate="touches")):
+    for a, b in zip(*tree.query(list(ll.values()), predicate="touches"), strict=False):
         touching[codes[a]].add(codes[b])
     seen, stack = set(), [codes[0]]
     while stack:

@@ -7,7 +7,7 @@ CDN is re-pointed at the copies that ``scripts/install_assets.sh`` puts in ``sta
 from __future__ import annotations
 
 import re
-from typing import Iterable, Optional, Sequence, Tuple
+from collections.abc import Iterable, Sequence
 
 import folium
 import folium.plugins as plugins
@@ -57,10 +57,10 @@ _CLASSES = (
     plugins.LocateControl,
 )
 
-_localised_prefix: Optional[str] = None
+_localised_prefix: str | None = None
 
 
-def _local(links: Iterable[Tuple[str, str]], prefix: str, owner: str) -> list:
+def _local(links: Iterable[tuple[str, str]], prefix: str, owner: str) -> list:
     out = []
     for name, _url in links:
         if name not in _LOCAL_FILES:
@@ -85,8 +85,8 @@ def localise_assets(prefix: str = DEFAULT_ASSET_PREFIX) -> None:
 def make_map(
     location: Sequence[float],
     zoom_start: int = 15,
-    tile_url: Optional[str] = None,
-    attribution: Optional[str] = None,
+    tile_url: str | None = None,
+    attribution: str | None = None,
     max_zoom: int = 19,
     min_zoom: int = 10,
     asset_prefix: str = DEFAULT_ASSET_PREFIX,
@@ -112,7 +112,7 @@ def make_map(
     return m
 
 
-def escape_text(s: object, max_len: Optional[int] = None) -> Markup:
+def escape_text(s: object, max_len: int | None = None) -> Markup:
     """Return ``s`` as HTML-escaped Markup, cut to ``max_len`` characters (with an ellipsis) first."""
     text = "" if s is None else str(s)
     if max_len is not None:
@@ -159,7 +159,7 @@ class Legend(MacroElement):
         """
     )
 
-    def __init__(self, title: str, items: Sequence[Tuple[str, str]]):
+    def __init__(self, title: str, items: Sequence[tuple[str, str]]):
         super().__init__()
         self._name = "Legend"
         rows = []
@@ -180,7 +180,7 @@ class Legend(MacroElement):
         ).format(self.get_name(), escape_text(title, 80), Markup("").join(rows))
 
 
-def add_legend(m: folium.Map, title: str, items: Sequence[Tuple[str, str]]) -> Legend:
+def add_legend(m: folium.Map, title: str, items: Sequence[tuple[str, str]]) -> Legend:
     """Add an escaped legend of (colour, label) items to the map's bottom-left corner and return it."""
     legend = Legend(title, items)
     m.add_child(legend)

@@ -7,7 +7,7 @@ HTML carries no property it does not show.
 
 from __future__ import annotations
 
-from typing import Callable, Optional
+from collections.abc import Callable
 
 import folium
 from branca.element import MacroElement
@@ -47,11 +47,11 @@ def geojson_layer(
     name: str,
     kind: str,
     style: StyleFn,
-    popup: Optional[HtmlFn] = None,
-    tooltip: Optional[HtmlFn] = None,
+    popup: HtmlFn | None = None,
+    tooltip: HtmlFn | None = None,
     show: bool = True,
     marker=None,
-    simplify: Optional[Callable[[dict], dict]] = None,
+    simplify: Callable[[dict], dict] | None = None,
 ) -> folium.GeoJson:
     """Add a GeoJSON layer whose features keep only their style and escaped popup/tooltip."""
     features = []

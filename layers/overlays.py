@@ -5,7 +5,7 @@ gettext), so this module needs no Flask; every value shown is escaped.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import folium
 import shapely

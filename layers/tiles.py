@@ -66,10 +66,10 @@ def tile_layer(
     pane, z_index = ("geoPoints", 450) if layer in ("issues", "public") else ("geoBase", 350)
     # clicks are hit-tested by GeoMaps (maps.js); getFeatureId makes VectorGrid keep each tile's features
     options = (
-        '{"vectorTileLayerStyles": {"%s": GeoMaps.style.%s}, "interactive": false, '
-        '"getFeatureId": GeoMaps.featureId, "pane": GeoMaps.pane("%s", %d), '
-        '"rendererFactory": L.canvas.tile, "minZoom": %d, "maxNativeZoom": %d, "maxZoom": 21}'
-        % (layer, layer, pane, z_index, min_zoom, MAX_NATIVE_ZOOM)
+        f'{{"vectorTileLayerStyles": {{"{layer}": GeoMaps.style.{layer}}}, "interactive": false, '
+        f'"getFeatureId": GeoMaps.featureId, "pane": GeoMaps.pane("{pane}", {z_index:d}), '
+        f'"rendererFactory": L.canvas.tile, "minZoom": {min_zoom:d}, '
+        f'"maxNativeZoom": {MAX_NATIVE_ZOOM:d}, "maxZoom": 21}}'
     )
     vg = plugins.VectorGridProtobuf(url, name, options, show=show)
     vg.add_to(m)

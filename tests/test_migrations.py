@@ -62,12 +62,12 @@ def test_upgrade_then_downgrade_then_upgrade(empty_db):
         upgrade()
     assert _tables(empty_db) == TABLES
     with empty_db.app_context():
-        geometry_columns = dict(
-            ((r.tbl, r.col), (r.type, r.srid))
+        geometry_columns = {
+            (r.tbl, r.col): (r.type, r.srid)
             for r in db.session.execute(
                 text("SELECT f_table_name tbl, f_geometry_column col, type, srid FROM geometry_columns")
             )
-        )
+        }
         gist = set(
             db.session.execute(
                 text("SELECT tablename || '.' || indexdef FROM pg_indexes WHERE indexdef ILIKE '%USING gist%'")

@@ -49,9 +49,13 @@ def upgrade():
     )
     departments = sa.table("departments", sa.column("code"), sa.column("name_zh"), sa.column("name_en"))
     op.bulk_insert(
-        categories, [dict(zip(("code", "name_zh", "name_en", "sla_days", "blocks_access"), row)) for row in CATEGORIES]
+        categories,
+        [
+            dict(zip(("code", "name_zh", "name_en", "sla_days", "blocks_access"), row, strict=False))
+            for row in CATEGORIES
+        ],
     )
-    op.bulk_insert(departments, [dict(zip(("code", "name_zh", "name_en"), row)) for row in DEPARTMENTS])
+    op.bulk_insert(departments, [dict(zip(("code", "name_zh", "name_en"), row, strict=False)) for row in DEPARTMENTS])
 
 
 def downgrade():

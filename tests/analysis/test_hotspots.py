@@ -36,7 +36,7 @@ def test_clusters_equal_scikit_learn_on_the_demo(session, radius, min_size):
     for f in fc["features"]:
         members = np.flatnonzero(expected == f["properties"]["cluster_id"] - 1)
         values, counts = np.unique(np.array(cats)[members], return_counts=True)
-        top = sorted(zip(values, counts), key=lambda vc: (-vc[1], vc[0]))[:3]
+        top = sorted(zip(values, counts, strict=False), key=lambda vc: (-vc[1], vc[0]))[:3]
         assert [(c["code"], c["count"]) for c in f["properties"]["categories"]] == [(v, int(n)) for v, n in top]
         area = shapely.geometry.shape(f["geometry"])
         assert area.geom_type == "Polygon" and area.is_valid
@@ -72,7 +72,7 @@ def test_gi_star_z_scores_equal_a_direct_esda_call(session):
     left, right = tree.query(segs.geometry.values, predicate="touches")
     ids = segs["id"].tolist()
     neighbours = {i: [i] for i in ids}
-    for a, b in zip(left, right):
+    for a, b in zip(left, right, strict=False):
         neighbours[ids[a]].append(ids[b])
     w = W(neighbours, silence_warnings=True)
     expected = esda.G_Local(y, w, transform="B", permutations=0, star=True)
@@ -82,7 +82,7 @@ def test_gi_star_z_scores_equal_a_direct_esda_call(session):
     assert np.allclose([got[i]["z"] for i in ids], expected.Zs, atol=1e-4)
     assert [got[i]["count"] for i in ids] == y.astype(int).tolist()
     # classes follow ArcGIS's bins on the FDR-adjusted two-sided p-values
-    for i, z in zip(ids, expected.Zs):
+    for i, z in zip(ids, expected.Zs, strict=False):
         p = got[i]
         assert p["p"] == pytest.approx(2 * (1 - __import__("scipy").stats.norm.cdf(abs(z))), abs=1e-5)
         level = next((lv for lv in (99, 95, 90) if p["p_fdr"] < 1 - lv / 100), None)

@@ -143,7 +143,8 @@ def test_updates_and_deletes_keep_the_rollups_exact(session):
     )
     session.execute(
         text("""
-        UPDATE issues SET segment_id = (SELECT max(id) FROM street_segments), resolved_at = resolved_at - interval '5 hours'
+        UPDATE issues SET segment_id = (SELECT max(id) FROM street_segments),
+                          resolved_at = resolved_at - interval '5 hours'
         WHERE id IN (SELECT id FROM issues WHERE resolved_at IS NOT NULL ORDER BY id DESC LIMIT 15)""")
     )
     session.execute(text("UPDATE issues SET priority = priority"))  # touches no rolled-up column

@@ -13,7 +13,8 @@ def _postgis(session, lines, ids, x, y):
     """Nearest line per point by PostGIS itself: ST_Distance, ties to the lowest id (as snapping.py)."""
     rows = session.execute(
         text("""
-        WITH l AS (SELECT id, ST_GeomFromWKB(w, 32649) g FROM unnest(CAST(:ids AS int[]), CAST(:wkb AS bytea[])) AS t(id, w)),
+        WITH l AS (SELECT id, ST_GeomFromWKB(w, 32649) g
+                   FROM unnest(CAST(:ids AS int[]), CAST(:wkb AS bytea[])) AS t(id, w)),
              p AS (SELECT k, ST_SetSRID(ST_MakePoint(px, py), 32649) g
                    FROM unnest(CAST(:x AS float8[]), CAST(:y AS float8[])) WITH ORDINALITY AS t(px, py, k))
         SELECT p.k, n.id, n.d FROM p LEFT JOIN LATERAL (

@@ -64,7 +64,7 @@ def test_nearest_segment_matches_shapely_for_every_point(session):
     points_m = [shapely.Point(x, y) for x, y in xy]
     expected = _expected(segments, points_m)
     assert sum(1 for e in expected if e[0] is None) > 5, "some points should lie beyond the snap distance"
-    for (x, y), (seg, dist) in zip(xy, expected):
+    for (x, y), (seg, dist) in zip(xy, expected, strict=False):
         lon, lat = TO_LL.transform(x, y)
         snap = snapping.nearest_segment(session, lon, lat, MAX_M)
         assert snap.segment_id == seg

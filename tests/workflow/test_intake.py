@@ -1,5 +1,7 @@
 """Intake refuses bad input with the field named, and stores nothing."""
 
+from datetime import UTC
+
 import pytest
 from sqlalchemy import text
 
@@ -96,9 +98,9 @@ def test_blocked_access_near_a_fire_lane_is_linked_and_raised(session):
 
 def test_references_are_unique_and_continue_after_the_demo(session):
     lon, lat = point_on(session)
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    when = datetime(2020, 11, 6, 3, tzinfo=timezone.utc)
+    when = datetime(2020, 11, 6, 3, tzinfo=UTC)
     refs = [
         create_issue(
             session,

@@ -27,7 +27,8 @@ def _dispatch_ids(session, ref, department):
     return (
         session.execute(
             text("""
-        SELECT d.id FROM dispatches d JOIN departments dep ON dep.id = d.department_id JOIN issues i ON i.id = d.issue_id
+        SELECT d.id FROM dispatches d JOIN departments dep ON dep.id = d.department_id
+        JOIN issues i ON i.id = d.issue_id
         WHERE i.ref = :r AND dep.code = :c ORDER BY d.id"""),
             {"r": ref, "c": department},
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from dateutil import parser as date_parser
 
@@ -97,4 +97,4 @@ def period_bounds(start: date, end: date, tz: tzinfo | None = None) -> tuple[dat
     tz = tz or local_zone()
     lo = datetime.combine(start, time.min, tz)
     hi = datetime.combine(end + timedelta(days=1), time.min, tz)
-    return lo.astimezone(timezone.utc), hi.astimezone(timezone.utc)
+    return lo.astimezone(UTC), hi.astimezone(UTC)

@@ -105,7 +105,7 @@ def synth_city(
                 f"synth street {int(e[1]) if e[1] == e[3] else int(e[0])}",
                 f"SRID=4326;LINESTRING({a:.7f} {b:.7f}, {c:.7f} {d:.7f})",
             )
-            for k, (i, e, a, b, c, d) in enumerate(zip(seg_ids, ends, alon, alat, blon, blat))
+            for k, (i, e, a, b, c, d) in enumerate(zip(seg_ids, ends, alon, alat, blon, blat, strict=False))
         ),
     )
 
@@ -124,9 +124,9 @@ def synth_city(
     _copy(
         session,
         "COPY team_segments (team_id, segment_id) FROM STDIN",
-        ((team_ids[int(k)], int(i)) for k, i in zip(team_key, seg_ids)),
+        ((team_ids[int(k)], int(i)) for k, i in zip(team_key, seg_ids, strict=False)),
     )
-    seg_team = dict(zip(seg_ids.tolist(), (team_ids[int(k)] for k in team_key)))
+    seg_team = dict(zip(seg_ids.tolist(), (team_ids[int(k)] for k in team_key), strict=False))
 
     if issues:
         linked = _synth_issues(

@@ -107,7 +107,10 @@ def read_lines(path: Path) -> tuple[gpd.GeoDataFrame, str]:
             f"{frame.crs}; the file's CRS is wrong or missing",
             "crs",
         )
-    pick = lambda names: next((c for c in names if c in frame.columns), None)
+
+    def pick(names: tuple[str, ...]) -> str | None:
+        return next((c for c in names if c in frame.columns), None)
+
     id_col, name_col, hw_col = pick(ID_COLUMNS), pick(NAME_COLUMNS), pick(HIGHWAY_COLUMNS)
     out = gpd.GeoDataFrame(
         {
@@ -169,7 +172,7 @@ def split_at_intersections(lines: list) -> list[list[tuple[int, object]]]:
         k = keys[start : start + n]
         start += n
         cuts = [0] + [i for i in range(1, n - 1) if (k[i, 0], k[i, 1]) in shared_keys] + [n - 1]
-        pieces.append([(a, shapely.LineString(pts[a : b + 1])) for a, b in zip(cuts, cuts[1:])])
+        pieces.append([(a, shapely.LineString(pts[a : b + 1])) for a, b in zip(cuts, cuts[1:], strict=False)])
     return pieces
 
 
@@ -186,7 +189,7 @@ def prepare(path: Path, options: StreetOptions, result: StreetImportResult) -> t
     parts = _clean_geometries(frame, result)
     result.ways_kept = len({row for row, _ in parts})
     rows, seen = [], set()
-    for (row, _), pieces in zip(parts, split_at_intersections([line for _, line in parts])):
+    for (row, _), pieces in zip(parts, split_at_intersections([line for _, line in parts]), strict=False):
         base = (
             frame["source_id"].iat[row]
             or hashlib.sha1(np.round(shapely.get_coordinates(frame.geometry.iat[row]), 7).tobytes()).hexdigest()[:12]

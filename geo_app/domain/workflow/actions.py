@@ -6,7 +6,7 @@ departments' steps) and acceptance (verify, close)."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -58,7 +58,7 @@ def apply_action(
             "action",
             details={"status": issue.status, "allowed": states.allowed_actions(issue.status)},
         )
-    at = at or datetime.now(timezone.utc)
+    at = at or datetime.now(UTC)
     data = HANDLERS[action](session, issue, actor, params, at)
     from_state = issue.status
     issue.status = to_state

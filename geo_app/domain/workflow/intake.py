@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from geoalchemy2.elements import WKTElement
 from sqlalchemy import bindparam, select, text
@@ -63,10 +63,11 @@ def create_issue(
     if channel not in CHANNELS:
         raise ValidationError(f"channel: must be one of {', '.join(CHANNELS)}", "channel")
     visit_id = data.get("visit_id")
-    if visit_id is not None:
-        if isinstance(visit_id, bool) or not isinstance(visit_id, int) or session.get(Visit, visit_id) is None:
-            raise ValidationError("visit_id: no such visit", "visit_id")
-    reported_at = reported_at or datetime.now(timezone.utc)
+    if visit_id is not None and (
+        isinstance(visit_id, bool) or not isinstance(visit_id, int) or session.get(Visit, visit_id) is None
+    ):
+        raise ValidationError("visit_id: no such visit", "visit_id")
+    reported_at = reported_at or datetime.now(UTC)
     snap = snapping.nearest_segment(session, lon, lat, settings.snap_max_m)
     issue = Issue(
         ref=refs.next_ref(session, settings.ref_prefix, reported_at.year),

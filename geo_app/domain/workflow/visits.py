@@ -23,7 +23,8 @@ def halls(session: Session) -> list[dict]:
         dict(r)
         for r in session.execute(
             text(
-                "SELECT id, code, name, address, ST_X(geom) AS lon, ST_Y(geom) AS lat FROM reception_halls ORDER BY code"
+                "SELECT id, code, name, address, ST_X(geom) AS lon, ST_Y(geom) AS lat "
+                "FROM reception_halls ORDER BY code"
             )
         ).mappings()
     ]

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from copy import deepcopy
 
+from geo_app import vocab
+from geo_app.domain.workflow import states
+
 CATEGORIES = [
     "cooking_fumes",
     "noise",
@@ -20,32 +23,9 @@ CATEGORIES = [
     "road_damage",
     "street_light",
 ]
-CHANNELS = ["reception_hall", "phone", "wechat", "patrol", "web", "open311"]
-STATUSES = [
-    "reported",
-    "accepted",
-    "dispatched",
-    "in_progress",
-    "resolved",
-    "verified",
-    "closed",
-    "rejected",
-    "duplicate",
-]
-ACTIONS = [
-    "accept",
-    "dispatch",
-    "acknowledge",
-    "arrive",
-    "done",
-    "start",
-    "resolve",
-    "verify",
-    "close",
-    "reject",
-    "merge",
-    "set_due",
-]
+CHANNELS = list(vocab.CHANNELS)
+STATUSES = list(vocab.STATUSES)
+ACTIONS = list(states.ACTIONS)
 
 
 def _q(name: str, description: str, schema: dict | None = None, required: bool = False) -> dict:
@@ -225,7 +205,7 @@ def _api_paths() -> dict:
             "version": {"type": "integer", "minimum": 1},
             "departments": {"type": "array", "items": {"type": "string"}},
             "dispatch_id": {"type": "integer"},
-            "resolution": {"type": "string", "enum": ["on_site", "team"]},
+            "resolution": {"type": "string", "enum": list(vocab.RESOLUTIONS)},
             "passed": {"type": "boolean"},
             "reason": {"type": "string"},
             "into": {"type": "string"},

@@ -24,6 +24,8 @@ from layers import overlays, styles
 from layers.base import add_legend, make_map
 from layers.tiles import MapConfig, tile_layer
 
+# densities per hectare at the steps of styles.HEAT_RAMP
+HEAT_LEGEND = ("< 0.3", "0.3 – 0.9", "0.9 – 2.7", "2.7 – 8", "8 – 24", "≥ 24")
 bp = Blueprint("maps", __name__, url_prefix="/maps")
 DEMO_CENTRE = (23.48, 111.28)
 
@@ -182,10 +184,7 @@ def hotspots_map():
     add_legend(
         m,
         _("Issues per hectare"),
-        [
-            (c, label)
-            for c, label in zip(styles.HEAT_RAMP, ("< 0.3", "0.3 – 0.9", "0.9 – 2.7", "2.7 – 8", "8 – 24", "≥ 24"))
-        ]
+        [(c, label) for c, label in zip(styles.HEAT_RAMP, HEAT_LEGEND, strict=True)]
         + [(styles.CLUSTER, _("Density cluster"))]
         + [(styles.HOTCOLD_COLOURS[k], v) for k, v in classes.items()],
     )

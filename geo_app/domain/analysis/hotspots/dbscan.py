@@ -104,7 +104,7 @@ def dbscan_labels(xy: np.ndarray, eps: float, min_size: int) -> np.ndarray:
             bounds = np.append(cstart, len(corder))
             hit = [
                 _any_within(pts[bounds[i] : bounds[i + 1]], pts[bounds[j] : bounds[j + 1]], eps)
-                for i, j in zip(a[unsure], b[unsure])
+                for i, j in zip(a[unsure], b[unsure], strict=False)
             ]
             keep = unsure[np.array(hit, dtype=bool)]
             edges_a.append(a[keep])

@@ -320,8 +320,8 @@ def area_choices(session: Session) -> list[dict]:
         {"value": r.code, "name": r.name, "level": r.level}
         for r in session.execute(
             text(
-                "SELECT code, name, level FROM admin_areas ORDER BY array_position(ARRAY['district','subdistrict','community'],"
-                " level::text), code"
+                "SELECT code, name, level FROM admin_areas "
+                "ORDER BY array_position(ARRAY['district','subdistrict','community'], level::text), code"
             )
         )
     ]

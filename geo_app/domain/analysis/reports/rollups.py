@@ -26,6 +26,7 @@ import itertools
 import math
 from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
@@ -274,10 +275,15 @@ def _bounds(session: Session, start: date, end: date, cond: str, params: dict, f
     years = (date(end.year + 1, 1, 1) - date(start.year, 1, 1)).days
     if 2 * ((end - start).days + 1) < years:
         rows = session.execute(text(_BOUNDS_COHORT.format(cond=cond)), params).all()
-        page = lambda k, o: rows[o : o + k]
+
+        def page(k: int, o: int) -> list[Any]:
+            return rows[o : o + k]
     else:
         query = text(_BOUNDS_ONE_YEAR if start.year == end.year else _BOUNDS_YEARS)
-        page = lambda k, o: session.execute(query, {"y0": start.year, "y1": end.year, "k": k, "o": o}).all()
+
+        def page(k: int, o: int) -> list[Any]:
+            return list(session.execute(query, {"y0": start.year, "y1": end.year, "k": k, "o": o}).all())
+
     batch, offset = first, 0
     while rows_now := page(batch, offset):
         yield rows_now

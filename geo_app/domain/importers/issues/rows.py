@@ -8,6 +8,7 @@ the regular expressions, with the same answers as the per-value checks they repl
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -138,10 +139,8 @@ def _times(column: TextColumn, field_name: str) -> pd.Series:
         local = pd.to_datetime(text[naive], format="ISO8601", errors="coerce")
         out[naive] = local.dt.tz_localize(local_zone(), ambiguous="NaT", nonexistent="NaT").dt.tz_convert("UTC")
     for idx in out.index[out.isna().to_numpy() & given]:  # the slow path: '2020/5/6 9:20', '06.05.2020' …
-        try:
+        with contextlib.suppress(DomainError):  # left NaT: the row is rejected with the field's reason
             out[idx] = pd.Timestamp(parse_datetime(text[idx], field_name)).tz_convert("UTC")
-        except DomainError:
-            pass
     return out
 
 

@@ -32,7 +32,10 @@ def issue_columns(rows: pd.DataFrame) -> list[tuple[str, str, object]]:
     """Return (column, COPY kind, values) of the rows as `issues` stores them."""
     solved = rows["status"].isin(SOLVED)
     done_at = rows["closed_at"].fillna(rows["reported_at"])
-    cat = lambda name: pd.Categorical(rows[name].to_numpy(dtype=object))  # few distinct values
+
+    def cat(name: str) -> pd.Categorical:
+        return pd.Categorical(rows[name].to_numpy(dtype=object))  # few distinct values
+
     return [
         ("id", "int8", rows["id"].to_numpy()),
         ("ref", "text", rows["ref"].to_numpy(dtype=object)),
