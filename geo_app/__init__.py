@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the package must import without Flask: the domain under it is framework-free
     from flask import Flask
 
 from geo_app import config as config_module
+from geo_app import localdb
 from geo_app.domain.core import localtime
 
 
-def create_app(config: dict | None = None) -> Flask:
+def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app; `config` overrides settings from the environment (tests pass a database URL)."""
     from flask import Flask
 
@@ -39,7 +40,7 @@ def register_extensions(app: Flask) -> None:
     from geo_app.web.i18n import fresh_locale, select_locale
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(config_module.localdb.PROJECT_ROOT / "migrations"))
+    migrate.init_app(app, db, directory=str(localdb.PROJECT_ROOT / "migrations"))
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     csrf.init_app(app)
@@ -49,7 +50,7 @@ def register_extensions(app: Flask) -> None:
 
 def _catalogs() -> str:
     """Return the translation directories (one per part of the app, merged by Flask-Babel)."""
-    root = config_module.localdb.PROJECT_ROOT / "translations"
+    root = localdb.PROJECT_ROOT / "translations"
     dirs = sorted(str(d) for d in root.iterdir() if d.is_dir()) if root.is_dir() else []
     return ";".join(dirs) or str(root)
 

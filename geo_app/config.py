@@ -38,12 +38,12 @@ def database_url() -> str:
     return localdb.ensure_database(os.environ.get("LOCAL_PG_DB", localdb.DEFAULT_DB))
 
 
-def from_env() -> dict:
+def from_env() -> dict[str, Any]:
     """Collect the app's settings from environment variables (starting the local cluster if needed)."""
     return {"SQLALCHEMY_DATABASE_URI": database_url(), **from_env_without_db()}
 
 
-def from_env_without_db() -> dict:
+def from_env_without_db() -> dict[str, Any]:
     """Collect every setting but the database URL."""
     return {
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},

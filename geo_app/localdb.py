@@ -21,6 +21,7 @@ import shutil
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ class LocalDbError(RuntimeError):
     """The local cluster could not be created or started."""
 
 
-def _as_postgres(args: list[str], **kw) -> subprocess.CompletedProcess:
+def _as_postgres(args: list[str], **kw: Any) -> subprocess.CompletedProcess[str]:
     cmd = list(args)
     if os.geteuid() == 0:
         cmd = ["runuser", "-u", "postgres", "--", *cmd]
@@ -133,7 +134,10 @@ def runs_fast(port: int = DEFAULT_PORT) -> bool:
     import psycopg  # local import: keeps `import geo_app` cheap
 
     with psycopg.connect(host="127.0.0.1", port=port, user="postgres", dbname="postgres", autocommit=True) as conn:
-        return conn.execute("SHOW fsync").fetchone()[0] == "off"
+        row = conn.execute("SHOW fsync").fetchone()
+        assert row is not None  # SHOW always returns one row
+        fsync: str = row[0]
+        return fsync == "off"
 
 
 def must_restart(running_fast: bool, fast: bool) -> bool:

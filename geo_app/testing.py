@@ -45,7 +45,7 @@ def connect(dbname: str, **kwargs: Any) -> psycopg.Connection:
 
 def _admin(sql: str) -> None:
     with connect("postgres", autocommit=True) as conn:
-        conn.execute(sql)  # type: ignore[arg-type]
+        conn.execute(sql)
 
 
 def db_url(name: str) -> str:
@@ -91,13 +91,13 @@ def migrate_and_load(url: str, demo: bool = True) -> None:
 
     from geo_app.config import intake_settings
     from geo_app.domain.datasets.demo import load_demo
-    from geo_app.extensions import db
+    from geo_app.extensions import db, db_session
 
     app = make_app(url)
     with app.app_context():
         upgrade()
         if demo:
-            load_demo(db.session, app.config["DEMO_DIR"], intake_settings())
+            load_demo(db_session(), app.config["DEMO_DIR"], intake_settings())
             db.session.commit()
         db.session.remove()
         db.engine.dispose()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import folium
 import folium.plugins as plugins
@@ -60,7 +61,7 @@ _CLASSES = (
 _localised_prefix: str | None = None
 
 
-def _local(links: Iterable[tuple[str, str]], prefix: str, owner: str) -> list:
+def _local(links: Iterable[tuple[str, str]], prefix: str, owner: str) -> list[tuple[str, str]]:
     out = []
     for name, _url in links:
         if name not in _LOCAL_FILES:
@@ -90,7 +91,7 @@ def make_map(
     max_zoom: int = 19,
     min_zoom: int = 10,
     asset_prefix: str = DEFAULT_ASSET_PREFIX,
-    **kw,
+    **kw: Any,
 ) -> folium.Map:
     """Return a responsive canvas-rendered folium.Map with local assets and an optional tile layer."""
     if not min_zoom <= zoom_start <= max_zoom:
@@ -159,7 +160,7 @@ class Legend(MacroElement):
         """
     )
 
-    def __init__(self, title: str, items: Sequence[tuple[str, str]]):
+    def __init__(self, title: str, items: Sequence[tuple[str, str]]) -> None:
         super().__init__()
         self._name = "Legend"
         rows = []

@@ -8,14 +8,16 @@ HTML carries no property it does not show.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import folium
-from branca.element import MacroElement
+from branca.element import Element, MacroElement
 from folium.template import Template
 from markupsafe import Markup
 
-StyleFn = Callable[[dict], dict]
-HtmlFn = Callable[[dict], Markup]
+Props = dict[str, Any]  # a feature's properties
+StyleFn = Callable[[Props], dict[str, Any]]
+HtmlFn = Callable[[Props], Markup]
 
 
 class HtmlPopups(MacroElement):
@@ -29,35 +31,35 @@ class HtmlPopups(MacroElement):
         """
     )
 
-    def __init__(self, layer, kind: str):
+    def __init__(self, layer: Element, kind: str) -> None:
         super().__init__()
         self._name = "HtmlPopups"
         self.layer, self.kind = layer, kind
 
 
-def _check(fc) -> list:
+def _check(fc: object) -> list[dict[str, Any]]:
     if not isinstance(fc, dict) or fc.get("type") != "FeatureCollection" or not isinstance(fc.get("features"), list):
         raise ValueError("a GeoJSON FeatureCollection is required")
     return [f for f in fc["features"] if isinstance(f, dict) and f.get("geometry")]
 
 
 def geojson_layer(
-    parent,
-    fc: dict,
+    parent: Element,
+    fc: dict[str, Any],
     name: str,
     kind: str,
     style: StyleFn,
     popup: HtmlFn | None = None,
     tooltip: HtmlFn | None = None,
     show: bool = True,
-    marker=None,
-    simplify: Callable[[dict], dict] | None = None,
+    marker: folium.Circle | folium.CircleMarker | folium.Marker | None = None,
+    simplify: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
 ) -> folium.GeoJson:
     """Add a GeoJSON layer whose features keep only their style and escaped popup/tooltip."""
-    features = []
+    features: list[dict[str, Any]] = []
     for feature in _check(fc):
         props = feature.get("properties") or {}
-        slim = {"_style": style(props)}
+        slim: dict[str, Any] = {"_style": style(props)}
         if popup is not None:
             slim["_popup"] = str(popup(props))
         if tooltip is not None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import folium
 
 from .base import escape_text, make_map
@@ -11,9 +13,9 @@ def issue_map(
     lon: float,
     lat: float,
     label: str,
-    segment_geojson: dict | None = None,
+    segment_geojson: dict[str, Any] | None = None,
     segment_label: str = "",
-    streets: dict | None = None,
+    streets: dict[str, Any] | None = None,
     tile_url: str | None = None,
     attribution: str | None = None,
     zoom: int = 17,

@@ -5,7 +5,8 @@ gettext), so this module needs no Flask; every value shown is escaped.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import folium
 import shapely
@@ -14,25 +15,28 @@ from shapely.geometry import mapping, shape
 
 from . import styles
 from .base import escape_text as esc
-from .geojson import geojson_layer
+from .geojson import Props, geojson_layer
 
 Translate = Callable[[str], str]
+# Names (or colours) looked up with a raw property value, which is None when the property is absent.
+Names = Mapping[Any, str]
 SIMPLIFY_DEG = 0.00002  # about 2 m: invisible at street zooms, and it keeps area outlines small
 # Analysis results are embedded in the page: past these counts only the strongest are drawn, so that a
 # city of a million issues still gives a page of a few hundred kB (the API has them all).
 MAX_CLUSTERS, MAX_HOTCOLD = 200, 600
 
 
-def _simplify(geometry: dict) -> dict:
+def _simplify(geometry: dict[str, Any]) -> dict[str, Any]:
     geom = shapely.set_precision(shape(geometry).simplify(SIMPLIFY_DEG, preserve_topology=True), 1e-6)
-    return mapping(geom)
+    simplified: dict[str, Any] = mapping(geom)  # shapely has no types
+    return simplified
 
 
-def _rows(*pairs) -> Markup:
+def _rows(*pairs: tuple[str, object]) -> Markup:
     return Markup("<br>").join(Markup("{}: {}").format(esc(label), esc(value)) for label, value in pairs)
 
 
-def base_layers(m, communities: dict, water: dict, t: Translate) -> None:
+def base_layers(m: folium.Map, communities: dict[str, Any], water: dict[str, Any], t: Translate) -> None:
     """Add the offline base map's community outlines (with names) and water areas."""
     geojson_layer(
         m,
@@ -60,7 +64,7 @@ def base_layers(m, communities: dict, water: dict, t: Translate) -> None:
     )
 
 
-def halls(m, fc: dict, t: Translate, show: bool = True) -> None:
+def halls(m: folium.Map, fc: dict[str, Any], t: Translate, show: bool = True) -> None:
     """Add reception halls as circle markers with their name and address."""
     geojson_layer(
         m,
@@ -75,7 +79,7 @@ def halls(m, fc: dict, t: Translate, show: bool = True) -> None:
     )
 
 
-def team_areas(m, fc: dict, t: Translate, name: str | None = None) -> None:
+def team_areas(m: folium.Map, fc: dict[str, Any], t: Translate, name: str | None = None) -> None:
     """Add each team's coverage area in its own colour, with segments, km, open and overdue issues."""
     colours = {
         f["properties"].get("code"): styles.team_colour(i)
@@ -106,7 +110,7 @@ def team_areas(m, fc: dict, t: Translate, name: str | None = None) -> None:
     )
 
 
-def coverage_gaps(m, uncovered: dict, overlaps: dict, t: Translate) -> None:
+def coverage_gaps(m: folium.Map, uncovered: dict[str, Any], overlaps: dict[str, Any], t: Translate) -> None:
     """Add segments no team covers (red, dashed) and segments two or more teams cover (purple)."""
     geojson_layer(
         m,
@@ -133,14 +137,15 @@ def coverage_gaps(m, uncovered: dict, overlaps: dict, t: Translate) -> None:
     )
 
 
-def fire_lanes(m, fc: dict, t: Translate, status_names: dict) -> None:
+def fire_lanes(m: folium.Map, fc: dict[str, Any], t: Translate, status_names: Names) -> None:
     """Add fire lanes coloured by status, with households and residents served and open blockages."""
+    lane_colours: Names = styles.LANE_COLOURS
     geojson_layer(
         m,
         fc,
         t("Fire lanes"),
         "lanes",
-        lambda p: {"color": styles.LANE_COLOURS.get(p.get("status"), "#555"), "weight": 7, "opacity": 0.9},
+        lambda p: {"color": lane_colours.get(p.get("status"), "#555"), "weight": 7, "opacity": 0.9},
         popup=lambda p: Markup("<b>{}</b> {}<br>{}").format(
             esc(p.get("name")),
             esc(p.get("code")),
@@ -156,10 +161,10 @@ def fire_lanes(m, fc: dict, t: Translate, status_names: dict) -> None:
     )
 
 
-def density_clusters(m, fc: dict, t: Translate, category_names: dict) -> None:
+def density_clusters(m: folium.Map, fc: dict[str, Any], t: Translate, category_names: Names) -> None:
     """Add density clusters as areas with their issue count and top categories."""
 
-    def popup(p):
+    def popup(p: Props) -> Markup:
         cats = ", ".join(
             f"{category_names.get(c.get('code'), c.get('code'))} {c.get('count')}"
             for c in p.get("categories") or []
@@ -185,16 +190,16 @@ def density_clusters(m, fc: dict, t: Translate, category_names: dict) -> None:
     )
 
 
-def hot_cold_segments(m, fc: dict, t: Translate, class_names: dict) -> None:
+def hot_cold_segments(m: folium.Map, fc: dict[str, Any], t: Translate, class_names: Names) -> None:
     """Add street segments classed hot or cold by Gi* (segments of class `none` are not drawn)."""
     significant = [
         f for f in fc.get("features", []) if (f.get("properties") or {}).get("class") in styles.HOTCOLD_COLOURS
     ]
     significant.sort(key=lambda f: -abs(f["properties"].get("z") or 0))
-    significant = {"type": "FeatureCollection", "features": significant[:MAX_HOTCOLD]}
+    strongest = {"type": "FeatureCollection", "features": significant[:MAX_HOTCOLD]}
     geojson_layer(
         m,
-        significant,
+        strongest,
         t("Hot and cold segments"),
         "hotcold",
         lambda p: {"color": styles.HOTCOLD_COLOURS[p["class"]], "weight": 6, "opacity": 0.95},

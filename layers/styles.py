@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 STATUS_COLOURS = {
     "reported": "#e53935",
     "accepted": "#fb8c00",
@@ -51,7 +53,7 @@ UNCOVERED, OVERLAP = "#d50000", "#6a1b9a"
 COMMUNITY, WATER, HALL, CLUSTER = "#8d6e63", "#64b5f6", "#00695c", "#c62828"
 
 
-def category_colours(codes) -> dict:
+def category_colours(codes: Iterable[str]) -> dict[str, str]:
     """Return a colour per category code, stable for a given ordered list of codes."""
     return {code: CATEGORY_PALETTE[i % len(CATEGORY_PALETTE)] for i, code in enumerate(codes)}
 

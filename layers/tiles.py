@@ -7,9 +7,11 @@ plain properties and the popup builder escapes every one of them before it reach
 from __future__ import annotations
 
 import re
+from typing import Any
 
+import folium
 import folium.plugins as plugins
-from branca.element import MacroElement
+from branca.element import Element, MacroElement
 from folium.template import Template
 
 TILE_LAYERS = ("issues", "public", "segments", "heat")
@@ -29,7 +31,7 @@ class MapConfig(MacroElement):
         """
     )
 
-    def __init__(self, config: dict):
+    def __init__(self, config: dict[str, Any]) -> None:
         super().__init__()
         self._name = "MapConfig"
         if not isinstance(config, dict):
@@ -48,14 +50,14 @@ class TilePopups(MacroElement):
         """
     )
 
-    def __init__(self, layer, kind: str):
+    def __init__(self, layer: Element, kind: str) -> None:
         super().__init__()
         self._name = "TilePopups"
         self.layer, self.kind = layer, kind
 
 
 def tile_layer(
-    m, url: str, layer: str, name: str, show: bool = True, popups: bool = True, min_zoom: int = MIN_ZOOM
+    m: folium.Map, url: str, layer: str, name: str, show: bool = True, popups: bool = True, min_zoom: int = MIN_ZOOM
 ) -> plugins.VectorGridProtobuf:
     """Add a VectorGrid layer of tile layer `layer` from `url` (a /tiles/... template) and return it."""
     if layer not in TILE_LAYERS:

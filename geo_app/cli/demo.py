@@ -10,7 +10,7 @@ from sqlalchemy import text
 from geo_app.cli.common import fail
 from geo_app.config import intake_settings
 from geo_app.domain.errors import DomainError
-from geo_app.extensions import db
+from geo_app.extensions import db, db_session
 
 
 @click.command("load-demo")
@@ -24,7 +24,7 @@ def load_demo_command(if_empty: bool) -> None:
         click.echo("database already holds issues; demo not loaded")
         return
     try:
-        counts = load_demo(db.session, current_app.config["DEMO_DIR"], intake_settings())
+        counts = load_demo(db_session(), current_app.config["DEMO_DIR"], intake_settings())
     except DomainError as err:
         fail(err)
     db.session.commit()
@@ -44,7 +44,7 @@ def synth_command(segments: int, issues: int, seed: int, year: int) -> None:
     from geo_app.domain.datasets.synth import synth_city
 
     t0 = time.perf_counter()
-    result = synth_city(db.session, segments, issues, seed, year, snap_max_m=current_app.config["SNAP_MAX_M"])
+    result = synth_city(db_session(), segments, issues, seed, year, snap_max_m=current_app.config["SNAP_MAX_M"])
     db.session.commit()
     # VACUUM sets the visibility map, so reports get index-only scans at once (it cannot run in a transaction)
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:

@@ -6,6 +6,7 @@ import csv
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from flask.cli import with_appcontext
@@ -13,7 +14,10 @@ from flask.cli import with_appcontext
 from geo_app.cli.common import fail
 from geo_app.config import intake_settings
 from geo_app.domain.errors import DomainError
-from geo_app.extensions import db
+from geo_app.extensions import db, db_session
+
+if TYPE_CHECKING:  # imported where used: the importers are heavy
+    from geo_app.domain.importers.issues.rows import Mapping
 
 
 def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
@@ -26,7 +30,7 @@ def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
     return out
 
 
-def _mapping(mapping_file: Path | None, columns: tuple[str, ...], categories: tuple[str, ...]):
+def _mapping(mapping_file: Path | None, columns: tuple[str, ...], categories: tuple[str, ...]) -> Mapping:
     from geo_app.domain.importers.issues.rows import TARGETS, Mapping
 
     data = json.loads(mapping_file.read_text(encoding="utf-8")) if mapping_file else {}
@@ -94,7 +98,16 @@ def _mapping(mapping_file: Path | None, columns: tuple[str, ...], categories: tu
 )
 @click.option("--progress/--no-progress", default=True, show_default=True, help="Progress bar on stderr.")
 @with_appcontext
-def import_issues_command(file: Path, rejected_path, columns, categories, mapping_file, snap, bulk, progress) -> None:
+def import_issues_command(
+    file: Path,
+    rejected_path: Path | None,
+    columns: tuple[str, ...],
+    categories: tuple[str, ...],
+    mapping_file: Path | None,
+    snap: str,
+    bulk: str,
+    progress: bool,
+) -> None:
     """Import issues from a CSV file: accepted rows all in (or none), every rejected row reported.
 
     Large files go in bulk mode, which locks the issue tables for the import's duration (see --bulk)."""
@@ -108,7 +121,7 @@ def import_issues_command(file: Path, rejected_path, columns, categories, mappin
     bar = tqdm(unit=" rows", desc="reading", disable=not progress, file=sys.stderr)
     try:
         result = import_issues(
-            db.session, file, intake_settings(), mapping, progress=bar.update, snap=snap, bulk_min_rows=bulk_min
+            db_session(), file, intake_settings(), mapping, progress=bar.update, snap=snap, bulk_min_rows=bulk_min
         )
     except DomainError as err:
         bar.close()
@@ -162,7 +175,14 @@ def import_issues_command(file: Path, rejected_path, columns, categories, mappin
     help="Write repaired and rejected features here (default FILE.report.txt when there are any).",
 )
 @with_appcontext
-def import_streets_command(file: Path, source, highways, all_lines, keep_missing, report_path) -> None:
+def import_streets_command(
+    file: Path,
+    source: str | None,
+    highways: tuple[str, ...],
+    all_lines: bool,
+    keep_missing: bool,
+    report_path: Path | None,
+) -> None:
     """Import streets from GeoJSON, GeoPackage, Shapefile or OSM .pbf, cut at intersections."""
     from geo_app.domain.importers.streets import (
         DEFAULT_HIGHWAYS,
@@ -176,7 +196,7 @@ def import_streets_command(file: Path, source, highways, all_lines, keep_missing
         retire_missing=not keep_missing,
     )
     try:
-        r = import_streets(db.session, file, options)
+        r = import_streets(db_session(), file, options)
     except DomainError as err:
         fail(err)
     db.session.commit()

@@ -7,7 +7,7 @@ from flask.cli import with_appcontext
 
 from geo_app.cli.common import fail
 from geo_app.domain.errors import DomainError
-from geo_app.extensions import db
+from geo_app.extensions import db_session
 
 
 @click.command("report")
@@ -24,7 +24,7 @@ def report_command(start: str, end: str, area: str | None, fmt: str) -> None:
 
     try:
         report = reports.figures(
-            db.session, parse_date(start, "start"), parse_date(end, "end"), reports.parse_area(area)
+            db_session(), parse_date(start, "start"), parse_date(end, "end"), reports.parse_area(area)
         )
     except DomainError as err:
         fail(err)

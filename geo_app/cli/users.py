@@ -9,7 +9,7 @@ from flask.cli import with_appcontext
 
 from geo_app.cli.common import fail
 from geo_app.domain.errors import DomainError
-from geo_app.extensions import db
+from geo_app.extensions import db, db_session
 
 
 @click.command("create-user")
@@ -21,12 +21,20 @@ from geo_app.extensions import db
 @click.option("--team", default=None, help="Team code (chief, secretary).")
 @click.option("--hall", default=None, help="Reception hall code (clerk).")
 @with_appcontext
-def create_user_command(username, role, password, display_name, department, team, hall) -> None:
+def create_user_command(
+    username: str,
+    role: str,
+    password: str,
+    display_name: str | None,
+    department: str | None,
+    team: str | None,
+    hall: str | None,
+) -> None:
     """Create a user account."""
     from geo_app.domain.core.accounts import create_user
 
     try:
-        create_user(db.session, username, password, role, display_name, department, team, hall)
+        create_user(db_session(), username, password, role, display_name, department, team, hall)
     except DomainError as err:
         fail(err)
     db.session.commit()
@@ -50,7 +58,7 @@ def api_key_add(label: str, key: str | None) -> None:
 
     key = key or secrets.token_urlsafe(24)
     try:
-        add_api_key(db.session, label, key)
+        add_api_key(db_session(), label, key)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
@@ -67,7 +75,7 @@ def api_key_revoke(label: str) -> None:
     from geo_app.domain.open311.georeport import revoke_api_key
 
     try:
-        revoke_api_key(db.session, label)
+        revoke_api_key(db_session(), label)
     except DomainError as err:
         fail(err)
     db.session.commit()

@@ -4,6 +4,8 @@ The web layer (`geo_app.web.errors`) renders them as JSON or HTML; the CLI print
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class DomainError(Exception):
     """A refused request: HTTP status, machine code, human message and the offending field."""
@@ -18,8 +20,8 @@ class DomainError(Exception):
         *,
         code: str | None = None,
         http_status: int | None = None,
-        details: dict | None = None,
-    ):
+        details: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
@@ -29,9 +31,9 @@ class DomainError(Exception):
         if http_status:
             self.http_status = http_status
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """Return the error in the API's `{"error": {...}}` shape."""
-        body = {"code": self.code, "message": self.message, "field": self.field}
+        body: dict[str, Any] = {"code": self.code, "message": self.message, "field": self.field}
         body.update(self.details)
         return {"error": body}
 

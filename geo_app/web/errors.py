@@ -8,8 +8,9 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from flask import Flask, jsonify, render_template_string, request
+from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException
 
 from geo_app.domain.errors import DomainError
 from geo_app.extensions import db
@@ -41,14 +42,14 @@ def register_error_handlers(app: Flask) -> None:
     """Render DomainError as JSON for API calls and as a short page otherwise; roll back on every error."""
 
     @app.errorhandler(DomainError)
-    def _domain_error(err: DomainError):
+    def _domain_error(err: DomainError) -> ResponseReturnValue:
         db.session.rollback()
         if _wants_json():
             return jsonify(err.to_dict()), err.http_status
         return render_template_string(_PAGE, code=err.http_status, msg=err.message), err.http_status
 
     @app.errorhandler(HTTPException)
-    def _http_error(err: HTTPException):
+    def _http_error(err: HTTPException) -> ResponseReturnValue:
         # 500s arrive here too: whatever the view left half-done in the session must not be reused
         db.session.rollback()
         if not _wants_json():
@@ -60,10 +61,11 @@ def register_error_handlers(app: Flask) -> None:
                 "field": None,
             }
         }
+        assert err.code is not None  # Flask hands only exceptions with a code to error handlers
         return jsonify(body), err.code
 
     @app.errorhandler(CSRFError)
-    def _csrf_error(err: CSRFError):
+    def _csrf_error(err: BadRequest) -> ResponseReturnValue:  # a CSRFError: a BadRequest (Flask-WTF has no types)
         db.session.rollback()
         if _wants_json():
             return jsonify({"error": {"code": "csrf", "message": err.description, "field": "csrf_token"}}), 400

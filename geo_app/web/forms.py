@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from flask import g, request
 from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 
 from geo_app import vocab
+
+if TYPE_CHECKING:
+    from flask.sansio.app import App
+    from werkzeug.datastructures import MultiDict
 
 STATUS_LABELS = {code: _l(text) for code, text in vocab.STATUS_LABELS.items()}
 ACTION_LABELS = {
@@ -45,9 +51,9 @@ NEXT_STEP = {"sent": "acknowledge", "acknowledged": "arrive", "arrived": "done"}
 ACCEPTANCE_HOUR = "17:30"  # an acceptance date given as a day means the end of that working day
 
 
-def label(kind: str, code) -> str:
+def label(kind: str, code: str | None) -> str:
     """Return the translated label of a status, action, resolution, dispatch state or channel code."""
-    table = {
+    table: Mapping[Any, object] = {  # asked with None too (no code yet)
         "status": STATUS_LABELS,
         "action": ACTION_LABELS,
         "resolution": RESOLUTION_LABELS,
@@ -57,23 +63,25 @@ def label(kind: str, code) -> str:
     return str(table.get(code, code or ""))
 
 
-def localized(row: dict, key: str) -> str:
+def localized(row: Mapping[str, Any], key: str) -> str:
     """Return row[key_zh] or row[key_en] by the page language (category and department names)."""
     lang = g.get("lang", "zh")
-    return row.get(f"{key}_{lang}") or row.get(f"{key}_zh") or row.get(key) or ""
+    name: str = row.get(f"{key}_{lang}") or row.get(f"{key}_zh") or row.get(key) or ""
+    return name
 
 
-def localtime(value, fmt: str = "yyyy-MM-dd HH:mm") -> str:
+def localtime(value: object, fmt: str = "yyyy-MM-dd HH:mm") -> str:
     """Return a datetime shown in the deployment's time zone, or '' for none."""
     if not isinstance(value, datetime):
         return ""
-    return format_datetime(value, fmt)
+    shown: str = format_datetime(value, fmt)  # Flask-Babel has no types
+    return shown
 
 
-def action_form(form) -> tuple[str, object, dict]:
+def action_form(form: MultiDict[str, str]) -> tuple[str, object, dict[str, Any]]:
     """Return (action, version, params) from an issue action form."""
     action = form.get("action", "")
-    params: dict = {}
+    params: dict[str, Any] = {}
     for name in ("reason", "note", "into", "resolution", "dispatch_id"):
         if form.get(name, "").strip():
             params[name] = form[name].strip()
@@ -99,12 +107,12 @@ def safe_next(default: str) -> str:
     return default
 
 
-def register_template_helpers(app) -> None:
+def register_template_helpers(app: App) -> None:
     """Make the label, name and time helpers available to every template."""
     app.add_template_global(label)
     app.add_template_global(localized)
     app.add_template_filter(localtime)
-    app.add_template_global(NEXT_STEP, "NEXT_STEP")
+    app.add_template_global(NEXT_STEP, "NEXT_STEP")  # type: ignore[arg-type]  # typed for callables; any value works
     app.add_template_global(lang_url)
 
 
@@ -113,7 +121,7 @@ def lang_url(code: str) -> str:
     from flask import url_for
     from werkzeug.routing import BuildError
 
-    args = {**request.args.to_dict(), "lang": code}
+    args: dict[str, Any] = {**request.args.to_dict(), "lang": code}
     if request.endpoint and request.method == "GET":
         try:
             return url_for(request.endpoint, **(request.view_args or {}), **args)

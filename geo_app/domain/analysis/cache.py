@@ -10,26 +10,28 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 MAX_ENTRIES = 64
-_cache: OrderedDict = OrderedDict()
+_T = TypeVar("_T")
+_cache: OrderedDict[tuple[Hashable, ...], object] = OrderedDict()
 _lock = threading.Lock()
 
 
 def no_jit(session: Session) -> None:
     """Turn PostgreSQL's JIT off for the rest of the transaction.
 
-    Whole-table scans over a million issues look costly enough to the planner to JIT-compile them, which
-    took longer (0.5–5 s, measured in bench/analysis.py) than running them plainly.
+    Whole-table scans over a million issues look costly enough to the planner to JIT-compile them, and the
+    compilation takes longer than running them plainly (bench/analysis.py measures both).
     """
     session.execute(text("SET LOCAL jit = off"))
 
 
-def issues_signature(session: Session) -> tuple:
+def issues_signature(session: Session) -> tuple[Any, ...]:
     """Return a tuple that changes whenever issues are added, changed or removed."""
     no_jit(session)
     row = session.execute(
@@ -41,7 +43,7 @@ def issues_signature(session: Session) -> tuple:
     return tuple(row)
 
 
-def segments_signature(session: Session) -> tuple:
+def segments_signature(session: Session) -> tuple[Any, ...]:
     """Return a tuple that changes whenever street segments are added, retired or removed."""
     row = session.execute(
         text("""
@@ -52,12 +54,12 @@ def segments_signature(session: Session) -> tuple:
     return tuple(row)
 
 
-def cached(key: tuple, compute: Callable[[], object]):
+def cached(key: tuple[Hashable, ...], compute: Callable[[], _T]) -> _T:
     """Return the value stored under `key`, computing and storing it first when missing."""
     with _lock:
         if key in _cache:
             _cache.move_to_end(key)
-            return _cache[key]
+            return cast(_T, _cache[key])  # stored by compute() under the same key
     value = compute()
     with _lock:
         _cache[key] = value

@@ -10,6 +10,7 @@ at, which is not an overlap of responsibility, so derived areas only overlap thr
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -23,7 +24,7 @@ OPEN = sql_in("status", OPEN_STATUSES)
 COVERAGE_BUFFER_M = 40.0
 
 
-def team_areas(session: Session, team_id: int | None = None, now: datetime | None = None) -> dict:
+def team_areas(session: Session, team_id: int | None = None, now: datetime | None = None) -> dict[str, Any]:
     """Return one polygon per team with segments, km of street, open and overdue issues, issues per km."""
     rows = session.execute(
         text(f"""
@@ -53,7 +54,7 @@ def team_areas(session: Session, team_id: int | None = None, now: datetime | Non
     return feature_collection(rows)
 
 
-def uncovered_segments(session: Session) -> dict:
+def uncovered_segments(session: Session) -> dict[str, Any]:
     """Return the live segments that no team covers."""
     rows = session.execute(
         text("""
@@ -66,7 +67,7 @@ def uncovered_segments(session: Session) -> dict:
     return feature_collection(rows)
 
 
-def overlapping_segments(session: Session) -> dict:
+def overlapping_segments(session: Session) -> dict[str, Any]:
     """Return the segments that two or more teams cover, with the teams' codes."""
     rows = session.execute(
         text("""
@@ -78,7 +79,7 @@ def overlapping_segments(session: Session) -> dict:
     return feature_collection(rows)
 
 
-def overlap_areas(session: Session) -> dict:
+def overlap_areas(session: Session) -> dict[str, Any]:
     """Return the areas two teams share (drawn areas that overlap, or around segments both cover)."""
     rows = session.execute(
         text("""
@@ -109,7 +110,7 @@ def overlap_areas(session: Session) -> dict:
     return feature_collection(rows)
 
 
-def coverage(session: Session, now: datetime | None = None) -> dict:
+def coverage(session: Session, now: datetime | None = None) -> dict[str, Any]:
     """Return the coverage map's data: {teams, uncovered, overlaps, overlap_areas} FeatureCollections."""
     return {
         "teams": team_areas(session, now=now),

@@ -8,8 +8,9 @@ a secretary or an administrator — to confirm it. Reports count "opened" from t
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any, cast
 
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import CursorResult, bindparam, select, text
 from sqlalchemy.orm import Session
 
 from geo_app.domain.core.geojson import feature_collection
@@ -47,14 +48,14 @@ def _link(session: Session, max_m: float, where: str, issue_ids: list[int] | Non
             WHERE src.fire_lane_id IS NULL {where.replace("i.id", "src.id")}
         ) m
         WHERE i.id = m.id""")
-    params = {"m": max_m}
+    params: dict[str, Any] = {"m": max_m}
     if issue_ids is not None:
         sql = sql.bindparams(bindparam("ids", expanding=True))
         params["ids"] = issue_ids
-    return session.execute(sql, params).rowcount
+    return cast(CursorResult[Any], session.execute(sql, params)).rowcount
 
 
-def lanes(session: Session, status: str | None = None, history: bool = False) -> dict:
+def lanes(session: Session, status: str | None = None, history: bool = False) -> dict[str, Any]:
     """Return fire lanes as GeoJSON with status, households and residents served, and open blockages."""
     if status is not None and status not in LANE_STATUSES:
         raise ValidationError(f"status: must be one of {', '.join(LANE_STATUSES)}", "status")
@@ -82,7 +83,7 @@ def lanes(session: Session, status: str | None = None, history: bool = False) ->
     return result
 
 
-def lane_history(session: Session, code: str | None = None) -> dict[str, list[dict]]:
+def lane_history(session: Session, code: str | None = None) -> dict[str, list[dict[str, Any]]]:
     """Return each lane's status changes, oldest first: {code: [{at, from, to, actor, note}]}."""
     rows = session.execute(
         text("""
@@ -93,7 +94,7 @@ def lane_history(session: Session, code: str | None = None) -> dict[str, list[di
         ORDER BY f.code, e.at, e.id"""),
         {"code": code},
     ).all()
-    out: dict[str, list[dict]] = {}
+    out: dict[str, list[dict[str, Any]]] = {}
     for r in rows:
         out.setdefault(r.code, []).append(
             {"at": r.at.isoformat(), "from": r.from_status, "to": r.to_status, "actor": r.actor, "note": r.note}
@@ -101,7 +102,9 @@ def lane_history(session: Session, code: str | None = None) -> dict[str, list[di
     return out
 
 
-def set_status(session: Session, code: str, status, actor: User, note=None, at: datetime | None = None) -> dict:
+def set_status(
+    session: Session, code: str, status: object, actor: User, note: object = None, at: datetime | None = None
+) -> dict[str, Any]:
     """Change a lane's status as `actor` and record it; refuse "clear" while linked blockages are open.
 
     Returns {code, status, changed, open_blockages}; setting the status it already has records nothing.

@@ -53,7 +53,9 @@ def create_user(
     return user
 
 
-def _id_by_code(session: Session, model, code: str | None, field: str) -> int | None:
+def _id_by_code(
+    session: Session, model: type[Department] | type[Team] | type[ReceptionHall], code: str | None, field: str
+) -> int | None:
     if not code:
         return None
     found = session.execute(select(model.id).where(model.code == code)).scalar()

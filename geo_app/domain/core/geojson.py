@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import RowMapping
 
 
-def _plain(value):
+def _plain(value: Any) -> Any:
     if isinstance(value, (datetime, date)):
         return value.isoformat()
     return value
 
 
-def feature_collection(rows, geometry_key: str = "geometry") -> dict:
+def feature_collection(rows: Iterable[RowMapping], geometry_key: str = "geometry") -> dict[str, Any]:
     """Return a FeatureCollection; every other column of each row becomes a property."""
-    features = []
+    features: list[dict[str, Any]] = []
     for row in rows:
         props = {k: _plain(v) for k, v in dict(row).items() if k != geometry_key}
         geometry = row[geometry_key]

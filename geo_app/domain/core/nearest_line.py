@@ -10,6 +10,7 @@ millions of points are linked in one go (bulk imports, synthetic cities).
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 import shapely
 
 _CHUNK = 200_000  # points per pass: bounds the memory of the candidate pairs (~10 per point)
@@ -62,12 +63,19 @@ class _Grid:
         return point, self.entry[np.repeat(lo, count) + _ranks(count)]
 
 
-def _ranks(count: np.ndarray) -> np.ndarray:
+def _ranks(count: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
     """Return 0, 1, …, count[i] - 1 for each i in turn: each repeated item's place within its group."""
     return np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
 
 
-def _distance(px, py, ax, ay, bx, by) -> np.ndarray:
+def _distance(
+    px: npt.NDArray[np.float64],
+    py: npt.NDArray[np.float64],
+    ax: npt.NDArray[np.float64],
+    ay: npt.NDArray[np.float64],
+    bx: npt.NDArray[np.float64],
+    by: npt.NDArray[np.float64],
+) -> npt.NDArray[np.float64]:
     """Point-to-segment distance exactly as PostGIS's lw_dist2d_pt_seg computes it."""
     dx, dy = bx - ax, by - ay
     len2 = dx * dx + dy * dy

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -53,7 +55,7 @@ def can_read_issue(session: Session, user: User | None, issue: Issue) -> bool:
     return False
 
 
-def can_act(session: Session, user: User | None, issue: Issue, action: str, params: dict) -> bool:
+def can_act(session: Session, user: User | None, issue: Issue, action: str, params: dict[str, Any]) -> bool:
     """Return True when the user may perform `action` on the issue. `None` is the system (imports)."""
     if user is None or user.role == "admin":
         return True
@@ -67,7 +69,7 @@ def can_act(session: Session, user: User | None, issue: Issue, action: str, para
     return False
 
 
-def scope_sql(user: User, alias: str = "i") -> tuple[str, dict]:
+def scope_sql(user: User, alias: str = "i") -> tuple[str, dict[str, Any]]:
     """Return an SQL condition on issues (`alias`) limiting a list to what the user may read, and its params."""
     if user.role in READ_ALL_ROLES:
         return "TRUE", {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -40,7 +41,7 @@ def bump_counters(session: Session) -> None:
     )
 
 
-def raise_counters(session: Session, new_refs) -> None:
+def raise_counters(session: Session, new_refs: Iterable[str]) -> None:
     """Raise the counters to at least the highest of `new_refs` (bump_counters for just-inserted issues)."""
     highest: dict[tuple[str, int], int] = {}
     for match in map(_REF_ASCII.fullmatch, new_refs):

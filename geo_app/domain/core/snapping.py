@@ -7,8 +7,9 @@ GiST index's KNN operator, so distances are metres, never degrees. Farther than 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, cast
 
-from sqlalchemy import text
+from sqlalchemy import CursorResult, text
 from sqlalchemy.orm import Session
 
 from geo_app.models import METRIC_SRID
@@ -53,7 +54,7 @@ def team_for_segment(session: Session, segment_id: int | None) -> int | None:
     ).scalar()
 
 
-def snap_issues_in_bulk(session: Session, max_m: float, ids_sql: str, params: dict | None = None) -> int:
+def snap_issues_in_bulk(session: Session, max_m: float, ids_sql: str, params: dict[str, Any] | None = None) -> int:
     """Link the issues whose ids `ids_sql` selects to their nearest segment and team in one UPDATE."""
     sql = f"""
     UPDATE issues i SET segment_id = n.id, snap_distance_m = n.d,
@@ -69,4 +70,5 @@ def snap_issues_in_bulk(session: Session, max_m: float, ids_sql: str, params: di
     ) n
     WHERE i.id = src.id
     """
-    return session.execute(text(sql), {"max_m": max_m, **(params or {})}).rowcount
+    result = cast(CursorResult[Any], session.execute(text(sql), {"max_m": max_m, **(params or {})}))
+    return result.rowcount

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import Any
 
 from dateutil import parser as date_parser
 
@@ -15,7 +16,7 @@ _TAG = re.compile(r"<\s*[a-zA-Z!/?]|javascript\s*:", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-def clean_text(value, field: str, max_len: int, required: bool = False) -> str | None:
+def clean_text(value: object, field: str, max_len: int, required: bool = False) -> str | None:
     """Return stripped text, refusing wrong types, over-long text, markup and control characters."""
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
@@ -36,7 +37,7 @@ def clean_text(value, field: str, max_len: int, required: bool = False) -> str |
 _EMAIL = re.compile(r"^[^@\s()<>,;\"']+@[^@\s()<>,;\"']+\.[^@\s()<>,;\"']+$")
 
 
-def clean_email(value, field: str = "email", max_len: int = 254) -> str | None:
+def clean_email(value: object, field: str = "email", max_len: int = 254) -> str | None:
     """Return a stripped e-mail address, or None for none; refuse anything not shaped like one."""
     email = clean_text(value, field, max_len)
     if email is not None and not _EMAIL.match(email):
@@ -44,7 +45,7 @@ def clean_email(value, field: str = "email", max_len: int = 254) -> str | None:
     return email
 
 
-def parse_coordinate(value, field: str, low: float, high: float) -> float:
+def parse_coordinate(value: Any, field: str, low: float, high: float) -> float:
     """Return a finite float within [low, high], refusing strings of words, NaN and infinities."""
     if isinstance(value, bool) or value is None:
         raise ValidationError(f"{field}: a number is required", field)
@@ -59,12 +60,12 @@ def parse_coordinate(value, field: str, low: float, high: float) -> float:
     return number
 
 
-def parse_lonlat(lon, lat) -> tuple[float, float]:
+def parse_lonlat(lon: Any, lat: Any) -> tuple[float, float]:
     """Return (lon, lat) checked for type and range."""
     return parse_coordinate(lon, "lon", -180, 180), parse_coordinate(lat, "lat", -90, 90)
 
 
-def parse_datetime(value, field: str, tz: tzinfo | None = None) -> datetime:
+def parse_datetime(value: object, field: str, tz: tzinfo | None = None) -> datetime:
     """Return an aware datetime from ISO 8601 or a common format; naive times are local (`tz` or the deployment's)."""
     if isinstance(value, datetime):
         parsed = value
@@ -80,7 +81,7 @@ def parse_datetime(value, field: str, tz: tzinfo | None = None) -> datetime:
     return parsed
 
 
-def parse_date(value, field: str) -> date:
+def parse_date(value: object, field: str) -> date:
     """Return a date from YYYY-MM-DD."""
     if isinstance(value, date) and not isinstance(value, datetime):
         return value

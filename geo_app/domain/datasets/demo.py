@@ -10,8 +10,9 @@ import csv
 import json
 import logging
 from pathlib import Path
+from typing import Any, cast
 
-from sqlalchemy import select, text
+from sqlalchemy import CursorResult, select, text
 from sqlalchemy.orm import Session
 
 from geo_app.domain.core import accounts
@@ -26,7 +27,7 @@ log = logging.getLogger(__name__)
 DEMO_PASSWORD = "demo-password"
 
 
-def load_demo(session: Session, demo_dir: Path, settings: IntakeSettings) -> dict:
+def load_demo(session: Session, demo_dir: Path, settings: IntakeSettings) -> dict[str, int]:
     """Load every demo file; return what was inserted. The caller commits."""
     demo_dir = Path(demo_dir)
     counts = {
@@ -53,10 +54,10 @@ def load_demo(session: Session, demo_dir: Path, settings: IntakeSettings) -> dic
     return counts
 
 
-def _load_teams(session: Session, org: dict) -> int:
-    areas = dict(session.execute(text("SELECT code, id FROM admin_areas")).all())
-    segments = dict(session.execute(text("SELECT code, id FROM street_segments")).all())
-    deps = dict(session.execute(text("SELECT code, id FROM departments")).all())
+def _load_teams(session: Session, org: dict[str, Any]) -> int:
+    areas: dict[str, int] = dict(session.execute(text("SELECT code, id FROM admin_areas")).all())
+    segments: dict[str, int] = dict(session.execute(text("SELECT code, id FROM street_segments")).all())
+    deps: dict[str, int] = dict(session.execute(text("SELECT code, id FROM departments")).all())
     inserted = 0
     for t in org["teams"]:
         if session.execute(select(Team.id).where(Team.code == t["code"])).first():
@@ -82,8 +83,8 @@ def _load_teams(session: Session, org: dict) -> int:
     return inserted
 
 
-def _load_users(session: Session, org: dict) -> int:
-    team_of = {}
+def _load_users(session: Session, org: dict[str, Any]) -> int:
+    team_of: dict[str, str] = {}
     for t in org["teams"]:
         team_of.setdefault(t["chief"], t["code"])
         if t.get("secretary"):
@@ -109,14 +110,14 @@ def _load_users(session: Session, org: dict) -> int:
     return inserted
 
 
-def _load_api_keys(session: Session, org: dict) -> None:
+def _load_api_keys(session: Session, org: dict[str, Any]) -> None:
     for k in org.get("open311_keys", []):
         if not session.execute(select(ApiKey.id).where(ApiKey.label == k["label"])).first():
             accounts.add_api_key(session, k["label"], k["key"])
 
 
 def _load_visits(session: Session, path: Path) -> int:
-    halls = dict(session.execute(text("SELECT code, id FROM reception_halls")).all())
+    halls: dict[str, int] = dict(session.execute(text("SELECT code, id FROM reception_halls")).all())
     with open(path, newline="", encoding="utf-8") as f:
         rows = [
             {
@@ -129,11 +130,14 @@ def _load_visits(session: Session, path: Path) -> int:
             for r in csv.DictReader(f)
         ]
     return sum(
-        session.execute(
-            text("""
+        cast(
+            CursorResult[Any],
+            session.execute(
+                text("""
         INSERT INTO visits (code, hall_id, visited_at, people, topics) VALUES (:code, :hall, :at, :people, :topics)
         ON CONFLICT (code) DO NOTHING"""),
-            row,
+                row,
+            ),
         ).rowcount
         for row in rows
     )
@@ -160,7 +164,8 @@ def _replay_events(session: Session, path: Path, skip_refs: set[str]) -> int:
 def _load_lane_history(session: Session, path: Path) -> int:
     lanes = {lane.code: lane for lane in session.execute(select(FireLane)).scalars()}
     has_history = set(session.execute(select(FireLaneStatusEvent.fire_lane_id).distinct()).scalars())
-    users = dict(session.execute(text("SELECT username, id FROM users")).all())
+    # keyed by username, looked up with r.get("actor"): None when the file has no actor column
+    users: dict[str | None, int] = dict(session.execute(text("SELECT username, id FROM users")).all())
     with open(path, newline="", encoding="utf-8") as f:
         rows = sorted(csv.DictReader(f), key=lambda r: (r["lane_code"], r["at"]))
     added = 0

@@ -7,10 +7,13 @@ issues over one year with a mix of states and the events that explain them (so r
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
+import numpy.typing as npt
 import shapely
 from pyproj import Transformer
 from sqlalchemy import text
@@ -19,6 +22,9 @@ from sqlalchemy.orm import Session
 from geo_app.domain.core.nearest_line import nearest_ids
 from geo_app.models import METRIC_SRID
 from geo_app.vocab import SOLVED_STATUSES, sql_in
+
+if TYPE_CHECKING:
+    import psycopg
 
 CATEGORIES = (
     "cooking_fumes",
@@ -45,8 +51,8 @@ class SynthResult:
     linked: int
 
 
-def _copy(session: Session, sql: str, rows) -> None:
-    raw = session.connection().connection.driver_connection
+def _copy(session: Session, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+    raw = cast("psycopg.Connection[Any]", session.connection().connection.driver_connection)
     with raw.cursor() as cur, cur.copy(sql) as copy:
         for row in rows:
             copy.write_row(row)
@@ -70,14 +76,14 @@ def synth_city(
     tag = f"SYN{seed}"
 
     # Street grid: horizontal then vertical segments between intersections, cut to `segments`.
-    ends = []
+    grid: list[tuple[int, int, int, int]] = []
     for r in range(side):
         for c in range(side - 1):
-            ends.append((c, r, c + 1, r))
+            grid.append((c, r, c + 1, r))
     for c in range(side):
         for r in range(side - 1):
-            ends.append((c, r, c, r + 1))
-    ends = np.array(ends[:segments], dtype=float)
+            grid.append((c, r, c, r + 1))
+    ends = np.array(grid[:segments], dtype=float)
     ax, ay = x0 + ends[:, 0] * BLOCK_M, y0 + ends[:, 1] * BLOCK_M
     bx, by = x0 + ends[:, 2] * BLOCK_M, y0 + ends[:, 3] * BLOCK_M
     alon, alat = to_ll.transform(ax, ay)
@@ -92,7 +98,7 @@ def synth_city(
         VALUES (:c, :n, 'district', ST_Multi(ST_GeomFromText(:w, 4326))) ON CONFLICT (code) DO NOTHING"""),
         {"c": tag, "n": f"synthetic city {seed}", "w": shapely.Polygon(corners).wkt},
     )
-    first_id = session.execute(text("SELECT coalesce(max(id), 0) + 1 FROM street_segments")).scalar()
+    first_id = session.execute(text("SELECT coalesce(max(id), 0) + 1 FROM street_segments")).scalar_one()
     seg_ids = np.arange(first_id, first_id + len(ends))
     session.execute(text(f"SELECT setval(pg_get_serial_sequence('street_segments', 'id'), {seg_ids[-1]})"))
     _copy(
@@ -138,7 +144,22 @@ def synth_city(
 
 
 def _synth_issues(
-    session, rng, n, tag, year, x0, y0, extent_m, ax, ay, bx, by, seg_ids, seg_team, to_ll, snap_max_m
+    session: Session,
+    rng: np.random.Generator,
+    n: int,
+    tag: str,
+    year: int,
+    x0: float,
+    y0: float,
+    extent_m: float,
+    ax: npt.NDArray[np.float64],
+    ay: npt.NDArray[np.float64],
+    bx: npt.NDArray[np.float64],
+    by: npt.NDArray[np.float64],
+    seg_ids: npt.NDArray[np.int64],
+    seg_team: dict[int, int],
+    to_ll: Transformer,
+    snap_max_m: float,
 ) -> int:
     # 70 % in hotspots (gaussian around random points), 30 % spread evenly.
     n_hot = int(n * 0.7)
@@ -160,12 +181,12 @@ def _synth_issues(
     state = rng.choice(4, size=n, p=(0.62, 0.08, 0.1, 0.2))  # closed, resolved, in_progress, reported
     on_site = rng.random(n) < 0.37
     took = rng.gamma(2.0, 3 * 86400, size=n)
-    first = session.execute(text("SELECT coalesce(max(id), 0) + 1 FROM issues")).scalar()
+    first = session.execute(text("SELECT coalesce(max(id), 0) + 1 FROM issues")).scalar_one()
     session.execute(text(f"SELECT setval(pg_get_serial_sequence('issues', 'id'), {first + n - 1})"))
     statuses = ("closed", "resolved", "in_progress", "reported")
-    sla = dict(session.execute(text("SELECT code, sla_days FROM categories")).all())
+    sla: dict[str, int] = dict(session.execute(text("SELECT code, sla_days FROM categories")).all())
 
-    def rows():
+    def rows() -> Iterator[tuple[Any, ...]]:
         for k in range(n):
             rep = start + timedelta(seconds=float(reported[k]))
             st = statuses[state[k]]

@@ -7,8 +7,9 @@ there yet (matched on their natural key), so re-running a load changes nothing.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, cast
 
-from sqlalchemy import text
+from sqlalchemy import CursorResult, text
 from sqlalchemy.orm import Session
 
 from geo_app.domain.importers.geojson_layers import ImportFailed, as_multipolygon, read_layer
@@ -17,13 +18,14 @@ POLYGONS = ("Polygon", "MultiPolygon")
 LEVEL_ORDER = {"district": 0, "subdistrict": 1, "community": 2}
 
 
-def _insert(session: Session, sql: str, rows: list[dict]) -> int:
+def _insert(session: Session, sql: str, rows: list[dict[str, Any]]) -> int:
     if not rows:
         return 0
-    return sum(session.execute(text(sql), row).rowcount for row in rows)
+    return sum(cast(CursorResult[Any], session.execute(text(sql), row)).rowcount for row in rows)
 
 
-def _community_ids(session: Session) -> dict[str, int]:
+def _community_ids(session: Session) -> dict[str | None, int]:
+    """Return {area code: id}; looked up with optional codes, so None (no code) finds nothing."""
     return dict(session.execute(text("SELECT code, id FROM admin_areas")).all())
 
 
@@ -41,18 +43,21 @@ def load_areas(session: Session, path: Path) -> int:
         ids = _community_ids(session)
         if parent and parent not in ids:
             raise ImportFailed(f"{path.name}: feature {f.index}: parent_code: unknown area {parent!r}", "parent_code")
-        inserted += session.execute(
-            text("""
+        inserted += cast(
+            CursorResult[Any],
+            session.execute(
+                text("""
             INSERT INTO admin_areas (code, name, level, parent_id, geom)
             VALUES (:code, :name, :level, :parent, ST_GeomFromText(:wkt, 4326))
             ON CONFLICT (code) DO NOTHING"""),
-            {
-                "code": f.props["code"],
-                "name": f.props["name"],
-                "level": f.props["level"],
-                "parent": ids.get(parent),
-                "wkt": as_multipolygon(f.geom).wkt,
-            },
+                {
+                    "code": f.props["code"],
+                    "name": f.props["name"],
+                    "level": f.props["level"],
+                    "parent": ids.get(parent),
+                    "wkt": as_multipolygon(f.geom).wkt,
+                },
+            ),
         ).rowcount
     return inserted
 
@@ -142,8 +147,9 @@ def load_water(session: Session, path: Path) -> int:
 def load_fire_lanes(session: Session, path: Path) -> int:
     """Load fire lanes with the compound they serve and their status before any history."""
     features = read_layer(path, ("LineString",), ("code", "name", "status"), key="code")
-    compounds = dict(session.execute(text("SELECT name, id FROM compounds")).all())
-    rows = []
+    # {compound name: id}, looked up with an optional name (None finds nothing)
+    compounds: dict[str | None, int] = dict(session.execute(text("SELECT name, id FROM compounds")).all())
+    rows: list[dict[str, Any]] = []
     for f in features:
         if f.props["status"] not in ("blocked", "partly_blocked", "clear"):
             raise ImportFailed(f"{path.name}: feature {f.index}: status: blocked, partly_blocked or clear", "status")

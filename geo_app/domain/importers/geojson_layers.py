@@ -6,6 +6,7 @@ import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from shapely.geometry import MultiPolygon, shape
 from shapely.geometry.base import BaseGeometry
@@ -24,7 +25,7 @@ class ImportFailed(ValidationError):
 @dataclass(frozen=True)
 class Feature:
     index: int
-    props: dict
+    props: dict[str, Any]
     geom: BaseGeometry
 
 

@@ -15,16 +15,20 @@ import re
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 from pyproj import Geod
-from sqlalchemy import text
+from sqlalchemy import CursorResult, text
 from sqlalchemy.orm import Session
 
 from geo_app.domain.importers.geojson_layers import ImportFailed
+
+if TYPE_CHECKING:
+    import psycopg
 
 # Drivable and pedestrian ways a street chief answers for; motorways, tracks, paths and cycleways are not.
 DEFAULT_HIGHWAYS = (
@@ -125,9 +129,9 @@ def read_lines(path: Path) -> tuple[gpd.GeoDataFrame, str]:
     return out, re.sub(r"[^a-z0-9_]+", "_", path.name.split(".")[0].lower()) or "import"
 
 
-def _clean_geometries(frame: gpd.GeoDataFrame, result: StreetImportResult) -> list[tuple[int, object]]:
+def _clean_geometries(frame: gpd.GeoDataFrame, result: StreetImportResult) -> list[tuple[int, shapely.LineString]]:
     """Return (row, LineString) parts, repairing what can be repaired and reporting every rejection."""
-    parts = []
+    parts: list[tuple[int, shapely.LineString]] = []
     for row, geom in enumerate(frame.geometry.values):
         label = f"feature {row}" + (f" ({frame['source_id'].iat[row]})" if frame["source_id"].iat[row] else "")
         if geom is None or geom.is_empty:
@@ -156,7 +160,7 @@ def _clean_geometries(frame: gpd.GeoDataFrame, result: StreetImportResult) -> li
     return parts
 
 
-def split_at_intersections(lines: list) -> list[list[tuple[int, object]]]:
+def split_at_intersections(lines: list[shapely.LineString]) -> list[list[tuple[int, shapely.LineString]]]:
     """Return, per line, its pieces cut at vertices that two or more lines share (exact coordinates), each
     with the index of its first vertex in the line (stable when other ways come and go)."""
     coords, owner = shapely.get_coordinates(lines, return_index=True)
@@ -210,7 +214,7 @@ def prepare(path: Path, options: StreetOptions, result: StreetImportResult) -> t
     return pd.DataFrame(rows, columns=["code", "street_name", "wkt"]), source
 
 
-def _street_name(name, highway) -> str:
+def _street_name(name: object, highway: object) -> str:
     if isinstance(name, str) and name.strip():
         return name.strip()[:120]
     if isinstance(highway, str) and highway:
@@ -231,32 +235,41 @@ def import_streets(session: Session, path: Path, options: StreetOptions | None =
             "geom geometry(LineString, 4326)) ON COMMIT DROP"
         )
     )
-    raw = session.connection().connection.driver_connection
+    raw = cast("psycopg.Connection[Any]", session.connection().connection.driver_connection)
     with raw.cursor() as cur, cur.copy("COPY street_stage (code, street_name, geom) FROM STDIN") as copy:
         for row in segments.itertuples(index=False):
             copy.write_row((row.code, row.street_name, f"SRID=4326;{row.wkt}"))
-    result.updated = session.execute(
-        text("""
+    result.updated = cast(
+        CursorResult[Any],
+        session.execute(
+            text("""
         UPDATE street_segments s SET geom = st.geom, street_name = st.street_name, retired_at = NULL
         FROM street_stage st WHERE s.code = st.code
           AND (NOT ST_OrderingEquals(s.geom, st.geom) OR s.street_name <> st.street_name OR s.retired_at IS NOT NULL)
         """)
+        ),
     ).rowcount
-    result.inserted = session.execute(
-        text("""
+    result.inserted = cast(
+        CursorResult[Any],
+        session.execute(
+            text("""
         INSERT INTO street_segments (code, street_name, geom)
         SELECT code, street_name, geom FROM street_stage st
         WHERE NOT EXISTS (SELECT 1 FROM street_segments s WHERE s.code = st.code) ORDER BY code""")
+        ),
     ).rowcount
     result.unchanged = len(segments) - result.updated - result.inserted
     if options.retire_missing:
         like = source.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + ":%"
-        result.retired = session.execute(
-            text("""
+        result.retired = cast(
+            CursorResult[Any],
+            session.execute(
+                text("""
             UPDATE street_segments s SET retired_at = now()
             WHERE s.retired_at IS NULL AND s.code LIKE :like
               AND NOT EXISTS (SELECT 1 FROM street_stage st WHERE st.code = s.code)"""),
-            {"like": like},
+                {"like": like},
+            ),
         ).rowcount
     session.execute(
         text("""
@@ -269,7 +282,7 @@ def import_streets(session: Session, path: Path, options: StreetOptions | None =
         text("""
         SELECT count(*) FROM issues i JOIN street_segments s ON s.id = i.segment_id
         WHERE s.retired_at IS NOT NULL""")
-    ).scalar()
+    ).scalar_one()
     session.execute(text("DROP TABLE street_stage"))
     result.km = round(result.km, 3) if math.isfinite(result.km) else 0.0
     return result

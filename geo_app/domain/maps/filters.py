@@ -6,12 +6,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from geo_app.domain.core.validation import parse_date
 from geo_app.domain.errors import Forbidden, ValidationError
+from geo_app.models import User
 from geo_app.vocab import STATUSES, TEAM_ROLES
 
 _CODE = re.compile(r"[A-Za-z0-9_\-]{1,40}")
@@ -28,7 +30,7 @@ class TileFilters:
     team_ids: tuple[int, ...] | None = None
     blockage: bool = False
     highlight_team: int | None = None
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _codes(raw: str | None, field_name: str) -> tuple[str, ...]:
@@ -75,13 +77,13 @@ def team_id(session: Session, code: str | None) -> int | None:
         return None
     if not _CODE.fullmatch(code):
         raise ValidationError("team: not a team code", "team")
-    found = session.execute(text("SELECT id FROM teams WHERE code = :c"), {"c": code}).scalar()
+    found: int | None = session.execute(text("SELECT id FROM teams WHERE code = :c"), {"c": code}).scalar()
     if found is None:
         raise ValidationError(f"team: unknown team {code!r}", "team")
     return found
 
 
-def scope_team_ids(session: Session, user, team_code: str | None) -> tuple[int, ...] | None:
+def scope_team_ids(session: Session, user: User, team_code: str | None) -> tuple[int, ...] | None:
     """Return the teams whose issues `user` may see (None: all); chiefs see only their own team."""
     asked = team_id(session, team_code)
     if user.role in TEAM_ROLES:

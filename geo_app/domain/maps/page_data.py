@@ -6,8 +6,10 @@ Nothing here grows with the number of issues or segments: those come as vector t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import Any, cast
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -32,7 +34,7 @@ class MapFilters:
     team_id: int | None = None
 
     @property
-    def query(self) -> dict:
+    def query(self) -> dict[str, Any]:
         """Return the filters as query parameters (only the ones set)."""
         out = {
             "category": self.category,
@@ -44,7 +46,7 @@ class MapFilters:
         return {k: v for k, v in out.items() if v}
 
 
-def parse_filters(session: Session, args, statuses: tuple[str, ...] = OPEN_STATUSES) -> MapFilters:
+def parse_filters(session: Session, args: Mapping[str, Any], statuses: tuple[str, ...] = OPEN_STATUSES) -> MapFilters:
     """Return a page's filters (category, status among `statuses`, start, end, team), 400 on bad values."""
     cats = parse_categories(session, args.get("category"))
     if len(cats) > 1:
@@ -66,7 +68,7 @@ def parse_lane_status(raw: str | None) -> str | None:
     return raw
 
 
-def categories(session: Session) -> list[dict]:
+def categories(session: Session) -> list[dict[str, Any]]:
     """Return every category with its Chinese and English names, in code order of the demo."""
     return [
         dict(r)
@@ -76,18 +78,18 @@ def categories(session: Session) -> list[dict]:
     ]
 
 
-def teams(session: Session) -> list[dict]:
+def teams(session: Session) -> list[dict[str, Any]]:
     """Return every team's code and name."""
     return [dict(r) for r in session.execute(text("SELECT id, code, name FROM teams ORDER BY code")).mappings()]
 
 
-def team(session: Session, team_id_: int) -> dict | None:
+def team(session: Session, team_id_: int) -> dict[str, Any] | None:
     """Return a team's id, code and name."""
     row = session.execute(text("SELECT id, code, name FROM teams WHERE id = :t"), {"t": team_id_}).mappings().first()
     return dict(row) if row else None
 
 
-def communities(session: Session) -> dict:
+def communities(session: Session) -> dict[str, Any]:
     """Return the community outlines (or, where none are stored, the largest areas below the district)."""
     level = session.execute(
         text("""
@@ -103,7 +105,7 @@ def communities(session: Session) -> dict:
     return feature_collection(rows)
 
 
-def water(session: Session) -> dict:
+def water(session: Session) -> dict[str, Any]:
     """Return the water areas drawn on the offline base map."""
     rows = session.execute(
         text("""SELECT name, ST_AsGeoJSON(ST_SimplifyPreserveTopology(geom, :tol), 6) AS geometry
@@ -113,7 +115,7 @@ def water(session: Session) -> dict:
     return feature_collection(rows)
 
 
-def halls(session: Session) -> dict:
+def halls(session: Session) -> dict[str, Any]:
     """Return the reception halls (name, address)."""
     rows = session.execute(
         text("SELECT code, name, address, ST_AsGeoJSON(geom, 6) AS geometry FROM reception_halls ORDER BY code")
@@ -137,24 +139,25 @@ def extent(session: Session, team_id_: int | None = None) -> tuple[float, float,
             SELECT ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b)
             FROM (SELECT ST_Extent(geom) AS b FROM street_segments WHERE retired_at IS NULL) q""")
         ).one()
-    return None if row[0] is None else tuple(float(v) for v in row)
+    # four columns: west, south, east, north
+    return None if row[0] is None else cast(tuple[float, float, float, float], tuple(float(v) for v in row))
 
 
-EXACT_AREA_MAX_SEGMENTS = 500  # above this, coverage.team_areas' union of buffers takes most of a second
+EXACT_AREA_MAX_SEGMENTS = 500  # above this, coverage.team_areas' union of buffers is too slow for a page
 
 
-def team_areas(session: Session, team_id_: int | None = None) -> dict:
+def team_areas(session: Session, team_id_: int | None = None) -> dict[str, Any]:
     """Return team areas for a map: coverage.team_areas when small, else concave-hull outlines.
 
-    The exact area (union of buffered segments) costs about 1 s per 700 segments; a city of 100k
-    segments would take minutes per page. Past EXACT_AREA_MAX_SEGMENTS the map shows each team's
+    The exact area (union of buffered segments) costs time in proportion to the number of segments, far
+    too much for a page over a city-sized network. Past EXACT_AREA_MAX_SEGMENTS the map shows each team's
     concave hull buffered by the same distance: the same place and extent, without the holes of blocks.
     """
     from geo_app.domain.analysis import coverage
 
     n = session.execute(
         text("SELECT count(*) FROM team_segments WHERE CAST(:t AS int) IS NULL OR team_id = :t"), {"t": team_id_}
-    ).scalar()
+    ).scalar_one()
     if n <= EXACT_AREA_MAX_SEGMENTS:
         return coverage.team_areas(session, team_id_)
     rows = session.execute(

@@ -7,6 +7,9 @@ they cannot be generalised). Paged by `limit`/`offset`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
@@ -34,7 +37,7 @@ def parse_bbox(raw: str | None) -> tuple[float, float, float, float] | None:
     return w, s, e, n
 
 
-def _int(raw, name: str, default: int, low: int, high: int) -> int:
+def _int(raw: Any, name: str, default: int, low: int, high: int) -> int:
     if raw is None or raw == "":
         return default
     if not str(raw).isdigit() or not low <= int(raw) <= high:
@@ -42,7 +45,7 @@ def _int(raw, name: str, default: int, low: int, high: int) -> int:
     return int(raw)
 
 
-def public_issues(session: Session, args, lang: str = "zh") -> dict:
+def public_issues(session: Session, args: Mapping[str, Any], lang: str = "zh") -> dict[str, Any]:
     """Return solved issues as a GeoJSON FeatureCollection of generalised points, with paging."""
     bbox = parse_bbox(args.get("bbox"))
     categories = parse_categories(session, args.get("category"))
@@ -50,7 +53,12 @@ def public_issues(session: Session, args, lang: str = "zh") -> dict:
     limit = _int(args.get("limit"), "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
     offset = _int(args.get("offset"), "offset", 0, 0, 10_000_000)
     where = ["i.status IN :solved"]
-    params: dict = {"solved": list(SOLVED_STATUSES), "limit": limit + 1, "offset": offset, "tz": local_zone_name()}
+    params: dict[str, Any] = {
+        "solved": list(SOLVED_STATUSES),
+        "limit": limit + 1,
+        "offset": offset,
+        "tz": local_zone_name(),
+    }
     expanding = ["solved"]
     if bbox:
         where.append(

@@ -64,7 +64,7 @@ def heat_level(z: int) -> int:
     return min(z, HEAT_FINEST_ZOOM) + HEAT_BITS
 
 
-def cell_params(coord: TileCoord, level: int, ring: int = 0) -> dict:
+def cell_params(coord: TileCoord, level: int, ring: int = 0) -> dict[str, int]:
     """Return the bind parameters lvl, cx0, cx1, cy0, cy1 of the cells of the tile at `level`.
 
     `ring` adds that many cells around the tile (clusters near an edge also go in the neighbour's buffer);

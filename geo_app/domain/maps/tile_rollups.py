@@ -8,8 +8,12 @@ Every source here has the shape of its live twin in tiles.py, so one tile comes 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 import numpy as np
-from sqlalchemy import text
+import numpy.typing as npt
+from sqlalchemy import Row, text
 from sqlalchemy.orm import Session
 
 from geo_app.domain.maps.filters import TileFilters
@@ -20,7 +24,7 @@ def usable(f: TileFilters) -> bool:
     return f.team_ids is None and not f.blockage and not (f.start or f.end)
 
 
-def _category(f: TileFilters, params: dict, expanding: list[str]) -> str:
+def _category(f: TileFilters, params: dict[str, Any], expanding: list[str]) -> str:
     if not f.categories:
         return ""
     params["cats"] = list(f.categories)
@@ -31,7 +35,7 @@ def _category(f: TileFilters, params: dict, expanding: list[str]) -> str:
 _RANGE = "level = :lvl AND cx BETWEEN :cx0 AND :cx1 AND cy BETWEEN :cy0 AND :cy1"
 
 
-def issue_cells(f: TileFilters, statuses: tuple[str, ...], params: dict, expanding: list[str]) -> str:
+def issue_cells(f: TileFilters, statuses: tuple[str, ...], params: dict[str, Any], expanding: list[str]) -> str:
     """SQL of the cells (cx, cy, n, sx, sy) of issues in `statuses` at level :lvl in the :c… range."""
     params["statuses"] = list(statuses)
     expanding.append("statuses")
@@ -39,7 +43,7 @@ def issue_cells(f: TileFilters, statuses: tuple[str, ...], params: dict, expandi
                WHERE {_RANGE} AND status IN :statuses{_category(f, params, expanding)} GROUP BY cx, cy"""
 
 
-def public_cells(f: TileFilters, params: dict, expanding: list[str]) -> str:
+def public_cells(f: TileFilters, params: dict[str, Any], expanding: list[str]) -> str:
     """SQL of the cells (cx, cy, n, sx, sy) of solved issues placed at their segment's midpoint."""
     return f"""SELECT cx, cy, sum(n)::int AS n, sum(sx) AS sx, sum(sy) AS sy FROM public_cells
                WHERE {_RANGE}{_category(f, params, expanding)} GROUP BY cx, cy"""
@@ -48,7 +52,7 @@ def public_cells(f: TileFilters, params: dict, expanding: list[str]) -> str:
 _GISTAR_ALL = "i.status <> 'duplicate'"  # hotspots.issue_filter without category or period
 
 
-def gistar_counts(session: Session, where: str, params: dict) -> np.ndarray | None:
+def gistar_counts(session: Session, where: str, params: dict[str, Any]) -> np.ndarray | None:
     """Return (segment_id, count) rows of issue_segment_counts for Gi* over every issue, else None.
 
     Only the unfiltered count is kept: per segment and category the rollup would hold about as many rows
@@ -59,6 +63,9 @@ def gistar_counts(session: Session, where: str, params: dict) -> np.ndarray | No
     return rows_array(session.execute(text("SELECT segment_id, n FROM issue_segment_counts")))
 
 
-def rows_array(rows) -> np.ndarray:
-    """Return (id, count) result rows as an n × 2 int64 array (numpy reads SQLAlchemy rows 70× slower)."""
+def rows_array(rows: Iterable[Row[Any]]) -> npt.NDArray[np.int64]:
+    """Return (id, count) result rows as an n × 2 int64 array.
+
+    Through tuples: numpy reads SQLAlchemy rows far more slowly than plain tuples.
+    """
     return np.array([tuple(r) for r in rows], dtype=np.int64).reshape(-1, 2)

@@ -11,7 +11,9 @@ same cells.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
+from typing import Any
 
 from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
@@ -39,6 +41,7 @@ from geo_app.domain.maps.tile_grid import (
     heat_level,
     parse_coord,
 )
+from geo_app.models import User
 from geo_app.vocab import OPEN_STATUSES, PLANNER_ROLES, SOLVED_STATUSES, STATUSES, WORKLIST_ROLES, sql_in
 
 OPEN = sql_in("i.status", OPEN_STATUSES)
@@ -65,7 +68,7 @@ def tile_path(layer: str, z: int, f: TileFilters) -> str:
     return "rollup" if level <= ROLLUP_LEVEL and rollups.usable(f) else "live"
 
 
-def _period_sql(col: str, f: TileFilters, params: dict) -> str:
+def _period_sql(col: str, f: TileFilters, params: dict[str, Any]) -> str:
     if not (f.start or f.end):
         return ""
     lo, hi = period_bounds(f.start or date(1900, 1, 1), f.end or date(2999, 12, 31))
@@ -74,10 +77,11 @@ def _period_sql(col: str, f: TileFilters, params: dict) -> str:
 
 
 def _issue_where(
-    f: TileFilters, params: dict, statuses: tuple[str, ...], spatial: str | None = None
-) -> tuple[str, list]:
+    f: TileFilters, params: dict[str, Any], statuses: tuple[str, ...], spatial: str | None = None
+) -> tuple[str, list[str]]:
     """Return the WHERE conditions on issues `i` for the filters, and the expanding bind names."""
     spatial = f"i.geom && {_G}" if spatial is None else spatial
+    expanding: list[str]
     conditions, expanding = ([spatial] if spatial else []), []
     # every status (heat's default) is no condition, and then a period is read from ix_issues_reported_cover alone
     if set(statuses) != set(STATUSES):
@@ -92,7 +96,7 @@ def _issue_where(
     if f.team_ids is not None:
         # a team answers for its own issues and for every issue on a segment it covers
         # (= ANY(ARRAY(…)) rather than IN (SELECT …): the planner can then OR two index scans, the team's
-        # issues and its segments', instead of filtering every issue in the tile: 160 → 41 ms at z12, 1M)
+        # issues and its segments', instead of filtering every issue in the tile)
         where += (
             " AND (i.team_id IN :teams OR i.segment_id = ANY(ARRAY("
             "SELECT segment_id FROM team_segments WHERE team_id IN :teams)))"
@@ -121,7 +125,7 @@ def _live_cells(points: str) -> str:
 
     The cell range is tested on the found points only (OFFSET 0 keeps it out of the scan below): pushed
     down, the planner tested it first, computing four Mercator projections for every issue of a period
-    before the cheap box test dropped most of them (heat, z12, one month: 78 → 25 ms)."""
+    before the cheap box test dropped most of them."""
     return f"""
         SELECT cx, cy, sum(n)::int AS n, sum(n * mx) AS sx, sum(n * my) AS sy
         FROM (SELECT merc_cell_x(mx, :lvl) AS cx, merc_cell_y(my, :lvl) AS cy, mx, my, n
@@ -137,7 +141,7 @@ def _clusters(cells: str) -> str:
         FROM ({cells}) c WHERE n > 0"""
 
 
-def _params(coord: TileCoord, margin: float, **extra) -> dict:
+def _params(coord: TileCoord, margin: float, **extra: Any) -> dict[str, Any]:
     return {"z": coord.z, "x": coord.x, "y": coord.y, "margin": margin, **extra}
 
 
@@ -183,9 +187,9 @@ def public_tile(session: Session, coord: TileCoord, f: TileFilters, live: bool =
     # reported point never leaves the database, and an issue shows in the tile of its segment's midpoint.
     # What the tile needs of a segment is made in `seg`, once a segment, and carried through the one join
     # with issues: the planner thinks `seg` has one row, and a second join back to it ran as a nested loop
-    # (83 s for a month's z12 tile at 1M issues).
+    # (far too slow for a month's tile over a million issues).
     # The issues of a segment come from ix_issues_solved_by_segment (migration 0006), index only: one probe
-    # a segment, whatever the period (a month or six at z12, 1M issues: ~60-70 ms).
+    # a segment, whatever the period, so a long period costs about what a short one does.
     if low:
         seg_cols = "merc_x_cm(ST_X(p.m)) AS mx, merc_y_cm(ST_Y(p.m)) AS my"
     else:
@@ -270,16 +274,19 @@ def segments_tile(session: Session, coord: TileCoord, f: TileFilters) -> bytes:
     return _mvt(session, "segments", inner, params, [])
 
 
-def _mvt(session: Session, layer: str, inner: str, params: dict, expanding: list[str], ctes: str = "") -> bytes:
+def _mvt(
+    session: Session, layer: str, inner: str, params: dict[str, Any], expanding: list[str], ctes: str = ""
+) -> bytes:
     sql = text(
         f"{_ENV}{ctes} SELECT ST_AsMVT(q, '{layer}', {EXTENT}, 'geom') FROM ({inner}) q WHERE q.geom IS NOT NULL"
     )
     if expanding:
         sql = sql.bindparams(*(bindparam(name, expanding=True) for name in expanding))
-    # For this transaction: no JIT (~300 ms when the planner over-estimates a tile query); each tile planned
+    # For this transaction: no JIT (compiling costs more than the query when the planner over-estimates a
+    # tile query); each tile planned
     # for its own box and period (a generic plan, which psycopg's prepared statements get after a few runs,
     # cannot fold the boxes or match the partial indexes); no parallel workers (starting them costs more
-    # than a tile's scan: heat z12, one month, 110 → 90 ms).
+    # than a tile's scan).
     session.execute(
         text(
             "SELECT set_config('jit', 'off', true), "
@@ -297,7 +304,7 @@ BUILDERS = {"issues": issues_tile, "public": public_tile, "segments": segments_t
 STAFF_LAYERS = {"issues": WORKLIST_ROLES, "heat": PLANNER_ROLES}
 
 
-def build_filters(session: Session, layer: str, args, user) -> TileFilters:
+def build_filters(session: Session, layer: str, args: Mapping[str, Any], user: User | None) -> TileFilters:
     """Return the validated filters of a tile request for `layer`, checking the caller's right to it."""
     if layer not in BUILDERS:
         raise NotFound(f"layer: no tile layer {layer[:30]!r}; one of {', '.join(LAYERS)}", "layer")
@@ -312,7 +319,7 @@ def build_filters(session: Session, layer: str, args, user) -> TileFilters:
         if user.role not in STAFF_LAYERS[layer]:
             raise Forbidden(f"role {user.role} may not see the {layer} layer", "role")
     start, end = parse_period(args.get("start"), args.get("end"))
-    common = {"categories": parse_categories(session, args.get("category")), "start": start, "end": end}
+    common: dict[str, Any] = {"categories": parse_categories(session, args.get("category")), "start": start, "end": end}
     if layer == "segments":
         return TileFilters(highlight_team=team_id(session, args.get("team")))
     if layer == "public":
@@ -320,6 +327,7 @@ def build_filters(session: Session, layer: str, args, user) -> TileFilters:
     blockage = args.get("blockage", "")
     if blockage not in ("", "0", "1"):
         raise ValidationError("blockage: must be 0 or 1", "blockage")
+    assert user is not None  # the remaining layers (issues, heat) are staff layers: checked above
     return TileFilters(
         **common,
         statuses=parse_statuses(args.get("status")),
@@ -328,7 +336,9 @@ def build_filters(session: Session, layer: str, args, user) -> TileFilters:
     )
 
 
-def render_tile(session: Session, layer: str, z: str, x: str, y: str, args, user) -> bytes:
+def render_tile(
+    session: Session, layer: str, z: str, x: str, y: str, args: Mapping[str, Any], user: User | None
+) -> bytes:
     """Return the vector tile of `layer` at z/x/y for the request's filters and caller."""
     filters = build_filters(session, layer, args, user)
     return BUILDERS[layer](session, parse_coord(z, x, y), filters)

@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import RowMapping, bindparam, select, text
 from sqlalchemy.orm import Session
 
 from geo_app.domain.core.accounts import key_digest
@@ -28,7 +29,7 @@ MAX_RESULTS = 1000
 CLOSED_STATUSES = ("resolved", "verified", "closed", "rejected", "duplicate")
 PLATE = re.compile(r"^[0-9A-Za-z\u4e00-\u9fff·\- ]{2,12}$")
 # Extra questions a service asks (Open311 "service definition"); answers are staff-only, like the text.
-ATTRIBUTES = {
+ATTRIBUTES: dict[str, list[dict[str, Any]]] = {
     code: [
         {
             "variable": True,
@@ -90,7 +91,7 @@ def _lang(lang: str | None) -> str:
     return "en" if lang == "en" else "zh"
 
 
-def services(session: Session, lang: str | None) -> list[dict]:
+def services(session: Session, lang: str | None) -> list[dict[str, Any]]:
     """Return the service list: one service per category."""
     lang = _lang(lang)
     rows = session.execute(select(Category).order_by(Category.code)).scalars()
@@ -108,7 +109,7 @@ def services(session: Session, lang: str | None) -> list[dict]:
     ]
 
 
-def service_definition(session: Session, code: str, lang: str | None) -> dict:
+def service_definition(session: Session, code: str, lang: str | None) -> dict[str, Any]:
     """Return the attributes a service asks for; 404 for an unknown service."""
     if session.get(Category, code) is None:
         raise NotFound(f"service_code: no service {code[:40]!r}", "service_code")
@@ -117,7 +118,7 @@ def service_definition(session: Session, code: str, lang: str | None) -> dict:
     return {"service_code": code, "attributes": attrs}
 
 
-def parse_query(params: dict, now: datetime | None = None) -> Query:
+def parse_query(params: dict[str, Any], now: datetime | None = None) -> Query:
     """Return the filters of GET requests, applying the spec's default 90-day window."""
     ids = _split(params.get("service_request_id"))
     if ids:  # the spec: a list of ids overrides every other argument
@@ -136,19 +137,20 @@ def parse_query(params: dict, now: datetime | None = None) -> Query:
     if start is None and end is None:
         start, end = now - WINDOW, now
     elif start is None:
+        assert end is not None  # not both None: handled above
         start = end - WINDOW
     elif end is None:
         end = start + WINDOW
     return Query(codes=_split(params.get("service_code")), statuses=statuses, start=start, end=end)
 
 
-def _split(value) -> tuple[str, ...]:
+def _split(value: object) -> tuple[str, ...]:
     if not value:
         return ()
     return tuple(dict.fromkeys(v.strip() for v in str(value).split(",") if v.strip()))
 
 
-def _w3c(value, field: str) -> datetime | None:
+def _w3c(value: object, field: str) -> datetime | None:
     if value is None or value == "":
         return None
     if not isinstance(value, str) or not re.match(
@@ -182,8 +184,11 @@ LIMIT :limit
 """
 
 
-def list_requests(session: Session, query: Query, lang: str | None, tz: str | None = None) -> list[dict]:
+def list_requests(session: Session, query: Query, lang: str | None, tz: str | None = None) -> list[dict[str, Any]]:
     """Return the public view of the issues matching `query` (at most 1,000, newest first)."""
+    where: list[str]
+    params: dict[str, Any]
+    expanding: list[str]
     where, params, expanding = ["TRUE"], {"limit": MAX_RESULTS}, []
     if query.ids:
         where.append("i.ref IN :ids")
@@ -206,7 +211,7 @@ def list_requests(session: Session, query: Query, lang: str | None, tz: str | No
     return [public_request(row, lang, tz) for row in session.execute(sql, params).mappings()]
 
 
-def get_request(session: Session, ref: str, lang: str | None, tz: str | None = None) -> list[dict]:
+def get_request(session: Session, ref: str, lang: str | None, tz: str | None = None) -> list[dict[str, Any]]:
     """Return the one-element list the spec gives for a request id; 404 when there is none."""
     found = list_requests(session, Query(ids=(ref,)), lang, tz)
     if not found:
@@ -214,7 +219,7 @@ def get_request(session: Session, ref: str, lang: str | None, tz: str | None = N
     return found
 
 
-def public_request(row, lang: str | None, tz: str | None = None) -> dict:
+def public_request(row: RowMapping, lang: str | None, tz: str | None = None) -> dict[str, Any]:
     """Return an issue row as an Open311 request, with nothing personal in it."""
     lang = _lang(lang)
     notes = NOTES[lang]
@@ -244,7 +249,7 @@ def _iso(value: datetime | None, zone: ZoneInfo) -> str | None:
     return value.astimezone(zone).isoformat(timespec="seconds") if value else None
 
 
-def check_api_key(session: Session, key) -> ApiKey:
+def check_api_key(session: Session, key: object) -> ApiKey:
     """Return the active API key matching `key`; 403 otherwise (the spec's answer to a bad api_key)."""
     if not isinstance(key, str) or not key:
         raise Forbidden("api_key: was not provided", "api_key")
@@ -266,7 +271,7 @@ def revoke_api_key(session: Session, label: str) -> ApiKey:
     return found
 
 
-def post_request(session: Session, form: dict, settings: IntakeSettings) -> list[dict]:
+def post_request(session: Session, form: dict[str, Any], settings: IntakeSettings) -> list[dict[str, Any]]:
     """Create an issue from an Open311 POST (api_key already checked); return the spec's answer."""
     code = form.get("service_code")
     if not code:
@@ -301,14 +306,14 @@ def post_request(session: Session, form: dict, settings: IntakeSettings) -> list
     return [{"service_request_id": issue.ref, "token": issue.ref, "service_notice": "", "account_id": None}]
 
 
-def _attribute(form: dict, name: str) -> str | None:
+def _attribute(form: dict[str, Any], name: str) -> str | None:
     value = form.get(f"attribute[{name}]")
     return value.strip() if isinstance(value, str) and value.strip() else None
 
 
-def _reporter(form: dict) -> str | None:
+def _reporter(form: dict[str, Any]) -> str | None:
     """Return the reporter's name from first_name and last_name (Chinese order: family name first)."""
-    first, last = (form.get(k).strip() if isinstance(form.get(k), str) else "" for k in ("first_name", "last_name"))
+    first, last = (v.strip() if isinstance(v := form.get(k), str) else "" for k in ("first_name", "last_name"))
     name = f"{last}{first}" if _is_cjk(last + first) else " ".join(p for p in (first, last) if p)
     return clean_text(name, "first_name", NAME_MAX) if name else None
 
@@ -317,7 +322,7 @@ def _is_cjk(text_: str) -> bool:
     return any("\u4e00" <= ch <= "\u9fff" for ch in text_)
 
 
-def _location(session: Session, form: dict) -> tuple[float, float]:
+def _location(session: Session, form: dict[str, Any]) -> tuple[float, float]:
     """Return (lon, lat) from lat/long, or from a street named in address_string."""
     lat, lon = form.get("lat"), form.get("long")
     if lat not in (None, "") or lon not in (None, ""):

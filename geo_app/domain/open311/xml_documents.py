@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from xml.etree import ElementTree as ET
 
 # root element and the element of each list item, per document kind
@@ -12,7 +13,7 @@ ROOTS = {
 }
 
 
-def _text(value) -> str:
+def _text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -20,7 +21,7 @@ def _text(value) -> str:
     return str(value)
 
 
-def _add(parent: ET.Element, key: str, value) -> None:
+def _add(parent: ET.Element, key: str, value: object) -> None:
     if isinstance(value, list):
         holder = ET.SubElement(parent, key)
         item_tag = {"attributes": "attribute", "values": "value", "endpoints": "endpoint", "formats": "format"}.get(
@@ -37,7 +38,7 @@ def _add(parent: ET.Element, key: str, value) -> None:
         ET.SubElement(parent, key).text = _text(value)
 
 
-def _fill(element: ET.Element, data: dict) -> ET.Element:
+def _fill(element: ET.Element, data: dict[str, Any]) -> ET.Element:
     for key, value in data.items():
         _add(element, key, value)
     return element
@@ -47,7 +48,7 @@ def _serialise(root: ET.Element) -> str:
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode")
 
 
-def list_document(kind: str, items: list[dict]) -> str:
+def list_document(kind: str, items: list[dict[str, Any]]) -> str:
     """Return a list document (services, requests, errors) as XML text."""
     root_tag, item_tag = ROOTS[kind]
     root = ET.Element(root_tag)
@@ -56,6 +57,6 @@ def list_document(kind: str, items: list[dict]) -> str:
     return _serialise(root)
 
 
-def object_document(root_tag: str, data: dict) -> str:
+def object_document(root_tag: str, data: dict[str, Any]) -> str:
     """Return one object (service_definition, discovery) as XML text."""
     return _serialise(_fill(ET.Element(root_tag), data))

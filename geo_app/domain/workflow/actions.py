@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -35,7 +36,7 @@ def apply_action(
     ref: str,
     action: str,
     actor: User | None,
-    params: dict,
+    params: dict[str, Any],
     expected_version: int | None,
     at: datetime | None = None,
 ) -> Issue:
@@ -79,7 +80,7 @@ def apply_action(
     return issue
 
 
-def parse_version(value) -> int:
+def parse_version(value: object) -> int:
     """Return the client's `version` as an int; refuse a missing or wrong-typed one (field `version`)."""
     if isinstance(value, str) and value.strip().isdigit():
         value = int(value.strip())
@@ -88,7 +89,9 @@ def parse_version(value) -> int:
     return value
 
 
-def apply_checked(session: Session, ref: str, action, actor: User, params: dict, version) -> Issue:
+def apply_checked(
+    session: Session, ref: str, action: object, actor: User, params: dict[str, Any], version: object
+) -> Issue:
     """Like apply_action for people: version required, and 403 when out of scope before anything else."""
     if not isinstance(action, str) or action not in states.ACTIONS:
         raise ValidationError(f"action: one of {', '.join(states.ACTIONS)}", "action")

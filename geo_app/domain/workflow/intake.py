@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from geoalchemy2.elements import WKTElement
 from sqlalchemy import bindparam, select, text
@@ -39,7 +40,7 @@ def in_service_area(session: Session, lon: float, lat: float) -> bool:
     return row.inside or not row.any_area
 
 
-def _category(session: Session, code) -> Category:
+def _category(session: Session, code: object) -> Category:
     if not isinstance(code, str) or not code:
         raise ValidationError("category: is required", "category")
     if "\x00" in code or len(code) > 40:
@@ -51,7 +52,11 @@ def _category(session: Session, code) -> Category:
 
 
 def create_issue(
-    session: Session, data: dict, actor: User | None, settings: IntakeSettings, reported_at: datetime | None = None
+    session: Session,
+    data: dict[str, Any],
+    actor: User | None,
+    settings: IntakeSettings,
+    reported_at: datetime | None = None,
 ) -> Issue:
     """Validate `data`, store the issue linked to its nearest segment and team, and log its first event."""
     category = _category(session, data.get("category"))
@@ -110,7 +115,7 @@ def create_issue(
     return issue
 
 
-def _phone(value) -> str | None:
+def _phone(value: object) -> str | None:
     phone = clean_text(value, "reporter_phone", PHONE_MAX)
     if phone is not None and not all(c.isdigit() or c in "+- ()" for c in phone):
         raise ValidationError("reporter_phone: digits, spaces, +, - and brackets only", "reporter_phone")
@@ -151,7 +156,7 @@ def nearby_open_issues(
     return list(session.execute(select(Issue).where(Issue.id.in_(ids))).scalars()) if ids else []
 
 
-def segment_point(session: Session, code) -> tuple[float, float]:
+def segment_point(session: Session, code: object) -> tuple[float, float]:
     """Return the lon/lat of the middle of the live segment `code` (intake by picking a segment)."""
     if not isinstance(code, str) or not code:
         raise ValidationError("segment: a segment code is required", "segment")

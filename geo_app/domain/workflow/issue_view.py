@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import RowMapping, select, text
 from sqlalchemy.orm import Session
 
 from geo_app.domain.core import permissions
@@ -49,7 +50,7 @@ WHERE d.issue_id = :id ORDER BY d.created_at, d.id
 """
 
 
-def dispatch_state(row) -> str:
+def dispatch_state(row: RowMapping) -> str:
     """Return a dispatch's stage: sent, acknowledged, arrived or done."""
     if row["done_at"]:
         return "done"
@@ -70,7 +71,7 @@ def readable_issue(session: Session, ref: str, user: User) -> Issue:
     return issue
 
 
-def issue_detail(session: Session, issue: Issue, user: User | None, now: datetime | None = None) -> dict:
+def issue_detail(session: Session, issue: Issue, user: User | None, now: datetime | None = None) -> dict[str, Any]:
     """Return every fact of the issue, its events and dispatches, and what this user may do next."""
     now = now or datetime.now(UTC)
     facts = dict(session.execute(text(_FACTS), {"id": issue.id}).mappings().one())
@@ -78,7 +79,7 @@ def issue_detail(session: Session, issue: Issue, user: User | None, now: datetim
     facts["segment_geometry"] = json.loads(seg_geom) if seg_geom else None
     facts["overdue"] = bool(facts["status"] in OPEN_STATUSES and facts["due_at"] and facts["due_at"] < now)
     facts["events"] = [dict(r) for r in session.execute(text(_EVENTS), {"id": issue.id}).mappings()]
-    dispatches = []
+    dispatches: list[dict[str, Any]] = []
     for r in session.execute(text(_DISPATCHES), {"id": issue.id}).mappings():
         d = dict(r)
         d["state"] = dispatch_state(r)
@@ -91,15 +92,17 @@ def issue_detail(session: Session, issue: Issue, user: User | None, now: datetim
     return facts
 
 
-def _iso(value):
+def _iso(value: Any) -> Any:
     # local time (the deployment's zone) with its offset: the same instant, readable by the people who use it
     return value.astimezone(local_zone()).isoformat() if isinstance(value, datetime) else value
 
 
-def to_feature(detail: dict, personal: bool = True) -> dict:
+def to_feature(detail: dict[str, Any], personal: bool = True) -> dict[str, Any]:
     """Return the API's GeoJSON Feature of an issue detail; `personal=False` drops reporter data."""
     skip = {"id", "lon", "lat", "segment_geometry"} | (set() if personal else set(PERSONAL))
-    props = {k: _iso(v) for k, v in detail.items() if k not in skip and k not in ("events", "dispatches")}
+    props: dict[str, Any] = {
+        k: _iso(v) for k, v in detail.items() if k not in skip and k not in ("events", "dispatches")
+    }
     props["events"] = [
         {
             "at": _iso(e["at"]),
@@ -120,7 +123,7 @@ def to_feature(detail: dict, personal: bool = True) -> dict:
     }
 
 
-def api_issue(session: Session, issue: Issue, user: User) -> dict:
+def api_issue(session: Session, issue: Issue, user: User) -> dict[str, Any]:
     """Return the issue as the API answers it: a Feature whose key facts are also top-level members."""
     feature = to_feature(issue_detail(session, issue, user))
     p = feature["properties"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import insert, text
 from sqlalchemy.orm import Session
@@ -15,13 +16,13 @@ from geo_app.models import SiteVisit, User, site_visit_issues
 PLACE_MAX, NOTES_MAX, ISSUES_MAX = 200, 2000, 50
 
 
-def _issue_list(value) -> list[dict]:
+def _issue_list(value: object) -> list[dict[str, Any]]:
     """Return [{ref, version}] from a list of such objects (API) or of 'REF:VERSION' strings (forms)."""
     if value is None:
         return []
     if not isinstance(value, list) or len(value) > ISSUES_MAX:
         raise ValidationError(f"issues: a list of at most {ISSUES_MAX} issues", "issues")
-    out = []
+    out: list[dict[str, Any]] = []
     for item in value:
         if isinstance(item, str) and ":" in item:
             ref, _, version = item.partition(":")
@@ -32,7 +33,7 @@ def _issue_list(value) -> list[dict]:
     return out
 
 
-def log_site_visit(session: Session, user: User, data: dict, now: datetime | None = None) -> SiteVisit:
+def log_site_visit(session: Session, user: User, data: dict[str, Any], now: datetime | None = None) -> SiteVisit:
     """Store the visit and resolve each listed issue on site (accepting it first if still reported).
 
     All or nothing: any refused issue (scope, version, state) raises and the caller rolls back.
@@ -62,7 +63,7 @@ def log_site_visit(session: Session, user: User, data: dict, now: datetime | Non
     return visit
 
 
-def recent_site_visits(session: Session, user: User, limit: int = 20) -> list[dict]:
+def recent_site_visits(session: Session, user: User, limit: int = 20) -> list[dict[str, Any]]:
     """Return the latest site visits of the user's team (every team for admins), with the issues settled."""
     cond = "TRUE" if user.role == "admin" or user.team_id is None else "sv.team_id = :team"
     return [

@@ -7,6 +7,8 @@ arrive, done) and set_due do not change the issue's state; STAY_ACTIONS says whe
 
 from __future__ import annotations
 
+from typing import Any
+
 from geo_app.vocab import OPEN_STATUSES
 
 MOVES: dict[str, dict[str, str]] = {
@@ -44,14 +46,14 @@ ACTIONS = (
 )
 
 
-def move_key(action: str, params: dict) -> str:
+def move_key(action: str, params: dict[str, Any]) -> str:
     """Return the MOVES key of an action (verify splits on its `passed` flag)."""
     if action == "verify":
         return "verify_passed" if params.get("passed") else "verify_failed"
     return action
 
 
-def target_state(action: str, params: dict, current: str) -> str | None:
+def target_state(action: str, params: dict[str, Any], current: str) -> str | None:
     """Return the state `action` leads to from `current`, or None when the move is illegal."""
     key = move_key(action, params)
     if key in MOVES:

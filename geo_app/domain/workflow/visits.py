@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -17,7 +18,7 @@ PEOPLE_MAX = 500
 FUTURE_SLACK = timedelta(minutes=10)
 
 
-def halls(session: Session) -> list[dict]:
+def halls(session: Session) -> list[dict[str, Any]]:
     """Return every reception hall with its location."""
     return [
         dict(r)
@@ -30,7 +31,7 @@ def halls(session: Session) -> list[dict]:
     ]
 
 
-def _people(value) -> int:
+def _people(value: object) -> int:
     if isinstance(value, str) and value.strip().isdigit():
         value = int(value.strip())
     if isinstance(value, bool) or not isinstance(value, int):
@@ -40,7 +41,7 @@ def _people(value) -> int:
     return value
 
 
-def log_visit(session: Session, clerk: User, data: dict, now: datetime | None = None) -> Visit:
+def log_visit(session: Session, clerk: User, data: dict[str, Any], now: datetime | None = None) -> Visit:
     """Validate and store one visit; the hall defaults to the clerk's own."""
     now = now or datetime.now(UTC)
     hall_code = data.get("hall") or None
@@ -71,7 +72,7 @@ def log_visit(session: Session, clerk: User, data: dict, now: datetime | None = 
     return visit
 
 
-def visit_detail(session: Session, visit_id: int, user: User) -> dict:
+def visit_detail(session: Session, visit_id: int, user: User) -> dict[str, Any]:
     """Return a visit with its hall and the issues filed from it; clerks see their own hall's only."""
     row = (
         session.execute(
@@ -102,7 +103,7 @@ def visit_detail(session: Session, visit_id: int, user: User) -> dict:
     return visit
 
 
-def recent_visits(session: Session, user: User, limit: int = 15) -> list[dict]:
+def recent_visits(session: Session, user: User, limit: int = 15) -> list[dict[str, Any]]:
     """Return the latest visits of the user's hall (every hall for users without one)."""
     cond = "v.hall_id = :hall" if user.hall_id is not None else "TRUE"
     return [
@@ -118,7 +119,7 @@ def recent_visits(session: Session, user: User, limit: int = 15) -> list[dict]:
     ]
 
 
-def segments_near(session: Session, lon: float, lat: float, radius_m: float, limit: int = 300) -> list[dict]:
+def segments_near(session: Session, lon: float, lat: float, radius_m: float, limit: int = 300) -> list[dict[str, Any]]:
     """Return the live segments within `radius_m` metres of a point (the intake picker), by street."""
     return [
         dict(r)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import Any, Literal, overload
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import BindParameter, TextClause, bindparam, text
 from sqlalchemy.orm import Session
 
 from geo_app.domain.core import permissions
@@ -38,7 +40,11 @@ class IssueFilter:
     per_page: int = 50
 
 
-def parse_bbox(value, required: bool = False) -> tuple[float, float, float, float] | None:
+@overload
+def parse_bbox(value: object, required: Literal[True]) -> tuple[float, float, float, float]: ...
+@overload
+def parse_bbox(value: object, required: bool = False) -> tuple[float, float, float, float] | None: ...
+def parse_bbox(value: object, required: bool = False) -> tuple[float, float, float, float] | None:
     """Return (minlon, minlat, maxlon, maxlat) from 'a,b,c,d'; 400 naming `bbox` when malformed."""
     if value in (None, ""):
         if required:
@@ -53,7 +59,7 @@ def parse_bbox(value, required: bool = False) -> tuple[float, float, float, floa
     return lo_lon, lo_lat, hi_lon, hi_lat
 
 
-def _int(value, name: str, default: int, low: int, high: int) -> int:
+def _int(value: object, name: str, default: int, low: int, high: int) -> int:
     if value in (None, ""):
         return default
     try:
@@ -65,7 +71,7 @@ def _int(value, name: str, default: int, low: int, high: int) -> int:
     return number
 
 
-def parse_filter(session: Session, args) -> IssueFilter:
+def parse_filter(session: Session, args: Mapping[str, Any]) -> IssueFilter:
     """Return an IssueFilter from query arguments, refusing unknown codes and malformed values by field."""
     f = IssueFilter(bbox=parse_bbox(args.get("bbox")))
     if args.get("status"):
@@ -91,7 +97,7 @@ def parse_filter(session: Session, args) -> IssueFilter:
     return f
 
 
-def _where(user: User, f: IssueFilter, now: datetime) -> tuple[str, dict]:
+def _where(user: User, f: IssueFilter, now: datetime) -> tuple[str, dict[str, Any]]:
     scope, params = permissions.scope_sql(user)
     conds = [scope]
     params = {**params, "now": now, "open": list(OPEN_STATUSES)}
@@ -134,18 +140,20 @@ NEWEST_OVERDUE_FIRST = "(i.status IN :open AND i.due_at < :now) DESC, i.reported
 MOST_OVERDUE_FIRST = "i.due_at ASC, i.id"
 
 
-def _sql(sql: str, params: dict):
+def _sql(sql: str, params: dict[str, Any]) -> TextClause:
     """Return text(sql) with list parameters it uses bound as expanding IN lists."""
-    lists = [bindparam(k, expanding=True) for k, v in params.items() if isinstance(v, list) and f":{k}" in sql]
+    lists: list[BindParameter[Any]] = [
+        bindparam(k, expanding=True) for k, v in params.items() if isinstance(v, list) and f":{k}" in sql
+    ]
     return text(sql).bindparams(*lists)
 
 
 def list_issues(
     session: Session, user: User, f: IssueFilter, order: str = NEWEST_OVERDUE_FIRST, now: datetime | None = None
-) -> dict:
+) -> dict[str, Any]:
     """Return {rows, total, page, per_page}: the user's issues matching `f`, overdue then newest first."""
     where, params = _where(user, f, now or datetime.now(UTC))
-    total = session.execute(_sql(f"SELECT count(*) FROM issues i WHERE {where}", params), params).scalar()
+    total = session.execute(_sql(f"SELECT count(*) FROM issues i WHERE {where}", params), params).scalar_one()
     rows = (
         session.execute(
             _sql(_LIST.format(where=where, order=order), params),
@@ -157,9 +165,9 @@ def list_issues(
     return {"rows": [dict(r) for r in rows], "total": int(total), "page": f.page, "per_page": f.per_page}
 
 
-def issues_geojson(listing: dict) -> dict:
+def issues_geojson(listing: dict[str, Any]) -> dict[str, Any]:
     """Return a paged FeatureCollection of a listing (no personal data, no free text)."""
-    features = []
+    features: list[dict[str, Any]] = []
     for r in listing["rows"]:
         props = {
             k: (v.astimezone(local_zone()).isoformat() if isinstance(v, datetime) else v)
@@ -176,7 +184,7 @@ def issues_geojson(listing: dict) -> dict:
     }
 
 
-def escalations(session: Session, user: User, page: int = 1, now: datetime | None = None) -> dict:
+def escalations(session: Session, user: User, page: int = 1, now: datetime | None = None) -> dict[str, Any]:
     """Return the user's overdue open issues, most overdue first, with a count per team."""
     f = IssueFilter(overdue=True, page=page, per_page=100)
     listing = list_issues(session, user, f, order=MOST_OVERDUE_FIRST, now=now)
@@ -199,7 +207,7 @@ def escalations(session: Session, user: User, page: int = 1, now: datetime | Non
 
 def department_dispatches(
     session: Session, user: User, include_done: bool = False, now: datetime | None = None
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     """Return the dispatches of the user's department (admin: every department), open ones oldest first."""
     dep_cond = "TRUE" if user.role == "admin" else "d.department_id = :dep"
     done_cond = "TRUE" if include_done else "d.done_at IS NULL"
@@ -220,7 +228,7 @@ def department_dispatches(
     return [dict(r) for r in rows.mappings()]
 
 
-def categories(session: Session) -> list[dict]:
+def categories(session: Session) -> list[dict[str, Any]]:
     """Return every category with its names and service level."""
     return [
         dict(r)
@@ -230,14 +238,14 @@ def categories(session: Session) -> list[dict]:
     ]
 
 
-def departments(session: Session) -> list[dict]:
+def departments(session: Session) -> list[dict[str, Any]]:
     """Return every department with its names."""
     return [
         dict(r) for r in session.execute(text("SELECT code, name_zh, name_en FROM departments ORDER BY id")).mappings()
     ]
 
 
-def teams(session: Session) -> list[dict]:
+def teams(session: Session) -> list[dict[str, Any]]:
     """Return every team with its community, chief, secretary and number of segments."""
     return [
         dict(r)
@@ -254,7 +262,9 @@ def teams(session: Session) -> list[dict]:
     ]
 
 
-def segments_in_bbox(session: Session, bbox: tuple[float, float, float, float], limit: int = SEGMENTS_MAX) -> dict:
+def segments_in_bbox(
+    session: Session, bbox: tuple[float, float, float, float], limit: int = SEGMENTS_MAX
+) -> dict[str, Any]:
     """Return the live segments meeting the bbox as GeoJSON (at most `limit`; `truncated` says if cut)."""
     rows = (
         session.execute(

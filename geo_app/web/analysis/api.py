@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
 from flask import Blueprint, g, request
+from flask.typing import ResponseReturnValue
 
 from geo_app.domain.analysis import coverage, fire_lanes
 from geo_app.domain.analysis.hotspots import query
 from geo_app.domain.analysis.reports import report as reports
+from geo_app.domain.analysis.reports.report import Area
 from geo_app.domain.core.validation import parse_date
 from geo_app.domain.errors import ValidationError
-from geo_app.extensions import csrf, db
+from geo_app.extensions import csrf, db, db_session
 from geo_app.vocab import FIRE_LANE_ROLES, STAFF_ROLES
 from geo_app.web.auth import api_route
 
@@ -17,13 +23,13 @@ bp = Blueprint("analysis_api", __name__)
 csrf.exempt(bp)  # Bearer tokens only: no cookie, so no CSRF to defend against
 
 
-def arg_date(name: str):
+def arg_date(name: str) -> date | None:
     """Return the query argument `name` as a date, or None when absent."""
     value = request.args.get(name)
     return parse_date(value, name) if value else None
 
 
-def arg_number(name: str, default, kind=float):
+def arg_number(name: str, default: float, kind: Callable[[str], float] = float) -> float:
     """Return the query argument `name` as `kind` (default when absent); 400 naming it when malformed."""
     value = request.args.get(name)
     if value is None or value == "":
@@ -41,57 +47,64 @@ def arg_flag(name: str) -> bool:
 
 @bp.get("/api/hotspots")
 @api_route(*STAFF_ROLES)
-def hotspots_api():
+def hotspots_api() -> ResponseReturnValue:
     """Return density clusters (method=dbscan) or hot/cold segments (method=gistar) as GeoJSON."""
     method = request.args.get("method") or "gistar"
     if method not in query.METHODS:
         raise ValidationError("method: must be gistar or dbscan", "method")
-    common = {"category": request.args.get("category") or None, "start": arg_date("start"), "end": arg_date("end")}
+    common: dict[str, Any] = {
+        "category": request.args.get("category") or None,
+        "start": arg_date("start"),
+        "end": arg_date("end"),
+    }
+    params: dict[str, Any]
     if method == "dbscan":
         params = {"radius_m": arg_number("radius", 150.0), "min_size": arg_number("min_size", 5, int), **common}
     else:
         params = {"confidence": arg_number("confidence", 90, int), "per_100m": arg_flag("per_100m"), **common}
-    return query.hotspots(db.session, method, **params)
+    return query.hotspots(db_session(), method, **params)
 
 
-def report_args() -> tuple:
+def report_args() -> tuple[date, date, Area | None]:
     """Return (start, end, area) of a report request; both dates are required."""
     for name in ("start", "end"):
         if not request.args.get(name):
             raise ValidationError(f"{name}: a date YYYY-MM-DD is required", name)
-    return arg_date("start"), arg_date("end"), reports.parse_area(request.args.get("area"))
+    start, end = arg_date("start"), arg_date("end")
+    assert start is not None and end is not None  # both required just above
+    return start, end, reports.parse_area(request.args.get("area"))
 
 
 @bp.get("/api/stats")
 @api_route(*STAFF_ROLES)
-def stats_api():
+def stats_api() -> ResponseReturnValue:
     """Return the report for ?start=&end=&area= (the object `flask report --format json` prints)."""
     start, end, area = report_args()
-    return reports.figures(db.session, start, end, area)
+    return reports.figures(db_session(), start, end, area)
 
 
 @bp.get("/api/coverage")
 @api_route(*STAFF_ROLES)
-def coverage_api():
+def coverage_api() -> ResponseReturnValue:
     """Return {teams, uncovered, overlaps, overlap_areas} FeatureCollections."""
-    return coverage.coverage(db.session)
+    return coverage.coverage(db_session())
 
 
 @bp.get("/api/fire-lanes")
 @api_route(*STAFF_ROLES)
-def fire_lanes_api():
+def fire_lanes_api() -> ResponseReturnValue:
     """Return fire lanes as GeoJSON (status, households, residents, open blockages; ?history=1)."""
-    return fire_lanes.lanes(db.session, status=request.args.get("status") or None, history=arg_flag("history"))
+    return fire_lanes.lanes(db_session(), status=request.args.get("status") or None, history=arg_flag("history"))
 
 
 @bp.post("/api/fire-lanes/<code>/status")
 @api_route(*FIRE_LANE_ROLES)
-def fire_lane_status_api(code: str):
+def fire_lane_status_api(code: str) -> ResponseReturnValue:
     """Set a lane's status {status, note}; "clear" only once its blockages are resolved."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise ValidationError("body: a JSON object {status, note} is required", "body")
-    result = fire_lanes.set_status(db.session, code, body.get("status"), g.user, body.get("note"))
+    result = fire_lanes.set_status(db_session(), code, body.get("status"), g.user, body.get("note"))
     db.session.commit()
-    result["history"] = fire_lanes.lane_history(db.session, code).get(code, [])
+    result["history"] = fire_lanes.lane_history(db_session(), code).get(code, [])
     return result

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, g, render_template, request
+from flask.typing import ResponseReturnValue
 
 from geo_app.domain.analysis.reports import formats
 from geo_app.domain.analysis.reports import report as reports
 from geo_app.domain.errors import ValidationError
-from geo_app.extensions import db
+from geo_app.extensions import db_session
 from geo_app.vocab import STAFF_ROLES
 from geo_app.web.analysis.api import arg_date
 from geo_app.web.auth import page_route
@@ -17,12 +18,12 @@ bp = Blueprint("reports", __name__)
 
 @bp.get("/reports")
 @page_route(*STAFF_ROLES)
-def report_page():
+def report_page() -> ResponseReturnValue:
     """Render the report for the period and area, or download it with &format=csv|json."""
-    first, last = reports.default_period(db.session)
+    first, last = reports.default_period(db_session())
     start, end = arg_date("start") or first, arg_date("end") or last
     area_arg = request.args.get("area") or ""
-    report = reports.figures(db.session, start, end, reports.parse_area(area_arg))
+    report = reports.figures(db_session(), start, end, reports.parse_area(area_arg))
     fmt = request.args.get("format") or "html"
     if fmt in ("csv", "json"):
         name = f"report_{start.isoformat()}_{end.isoformat()}.{fmt}"
@@ -41,7 +42,7 @@ def report_page():
         start=start,
         end=end,
         area=area_arg,
-        areas=reports.area_choices(db.session),
-        categories=reports.category_names(db.session, lang),
-        departments=reports.department_names(db.session, lang),
+        areas=reports.area_choices(db_session()),
+        categories=reports.category_names(db_session(), lang),
+        departments=reports.department_names(db_session(), lang),
     )

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, current_app, g, jsonify, request
+from flask.typing import ResponseReturnValue
 
 from geo_app.config import intake_settings
 from geo_app.domain.errors import ValidationError
 from geo_app.domain.workflow import actions, intake, issue_view, worklists
-from geo_app.extensions import csrf, db
+from geo_app.extensions import csrf, db, db_session
 from geo_app.vocab import INTAKE_ROLES, STAFF_ROLES
 from geo_app.web.auth import api_route
 
@@ -15,7 +18,7 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 csrf.exempt(bp)
 
 
-def _body() -> dict:
+def _body() -> dict[str, Any]:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise ValidationError("body: a JSON object is required", "body")
@@ -23,43 +26,43 @@ def _body() -> dict:
 
 
 @bp.get("/categories")
-def categories():
+def categories() -> ResponseReturnValue:
     """List the issue categories (public: no personal data)."""
-    return jsonify(worklists.categories(db.session))
+    return jsonify(worklists.categories(db_session()))
 
 
 @bp.get("/departments")
-def departments():
+def departments() -> ResponseReturnValue:
     """List the departments a chief can summon (public)."""
-    return jsonify(worklists.departments(db.session))
+    return jsonify(worklists.departments(db_session()))
 
 
 @bp.get("/teams")
 @api_route(*STAFF_ROLES)
-def teams():
+def teams() -> ResponseReturnValue:
     """List the street-chief teams."""
-    return jsonify(worklists.teams(db.session))
+    return jsonify(worklists.teams(db_session()))
 
 
 @bp.get("/segments")
 @api_route(*STAFF_ROLES)
-def segments():
+def segments() -> ResponseReturnValue:
     """Return the street segments in `bbox` (required) as GeoJSON."""
-    return jsonify(worklists.segments_in_bbox(db.session, worklists.parse_bbox(request.args.get("bbox"), True)))
+    return jsonify(worklists.segments_in_bbox(db_session(), worklists.parse_bbox(request.args.get("bbox"), True)))
 
 
 @bp.post("/issues")
 @api_route(*INTAKE_ROLES)
-def create_issue():
+def create_issue() -> ResponseReturnValue:
     """Create an issue; 201 with its ref, segment, team, status, version and possible duplicates."""
     data = _body()
     for name in ("lon", "lat"):
         # JSON numbers only: a string, a boolean or null is a wrong type, not a coordinate
         if isinstance(data.get(name), bool) or not isinstance(data.get(name), (int, float)):
             raise ValidationError(f"{name}: a number is required", name)
-    issue = intake.create_issue(db.session, data, g.user, intake_settings())
-    body = issue_view.api_issue(db.session, issue, g.user)
-    body["possible_duplicates"] = [i.ref for i in intake.duplicate_offers(db.session, issue, duplicate_radius())]
+    issue = intake.create_issue(db_session(), data, g.user, intake_settings())
+    body = issue_view.api_issue(db_session(), issue, g.user)
+    body["possible_duplicates"] = [i.ref for i in intake.duplicate_offers(db_session(), issue, duplicate_radius())]
     db.session.commit()
     return jsonify(body), 201, {"Location": f"/api/issues/{issue.ref}"}
 
@@ -71,27 +74,27 @@ def duplicate_radius() -> float:
 
 @bp.get("/issues")
 @api_route(*STAFF_ROLES)
-def list_issues():
+def list_issues() -> ResponseReturnValue:
     """Return the caller's issues matching the filters as a paged FeatureCollection."""
-    f = worklists.parse_filter(db.session, request.args)
-    return jsonify(worklists.issues_geojson(worklists.list_issues(db.session, g.user, f)))
+    f = worklists.parse_filter(db_session(), request.args)
+    return jsonify(worklists.issues_geojson(worklists.list_issues(db_session(), g.user, f)))
 
 
 @bp.get("/issues/<ref>")
 @api_route(*STAFF_ROLES)
-def get_issue(ref: str):
+def get_issue(ref: str) -> ResponseReturnValue:
     """Return one issue as a Feature with its events and dispatches."""
-    issue = issue_view.readable_issue(db.session, ref, g.user)
-    return jsonify(issue_view.api_issue(db.session, issue, g.user))
+    issue = issue_view.readable_issue(db_session(), ref, g.user)
+    return jsonify(issue_view.api_issue(db_session(), issue, g.user))
 
 
 @bp.post("/issues/<ref>/actions")
 @api_route(*STAFF_ROLES)
-def act(ref: str):
+def act(ref: str) -> ResponseReturnValue:
     """Apply {action, version, ...} to the issue; 409 stale, 422 illegal, 403 out of scope."""
     data = _body()
     params = {k: v for k, v in data.items() if k not in ("action", "version")}
-    issue = actions.apply_checked(db.session, ref, data.get("action"), g.user, params, data.get("version"))
-    body = issue_view.api_issue(db.session, issue, g.user)
+    issue = actions.apply_checked(db_session(), ref, data.get("action"), g.user, params, data.get("version"))
+    body = issue_view.api_issue(db_session(), issue, g.user)
     db.session.commit()
     return jsonify(body)

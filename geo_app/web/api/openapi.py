@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, request
+from flask.typing import ResponseReturnValue
 
 from geo_app.web.api.openapi_doc import document
 
@@ -10,6 +11,6 @@ bp = Blueprint("openapi", __name__)
 
 
 @bp.get("/api/openapi.json")
-def openapi_json():
+def openapi_json() -> ResponseReturnValue:
     """Return the OpenAPI document, with this server as its base URL."""
     return document(request.url_root.rstrip("/") or "/")

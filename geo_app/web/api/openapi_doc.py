@@ -6,7 +6,9 @@ the running app with it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from copy import deepcopy
+from typing import Any
 
 from geo_app import vocab
 from geo_app.domain.workflow import states
@@ -26,9 +28,10 @@ CATEGORIES = [
 CHANNELS = list(vocab.CHANNELS)
 STATUSES = list(vocab.STATUSES)
 ACTIONS = list(states.ACTIONS)
+JSON = dict[str, Any]  # an object of the document
 
 
-def _q(name: str, description: str, schema: dict | None = None, required: bool = False) -> dict:
+def _q(name: str, description: str, schema: JSON | None = None, required: bool = False) -> JSON:
     return {
         "name": name,
         "in": "query",
@@ -38,7 +41,7 @@ def _q(name: str, description: str, schema: dict | None = None, required: bool =
     }
 
 
-def _path(name: str, description: str, schema: dict | None = None) -> dict:
+def _path(name: str, description: str, schema: JSON | None = None) -> JSON:
     return {
         "name": name,
         "in": "path",
@@ -48,7 +51,7 @@ def _path(name: str, description: str, schema: dict | None = None) -> dict:
     }
 
 
-def _json(ref_or_schema, description: str = "OK") -> dict:
+def _json(ref_or_schema: str | JSON, description: str = "OK") -> JSON:
     schema = {"$ref": ref_or_schema} if isinstance(ref_or_schema, str) else ref_or_schema
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
@@ -62,12 +65,14 @@ BBOX = _q(
 START = _q("start", "first day, YYYY-MM-DD (local time)", {"type": "string", "format": "date"})
 END = _q("end", "last day, YYYY-MM-DD, inclusive", {"type": "string", "format": "date"})
 CATEGORY = _q("category", "category code", {"type": "string", "enum": CATEGORIES})
-BEARER = [{"bearerAuth": []}]
+BEARER: list[dict[str, list[str]]] = [{"bearerAuth": []}]
 FC = "#/components/schemas/FeatureCollection"
 
 
-def _get(summary: str, params: list, ok, secured: bool = True, errors=(400, 401, 403)) -> dict:
-    op = {
+def _get(
+    summary: str, params: list[JSON], ok: str | JSON, secured: bool = True, errors: Iterable[int] = (400, 401, 403)
+) -> JSON:
+    op: JSON = {
         "summary": summary,
         "parameters": params,
         "responses": {"200": _json(ok) if not isinstance(ok, dict) or "description" not in ok else ok},
@@ -79,7 +84,7 @@ def _get(summary: str, params: list, ok, secured: bool = True, errors=(400, 401,
     return op
 
 
-def _open311_paths() -> dict:
+def _open311_paths() -> JSON:
     fmt = _path("format", "json or xml", {"type": "string", "enum": ["json", "xml"]})
     both = {
         "description": "OK",
@@ -180,7 +185,7 @@ def _open311_paths() -> dict:
     }
 
 
-def _api_paths() -> dict:
+def _api_paths() -> JSON:
     ref = _path("ref", "issue reference, e.g. DT-2020-00001")
     issue_in = {
         "type": "object",
@@ -494,7 +499,7 @@ COMPONENTS = {
 }
 
 
-def document(server_url: str = "/") -> dict:
+def document(server_url: str = "/") -> JSON:
     """Return the OpenAPI document (a fresh copy each time)."""
     return {
         "openapi": "3.0.3",

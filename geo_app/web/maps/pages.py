@@ -6,18 +6,23 @@ map; the page template puts Folium's header, map and script around a filter form
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from typing import Any, cast
 from urllib.parse import urlencode
 
+from branca.element import Figure
 from flask import Blueprint, current_app, g, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from folium import LayerControl
+from folium import LayerControl, Map
 
 from geo_app.domain.analysis import coverage, fire_lanes
 from geo_app.domain.analysis.hotspots import query
 from geo_app.domain.maps import page_data
 from geo_app.domain.maps.filters import scope_team_ids
-from geo_app.extensions import db
+from geo_app.domain.maps.page_data import MapFilters
+from geo_app.extensions import db_session
 from geo_app.vocab import CHIEF_MAP_ROLES, LANE_STATUS_LABELS, OPEN_STATUSES, PLANNER_ROLES, STATUS_LABELS
 from geo_app.web.auth import page_route
 from layers import overlays, styles
@@ -34,23 +39,23 @@ def _lang() -> str:
     return str(get_locale() or "zh")
 
 
-def status_names() -> dict:
+def status_names() -> dict[str, str]:
     """Return the issue and fire-lane status names in the page's language."""
     return {code: _(text) for code, text in {**STATUS_LABELS, **LANE_STATUS_LABELS}.items()}
 
 
-def _category_names(cats: list[dict]) -> dict:
+def _category_names(cats: list[dict[str, Any]]) -> dict[str, str]:
     key = "name_en" if _lang() == "en" else "name_zh"
     return {c["code"]: c[key] for c in cats}
 
 
-def tile_url(layer: str, query: dict | None = None) -> str:
+def tile_url(layer: str, query: Mapping[str, str] | None = None) -> str:
     """Return the /tiles/<layer>/{z}/{x}/{y}.pbf template with the (validated) filters as query."""
     path = url_for("tiles.tile", layer=layer, z="Z", x="X", y="Y").replace("/Z/X/Y.pbf", "/{z}/{x}/{y}.pbf")
     return path + ("?" + urlencode(query) if query else "")
 
 
-def _new_map(cats: list[dict], bounds=None):
+def _new_map(cats: list[dict[str, Any]], bounds: tuple[float, float, float, float] | None = None) -> Map:
     """Return a map on the offline base (communities, water, streets as tiles) fitted to `bounds`."""
     cfg = current_app.config
     m = make_map(
@@ -91,17 +96,24 @@ def _new_map(cats: list[dict], bounds=None):
             "issueBase": url_for("maps.chief").replace("/maps/chief", "/issues/"),
         }
     ).add_to(m)
-    overlays.base_layers(m, page_data.communities(db.session), page_data.water(db.session), _)
+    overlays.base_layers(m, page_data.communities(db_session()), page_data.water(db_session()), _)
     return m
 
 
-def _streets(m, highlight: str | None = None) -> None:
+def _streets(m: Map, highlight: str | None = None) -> None:
     tile_layer(m, tile_url("segments", {"team": highlight} if highlight else None), "segments", _("Streets"))
 
 
-def _render(m, title: str, form: dict, filters, cats, note: str | None = None):
+def _render(
+    m: Map,
+    title: str,
+    form: dict[str, Any],
+    filters: MapFilters | None,
+    cats: list[dict[str, Any]],
+    note: str | None = None,
+) -> str:
     LayerControl(collapsed=True).add_to(m)
-    root = m.get_root()
+    root = cast(Figure, m.get_root())  # a folium.Map always sits in a Figure
     root.render()
     return render_template(
         "maps/map.html",
@@ -118,26 +130,26 @@ def _render(m, title: str, form: dict, filters, cats, note: str | None = None):
     )
 
 
-def _status_legend(statuses) -> list:
+def _status_legend(statuses: Iterable[str]) -> list[tuple[str, str]]:
     names = status_names()
     return [(styles.STATUS_COLOURS[s], names[s]) for s in statuses]
 
 
 @bp.get("/chief")
 @page_route(*CHIEF_MAP_ROLES)
-def chief():
+def chief() -> ResponseReturnValue:
     """My segments: the team's area and streets, its open issues by status and category, lanes, halls."""
-    f = page_data.parse_filters(db.session, request.args)
-    team_ids = scope_team_ids(db.session, g.user, f.team_code)
+    f = page_data.parse_filters(db_session(), request.args)
+    team_ids = scope_team_ids(db_session(), g.user, f.team_code)
     own = team_ids[0] if team_ids else None
-    team = page_data.team(db.session, own) if own else None
-    cats = page_data.categories(db.session)
-    m = _new_map(cats, page_data.extent(db.session, own))
+    team = page_data.team(db_session(), own) if own else None
+    cats = page_data.categories(db_session())
+    m = _new_map(cats, page_data.extent(db_session(), own))
     if own is not None:  # every team's area is the coverage map's job (and costly at city scale)
-        overlays.team_areas(m, page_data.team_areas(db.session, own), _, _("Team area"))
+        overlays.team_areas(m, page_data.team_areas(db_session(), own), _, _("Team area"))
     _streets(m, team["code"] if team else None)
-    overlays.fire_lanes(m, fire_lanes.lanes(db.session), _, status_names())
-    overlays.halls(m, page_data.halls(db.session), _)
+    overlays.fire_lanes(m, fire_lanes.lanes(db_session()), _, status_names())
+    overlays.halls(m, page_data.halls(db_session()), _)
     query = dict(f.query, team=team["code"]) if team else f.query
     tile_layer(m, tile_url("issues", query), "issues", _("Open issues"))
     add_legend(
@@ -151,23 +163,23 @@ def chief():
         "category": True,
         "status": OPEN_STATUSES,
         "period": True,
-        "teams": page_data.teams(db.session) if g.user.role in PLANNER_ROLES else None,
+        "teams": page_data.teams(db_session()) if g.user.role in PLANNER_ROLES else None,
     }
     return _render(m, title, form, f, cats)
 
 
 @bp.get("/hotspots")
 @page_route(*PLANNER_ROLES)
-def hotspots_map():
+def hotspots_map() -> ResponseReturnValue:
     """Hotspots: density (heat) of issues, density clusters with counts, hot and cold segments."""
-    f = page_data.parse_filters(db.session, request.args, statuses=())
-    cats = page_data.categories(db.session)
-    m = _new_map(cats, page_data.extent(db.session))
+    f = page_data.parse_filters(db_session(), request.args, statuses=())
+    cats = page_data.categories(db_session())
+    m = _new_map(cats, page_data.extent(db_session()))
     _streets(m)
     tile_layer(m, tile_url("heat", f.query), "heat", _("Issue density"))
     names = _category_names(cats)
     overlays.density_clusters(
-        m, query.density_clusters(db.session, category=f.category, start=f.start, end=f.end), _, names
+        m, query.density_clusters(db_session(), category=f.category, start=f.start, end=f.end), _, names
     )
     classes = {
         "hot_99": _("Hot spot, p < 0.01"),
@@ -178,7 +190,7 @@ def hotspots_map():
         "cold_99": _("Cold spot, p < 0.01"),
     }
     overlays.hot_cold_segments(
-        m, query.hot_cold_segments(db.session, category=f.category, start=f.start, end=f.end), _, classes
+        m, query.hot_cold_segments(db_session(), category=f.category, start=f.start, end=f.end), _, classes
     )
     tile_layer(m, tile_url("issues", f.query), "issues", _("Open issues"), show=False)
     add_legend(
@@ -193,19 +205,21 @@ def hotspots_map():
 
 @bp.get("/fire-lanes")
 @page_route(*CHIEF_MAP_ROLES)
-def fire_lanes_map():
+def fire_lanes_map() -> ResponseReturnValue:
     """Fire lanes by status with households and residents served, and blockage issues nearby."""
     lane_status = page_data.parse_lane_status(request.args.get("lane_status"))
-    f = page_data.parse_filters(db.session, {k: v for k, v in request.args.items() if k != "lane_status"})
-    team_ids = scope_team_ids(db.session, g.user, f.team_code)
-    cats = page_data.categories(db.session)
-    lanes = fire_lanes.lanes(db.session, status=lane_status)
-    m = _new_map(cats, _lanes_extent(lanes) or page_data.extent(db.session))
+    f = page_data.parse_filters(db_session(), {k: v for k, v in request.args.items() if k != "lane_status"})
+    team_ids = scope_team_ids(db_session(), g.user, f.team_code)
+    cats = page_data.categories(db_session())
+    lanes = fire_lanes.lanes(db_session(), status=lane_status)
+    m = _new_map(cats, _lanes_extent(lanes) or page_data.extent(db_session()))
     _streets(m)
     overlays.fire_lanes(m, lanes, _, status_names())
     query = dict(f.query, blockage="1")
     if team_ids:
-        query["team"] = page_data.team(db.session, team_ids[0])["code"]
+        team = page_data.team(db_session(), team_ids[0])
+        assert team is not None  # scope_team_ids returns existing teams only
+        query["team"] = team["code"]
     tile_layer(m, tile_url("issues", query), "issues", _("Blockage issues"))
     names = status_names()
     add_legend(
@@ -216,7 +230,7 @@ def fire_lanes_map():
     return _render(m, _("Fire lanes"), {"lane_status": lane_status or "", "period": True}, f, cats)
 
 
-def _lanes_extent(fc: dict):
+def _lanes_extent(fc: dict[str, Any]) -> tuple[float, float, float, float] | None:
     xs, ys = [], []
     for feature in fc["features"]:
         for lon, lat in feature["geometry"]["coordinates"]:
@@ -227,28 +241,28 @@ def _lanes_extent(fc: dict):
 
 @bp.get("/coverage")
 @page_route(*PLANNER_ROLES)
-def coverage_map():
+def coverage_map() -> ResponseReturnValue:
     """Team coverage: each team's area in its own colour, uncovered segments and overlaps."""
-    cats = page_data.categories(db.session)
-    m = _new_map(cats, page_data.extent(db.session))
+    cats = page_data.categories(db_session())
+    m = _new_map(cats, page_data.extent(db_session()))
     _streets(m)
-    overlays.team_areas(m, page_data.team_areas(db.session), _)
-    overlays.coverage_gaps(m, coverage.uncovered_segments(db.session), coverage.overlapping_segments(db.session), _)
+    overlays.team_areas(m, page_data.team_areas(db_session()), _)
+    overlays.coverage_gaps(m, coverage.uncovered_segments(db_session()), coverage.overlapping_segments(db_session()), _)
     add_legend(
         m,
         _("Team coverage"),
-        [(styles.team_colour(i), t["name"]) for i, t in enumerate(page_data.teams(db.session)[:10])]
+        [(styles.team_colour(i), t["name"]) for i, t in enumerate(page_data.teams(db_session())[:10])]
         + [(styles.UNCOVERED, _("Uncovered segments")), (styles.OVERLAP, _("Overlapping segments"))],
     )
     return _render(m, _("Team coverage"), {}, None, cats)
 
 
 @bp.get("/public")
-def public():
+def public() -> ResponseReturnValue:
     """Solved issues for everyone: category and date, at their street segment; no personal data."""
-    f = page_data.parse_filters(db.session, request.args, statuses=())
-    cats = page_data.categories(db.session)
-    m = _new_map(cats, page_data.extent(db.session))
+    f = page_data.parse_filters(db_session(), request.args, statuses=())
+    cats = page_data.categories(db_session())
+    m = _new_map(cats, page_data.extent(db_session()))
     _streets(m)
     tile_layer(m, tile_url("public", f.query), "public", _("Solved issues"))
     add_legend(

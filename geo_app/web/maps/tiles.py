@@ -6,17 +6,19 @@ Staff layers accept the login session (the map pages fetch their tiles with it) 
 from __future__ import annotations
 
 from flask import Blueprint, Response, request
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from geo_app.domain.maps.tiles import STAFF_LAYERS, render_tile
-from geo_app.extensions import db
+from geo_app.extensions import db_session
+from geo_app.models import User
 from geo_app.web.auth import token_user
 
 bp = Blueprint("tiles", __name__)
 MVT = "application/vnd.mapbox-vector-tile"
 
 
-def _viewer():
+def _viewer() -> User | None:
     """Return the Bearer token's user, else the session's, else None."""
     user = token_user()
     if user is None and current_user.is_authenticated:
@@ -25,9 +27,9 @@ def _viewer():
 
 
 @bp.get("/tiles/<layer>/<z>/<x>/<y>.pbf")
-def tile(layer: str, z: str, x: str, y: str):
+def tile(layer: str, z: str, x: str, y: str) -> ResponseReturnValue:
     """Return one vector tile; 400 naming the field for bad coordinates or filters."""
-    data = render_tile(db.session, layer, z, x, y, request.args, _viewer())
+    data = render_tile(db_session(), layer, z, x, y, request.args, _viewer())
     response = Response(data, mimetype=MVT)
     staff = layer in STAFF_LAYERS
     response.headers["Cache-Control"] = "private, max-age=30" if staff else "public, max-age=300"

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from flask import Blueprint, Response, request, url_for
+from flask.typing import ResponseReturnValue
 
 from geo_app.config import intake_settings
 from geo_app.domain.errors import DomainError, ValidationError
 from geo_app.domain.open311 import georeport
 from geo_app.domain.open311.xml_documents import list_document, object_document
-from geo_app.extensions import csrf, db
+from geo_app.extensions import csrf, db, db_session
 from geo_app.web.i18n import select_locale
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
@@ -23,7 +25,7 @@ def _lang() -> str:
     return select_locale()
 
 
-def _reply(fmt: str, kind: str, data, status: int = 200) -> Response:
+def _reply(fmt: str, kind: str, data: list[dict[str, Any]] | dict[str, Any], status: int = 200) -> Response:
     """Render a list document (services, requests, errors) or an object document in the asked format."""
     if fmt == "xml":
         body = list_document(kind, data) if isinstance(data, list) else object_document(kind, data)
@@ -32,13 +34,13 @@ def _reply(fmt: str, kind: str, data, status: int = 200) -> Response:
 
 
 @bp.errorhandler(DomainError)
-def _error(err: DomainError):
+def _error(err: DomainError) -> ResponseReturnValue:
     fmt = "xml" if request.path.endswith(".xml") else "json"
     return _reply(fmt, "errors", [{"code": err.http_status, "description": err.message}], err.http_status)
 
 
 @bp.get(f"/discovery.{FMT}")
-def discovery(fmt: str):
+def discovery(fmt: str) -> ResponseReturnValue:
     """Return the discovery document: where the v2 endpoint is and what it speaks."""
     base = url_for("open311.services", fmt="json", _external=True).rsplit("/", 1)[0]
     data = {
@@ -59,44 +61,44 @@ def discovery(fmt: str):
 
 
 @bp.get(f"/services.{FMT}")
-def services(fmt: str):
+def services(fmt: str) -> ResponseReturnValue:
     """Return the service list (our categories)."""
-    return _reply(fmt, "services", georeport.services(db.session, _lang()))
+    return _reply(fmt, "services", georeport.services(db_session(), _lang()))
 
 
 @bp.get(f"/services/<code>.{FMT}")
-def service_definition(code: str, fmt: str):
+def service_definition(code: str, fmt: str) -> ResponseReturnValue:
     """Return a service definition (its extra attributes)."""
-    return _reply(fmt, "service_definition", georeport.service_definition(db.session, code, _lang()))
+    return _reply(fmt, "service_definition", georeport.service_definition(db_session(), code, _lang()))
 
 
 @bp.get(f"/requests.{FMT}")
-def list_requests(fmt: str):
+def list_requests(fmt: str) -> ResponseReturnValue:
     """Return public requests filtered as the spec says (default: last 90 days, at most 1,000)."""
     query = georeport.parse_query(request.args.to_dict())
-    return _reply(fmt, "requests", georeport.list_requests(db.session, query, _lang()))
+    return _reply(fmt, "requests", georeport.list_requests(db_session(), query, _lang()))
 
 
 @bp.post(f"/requests.{FMT}")
-def post_request(fmt: str):
+def post_request(fmt: str) -> ResponseReturnValue:
     """Create a request from a form-encoded POST with an api_key."""
     if request.mimetype not in ("application/x-www-form-urlencoded", "multipart/form-data"):
         raise ValidationError("body: send the request form-encoded (application/x-www-form-urlencoded)", "body")
     form = request.form.to_dict()
-    georeport.check_api_key(db.session, form.get("api_key") or request.args.get("api_key"))
-    created = georeport.post_request(db.session, form, intake_settings())
+    georeport.check_api_key(db_session(), form.get("api_key") or request.args.get("api_key"))
+    created = georeport.post_request(db_session(), form, intake_settings())
     db.session.commit()
     return _reply(fmt, "requests", created)
 
 
 @bp.get(f"/requests/<sid>.{FMT}")
-def get_request(sid: str, fmt: str):
+def get_request(sid: str, fmt: str) -> ResponseReturnValue:
     """Return one request (a one-element list, as the spec says)."""
-    return _reply(fmt, "requests", georeport.get_request(db.session, sid, _lang()))
+    return _reply(fmt, "requests", georeport.get_request(db_session(), sid, _lang()))
 
 
 @bp.get(f"/tokens/<token>.{FMT}")
-def token(token: str, fmt: str):
+def token(token: str, fmt: str) -> ResponseReturnValue:
     """Return the request id of a token (our requests are created at once: the token is the id)."""
-    found = georeport.get_request(db.session, token, _lang())
+    found = georeport.get_request(db_session(), token, _lang())
     return _reply(fmt, "requests", [{"service_request_id": found[0]["service_request_id"], "token": token}])

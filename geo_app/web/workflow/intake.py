@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import (
     Blueprint,
     flash,
@@ -12,12 +14,13 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from geo_app.config import intake_settings
 from geo_app.domain.errors import DomainError
 from geo_app.domain.workflow import intake, issue_view, visits, worklists
-from geo_app.extensions import db
+from geo_app.extensions import db, db_session
 from geo_app.vocab import RECEPTION_ROLES
 from geo_app.web.api.issues import duplicate_radius
 from geo_app.web.auth import page_route
@@ -28,42 +31,42 @@ ISSUE_FIELDS = ("category", "description", "address", "reporter_name", "reporter
 NEAR_HALL_M = 3000  # segments offered in the picker: those within this distance of the hall
 
 
-def _index_page(error: DomainError | None = None, status: int = 200):
+def _index_page(error: DomainError | None = None, status: int = 200) -> tuple[str, int]:
     return render_template(
         "intake/index.html",
-        halls=visits.halls(db.session),
+        halls=visits.halls(db_session()),
         error=error,
         form=request.form,
-        recent=visits.recent_visits(db.session, g.user),
+        recent=visits.recent_visits(db_session(), g.user),
     ), status
 
 
 @bp.get("")
 @page_route(*RECEPTION_ROLES)
-def index():
+def index() -> ResponseReturnValue:
     """Show the visit form and the hall's latest visits."""
     return _index_page()
 
 
 @bp.post("/visits")
 @page_route(*RECEPTION_ROLES)
-def create_visit():
+def create_visit() -> ResponseReturnValue:
     """Log a visit, then go on to file its issues."""
     data = {k: request.form.get(k) for k in ("hall", "visited_at", "people", "topics")}
-    visit = committed(lambda: visits.log_visit(db.session, g.user, data))
+    visit = committed(lambda: visits.log_visit(db_session(), g.user, data))
     if isinstance(visit, DomainError):
         return _index_page(visit, visit.http_status)
     flash(_("Visit logged"), "ok")
     return redirect(url_for("intake.visit", visit_id=visit.id))
 
 
-def _visit_page(visit_id: int, error: DomainError | None = None, status: int = 200):
-    detail = visits.visit_detail(db.session, visit_id, g.user)
+def _visit_page(visit_id: int, error: DomainError | None = None, status: int = 200) -> tuple[str, int]:
+    detail = visits.visit_detail(db_session(), visit_id, g.user)
     return render_template(
         "intake/visit.html",
         visit=detail,
-        categories=worklists.categories(db.session),
-        segments=visits.segments_near(db.session, detail["lon"], detail["lat"], NEAR_HALL_M),
+        categories=worklists.categories(db_session()),
+        segments=visits.segments_near(db_session(), detail["lon"], detail["lat"], NEAR_HALL_M),
         error=error,
         form=request.form,
     ), status
@@ -71,25 +74,25 @@ def _visit_page(visit_id: int, error: DomainError | None = None, status: int = 2
 
 @bp.get("/visits/<int:visit_id>")
 @page_route(*RECEPTION_ROLES)
-def visit(visit_id: int):
+def visit(visit_id: int) -> ResponseReturnValue:
     """Show a visit, the issues filed from it, and the form to file another."""
     return _visit_page(visit_id)
 
 
 @bp.post("/visits/<int:visit_id>/issues")
 @page_route(*RECEPTION_ROLES)
-def create_issue(visit_id: int):
+def create_issue(visit_id: int) -> ResponseReturnValue:
     """File an issue from the visit at the clicked point or the picked segment; then offer duplicates."""
-    visits.visit_detail(db.session, visit_id, g.user)  # 404/403 before anything is read from the form
-    data = {k: request.form.get(k) for k in ISSUE_FIELDS}
+    visits.visit_detail(db_session(), visit_id, g.user)  # 404/403 before anything is read from the form
+    data: dict[str, Any] = {k: request.form.get(k) for k in ISSUE_FIELDS}
     data.update(channel="reception_hall", visit_id=visit_id)
     try:
         if request.form.get("lon") or request.form.get("lat"):
             data["lon"], data["lat"] = request.form.get("lon"), request.form.get("lat")
         elif request.form.get("segment"):
-            data["lon"], data["lat"] = intake.segment_point(db.session, request.form["segment"])
-        issue = intake.create_issue(db.session, data, g.user, intake_settings())
-        offers = intake.duplicate_offers(db.session, issue, duplicate_radius())
+            data["lon"], data["lat"] = intake.segment_point(db_session(), request.form["segment"])
+        issue = intake.create_issue(db_session(), data, g.user, intake_settings())
+        offers = intake.duplicate_offers(db_session(), issue, duplicate_radius())
         db.session.commit()
     except DomainError as err:
         db.session.rollback()
@@ -102,20 +105,20 @@ def create_issue(visit_id: int):
 
 @bp.get("/issues/<ref>/duplicates")
 @page_route(*RECEPTION_ROLES)
-def duplicates(ref: str):
+def duplicates(ref: str) -> ResponseReturnValue:
     """Offer the open issues of the same category nearby; merging sends the new issue into one of them."""
-    issue = issue_view.readable_issue(db.session, ref, g.user)
+    issue = issue_view.readable_issue(db_session(), ref, g.user)
     offers = [
-        issue_view.issue_detail(db.session, other, g.user)
-        for other in intake.duplicate_offers(db.session, issue, duplicate_radius())
+        issue_view.issue_detail(db_session(), other, g.user)
+        for other in intake.duplicate_offers(db_session(), issue, duplicate_radius())
     ]
     return render_template(
-        "intake/duplicates.html", issue=issue_view.issue_detail(db.session, issue, g.user), offers=offers
+        "intake/duplicates.html", issue=issue_view.issue_detail(db_session(), issue, g.user), offers=offers
     )
 
 
 @bp.get("/segments.json")
 @page_route(*RECEPTION_ROLES)
-def segments():
+def segments() -> ResponseReturnValue:
     """Return the segments in `bbox` for the intake map (session login, like the page)."""
-    return jsonify(worklists.segments_in_bbox(db.session, worklists.parse_bbox(request.args.get("bbox"), True)))
+    return jsonify(worklists.segments_in_bbox(db_session(), worklists.parse_bbox(request.args.get("bbox"), True)))

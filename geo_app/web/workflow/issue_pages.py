@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from geo_app.domain.errors import DomainError
 from geo_app.domain.workflow import acceptance, actions, issue_view, worklists
-from geo_app.extensions import db
+from geo_app.extensions import db, db_session
 from geo_app.vocab import STAFF_ROLES
 from geo_app.web.auth import page_route
 from geo_app.web.forms import action_form, label, register_template_helpers, safe_next
@@ -18,16 +19,20 @@ bp.record_once(lambda state: register_template_helpers(state.app))
 MAP_HALF_SIZE = 0.004  # degrees around the issue whose streets are drawn on the small map (~400 m)
 
 
-def _render(ref: str, error: DomainError | None = None, status: int = 200):
-    issue = issue_view.readable_issue(db.session, ref, g.user)
-    detail = issue_view.issue_detail(db.session, issue, g.user)
+def _render(ref: str, error: DomainError | None = None, status: int = 200) -> tuple[str, int]:
+    issue = issue_view.readable_issue(db_session(), ref, g.user)
+    detail = issue_view.issue_detail(db_session(), issue, g.user)
     mine = [
         d
         for d in detail["dispatches"]
         if g.user.role == "admin" or (g.user.role == "staff" and d["department"] == _dept_code())
     ]
     return render_template(
-        "issues/show.html", issue=detail, error=error, my_dispatches=mine, departments=worklists.departments(db.session)
+        "issues/show.html",
+        issue=detail,
+        error=error,
+        my_dispatches=mine,
+        departments=worklists.departments(db_session()),
     ), status
 
 
@@ -40,21 +45,21 @@ def _dept_code() -> str | None:
 
 @bp.get("/issues/<ref>")
 @page_route(*STAFF_ROLES)
-def show(ref: str):
+def show(ref: str) -> ResponseReturnValue:
     """Render the issue page (403 outside the user's scope)."""
     return _render(ref)
 
 
 @bp.post("/issues/<ref>/actions")
 @page_route(*STAFF_ROLES)
-def act(ref: str):
+def act(ref: str) -> ResponseReturnValue:
     """Apply the posted action; on refusal show the page again with the reason and the error's status."""
     action, version, params = action_form(request.form)
     try:
         if action == "verify_close":
-            acceptance.verify_and_close(db.session, ref, g.user, params, version)
+            acceptance.verify_and_close(db_session(), ref, g.user, params, version)
         else:
-            actions.apply_checked(db.session, ref, action, g.user, params, version)
+            actions.apply_checked(db_session(), ref, action, g.user, params, version)
         db.session.commit()
     except DomainError as err:
         db.session.rollback()
@@ -68,15 +73,15 @@ def act(ref: str):
 
 @bp.get("/issues/<ref>/map")
 @page_route(*STAFF_ROLES)
-def issue_map(ref: str):
+def issue_map(ref: str) -> ResponseReturnValue:
     """Return the small map of the issue (a Folium page with local assets, shown in an iframe)."""
     from layers.issue_map import issue_map as build
 
-    issue = issue_view.readable_issue(db.session, ref, g.user)
-    detail = issue_view.issue_detail(db.session, issue, g.user)
+    issue = issue_view.readable_issue(db_session(), ref, g.user)
+    detail = issue_view.issue_detail(db_session(), issue, g.user)
     lon, lat = detail["lon"], detail["lat"]
     near = worklists.segments_in_bbox(
-        db.session, (lon - MAP_HALF_SIZE, lat - MAP_HALF_SIZE, lon + MAP_HALF_SIZE, lat + MAP_HALF_SIZE), limit=400
+        db_session(), (lon - MAP_HALF_SIZE, lat - MAP_HALF_SIZE, lon + MAP_HALF_SIZE, lat + MAP_HALF_SIZE), limit=400
     )
     streets = {
         "type": "FeatureCollection",

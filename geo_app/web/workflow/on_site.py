@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from geo_app.domain.errors import DomainError
 from geo_app.domain.workflow import on_site, worklists
-from geo_app.extensions import db
+from geo_app.extensions import db_session
 from geo_app.vocab import SITE_VISIT_ROLES
 from geo_app.web.auth import page_route
 from geo_app.web.errors import committed
@@ -15,33 +18,33 @@ from geo_app.web.errors import committed
 bp = Blueprint("site_visits", __name__)
 
 
-def _render(error: DomainError | None = None, status: int = 200):
+def _render(error: DomainError | None = None, status: int = 200) -> tuple[str, int]:
     f = worklists.IssueFilter(statuses=["open"], per_page=100)
     has_team = g.user.team_id is not None or g.user.role == "admin"
-    open_issues = worklists.list_issues(db.session, g.user, f)["rows"] if has_team else []
+    open_issues = worklists.list_issues(db_session(), g.user, f)["rows"] if has_team else []
     return render_template(
         "site_visits/index.html",
         open_issues=open_issues,
         error=error,
         form=request.form,
-        visits=on_site.recent_site_visits(db.session, g.user),
+        visits=on_site.recent_site_visits(db_session(), g.user),
     ), status
 
 
 @bp.get("/site-visits")
 @page_route(*SITE_VISIT_ROLES)
-def index():
+def index() -> ResponseReturnValue:
     """Show the site-visit form (with the team's open issues) and the latest visits."""
     return _render()
 
 
 @bp.post("/site-visits")
 @page_route(*SITE_VISIT_ROLES)
-def create():
+def create() -> ResponseReturnValue:
     """Store a site visit and resolve the ticked issues on site, all or nothing."""
-    data = {k: request.form.get(k) for k in ("place", "visited_at", "notes")}
+    data: dict[str, Any] = {k: request.form.get(k) for k in ("place", "visited_at", "notes")}
     data["issues"] = request.form.getlist("issues")
-    visit = committed(lambda: on_site.log_site_visit(db.session, g.user, data))
+    visit = committed(lambda: on_site.log_site_visit(db_session(), g.user, data))
     if isinstance(visit, DomainError):
         return _render(visit, visit.http_status)
     flash(_("Site visit logged; %(n)d issues resolved on site", n=len(data["issues"])), "ok")

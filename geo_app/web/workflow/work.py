@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from flask import Blueprint, g, render_template, request
+from flask.typing import ResponseReturnValue
 
 from geo_app.domain.workflow import worklists
-from geo_app.extensions import db
+from geo_app.extensions import db_session
 from geo_app.vocab import ESCALATION_ROLES, WORKLIST_ROLES
 from geo_app.web.auth import page_route
 
@@ -14,26 +15,26 @@ bp = Blueprint("work", __name__)
 
 @bp.get("/work")
 @page_route(*WORKLIST_ROLES)
-def work_list():
+def work_list() -> ResponseReturnValue:
     """List the user's issues (open by default), overdue first, then newest."""
     args = request.args.to_dict()
     args.setdefault("status", "open")
     if args["status"] == "all":
         args.pop("status")
-    f = worklists.parse_filter(db.session, args)
-    listing = worklists.list_issues(db.session, g.user, f)
+    f = worklists.parse_filter(db_session(), args)
+    listing = worklists.list_issues(db_session(), g.user, f)
     return render_template(
         "work/list.html",
         listing=listing,
         status=request.args.get("status", "open"),
-        categories=worklists.categories(db.session),
+        categories=worklists.categories(db_session()),
         category=f.category,
     )
 
 
 @bp.get("/escalation")
 @page_route(*ESCALATION_ROLES)
-def escalation():
+def escalation() -> ResponseReturnValue:
     """Gather the overdue open issues in the user's scope, most overdue first."""
-    page = worklists.parse_filter(db.session, {"page": request.args.get("page")}).page
-    return render_template("work/escalation.html", listing=worklists.escalations(db.session, g.user, page))
+    page = worklists.parse_filter(db_session(), {"page": request.args.get("page")}).page
+    return render_template("work/escalation.html", listing=worklists.escalations(db_session(), g.user, page))

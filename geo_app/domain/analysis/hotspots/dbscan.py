@@ -2,7 +2,7 @@
 
 Why not scikit-learn or ST_ClusterDBSCAN directly (both measured in bench/analysis.py): scikit-learn keeps
 every point's whole neighbourhood in memory, so its time grows with density (a city's year of issues at
-150 m has thousands of neighbours per point), and ST_ClusterDBSCAN took over 30 s for a million points.
+150 m has thousands of neighbours per point), and ST_ClusterDBSCAN does not keep up at a million points.
 Here the plane is cut into cells eps/√2 wide, whose diagonal is eps:
 - every point of a cell holding at least `min_size` points is a core point, with no distance computed;
 - only points of sparser cells ask a KD-tree for their neighbours;
@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import numpy.typing as npt
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
@@ -125,7 +126,14 @@ def dbscan_labels(xy: np.ndarray, eps: float, min_size: int) -> np.ndarray:
     return labels
 
 
-def _label_borders(xy, labels, corder, others, eps, min_size) -> None:
+def _label_borders(
+    xy: npt.NDArray[np.float64],
+    labels: npt.NDArray[np.int64],
+    corder: npt.NDArray[np.int64],
+    others: npt.NDArray[np.int64],
+    eps: float,
+    min_size: int,
+) -> None:
     """Give each non-core point with a core point within eps the lowest label among those core points."""
     if not others.size:
         return

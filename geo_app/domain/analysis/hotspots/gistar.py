@@ -17,7 +17,9 @@ correction over all segments gives p_fdr; a segment is hot (z > 0) or cold (z < 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -69,7 +71,7 @@ def _build_graph(session: Session) -> SegmentGraph:
     return SegmentGraph(ids, arr[:, 1], Graph.from_sparse(adjacency, ids=ids))
 
 
-def segment_counts(session: Session, ids: np.ndarray, where: str, params: dict) -> np.ndarray:
+def segment_counts(session: Session, ids: np.ndarray, where: str, params: dict[str, Any]) -> np.ndarray:
     """Return the number of linked issues per segment of `ids` that match the SQL condition on `i`.
 
     Over every issue (no category, no period) the counts come from the issue_segment_counts rollup;
@@ -124,7 +126,7 @@ def classify(z: np.ndarray, p: np.ndarray, confidence: int = 90) -> list[str]:
     return classes.tolist()
 
 
-def segment_features(session: Session, ids: np.ndarray, props: dict) -> dict:
+def segment_features(session: Session, ids: np.ndarray, props: Mapping[str, Sequence[Any]]) -> dict[str, Any]:
     """Return a FeatureCollection of the segments `ids` with per-segment property arrays `props`."""
     if len(ids) == 0:
         return {"type": "FeatureCollection", "features": []}
@@ -135,15 +137,15 @@ def segment_features(session: Session, ids: np.ndarray, props: dict) -> dict:
         {"ids": [int(i) for i in ids]},
     ).all()
     pos = {int(i): k for k, i in enumerate(ids)}
-    features = []
+    features: list[dict[str, Any]] = []
     for row in rows:
         k = pos[row.id]
-        properties = {"segment_id": row.id, "code": row.code, "street_name": row.street_name}
+        properties: dict[str, Any] = {"segment_id": row.id, "code": row.code, "street_name": row.street_name}
         properties.update({name: values[k] for name, values in props.items()})
         features.append({"type": "Feature", "geometry": json.loads(row.g), "properties": properties})
     return {"type": "FeatureCollection", "features": features}
 
 
-def rounded(values: np.ndarray, digits: int) -> list:
+def rounded(values: np.ndarray, digits: int) -> list[float | None]:
     """Return floats rounded for JSON, with NaN as None."""
     return [None if not np.isfinite(v) else round(float(v), digits) for v in values]

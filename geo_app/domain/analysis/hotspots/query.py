@@ -21,6 +21,7 @@ import io
 import json
 import re
 from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -37,14 +38,21 @@ from geo_app.domain.core.validation import period_bounds
 from geo_app.domain.errors import ValidationError
 from geo_app.models import METRIC_SRID
 
+if TYPE_CHECKING:
+    import psycopg
+
 METHODS = ("gistar", "dbscan")
 CONFIDENCES = (90, 95, 99)
 RADIUS_MAX_M = 5000.0
 EMPTY = {"type": "FeatureCollection", "features": []}
 
 
-def issue_filter(session: Session, category: str | None, start: date | None, end: date | None) -> tuple[str, dict]:
+def issue_filter(
+    session: Session, category: str | None, start: date | None, end: date | None
+) -> tuple[str, dict[str, Any]]:
     """Return the SQL condition on issues `i` (and its parameters) for a category and period; check both."""
+    cond: list[str]
+    params: dict[str, Any]
     cond, params = ["i.status <> 'duplicate'"], {}
     if category:
         if not session.execute(text("SELECT 1 FROM categories WHERE code = :c"), {"c": category}).first():
@@ -58,7 +66,7 @@ def issue_filter(session: Session, category: str | None, start: date | None, end
     return " AND ".join(cond), params
 
 
-def check_cluster_params(radius_m, min_size) -> tuple[float, int]:
+def check_cluster_params(radius_m: Any, min_size: object) -> tuple[float, int]:
     """Return (radius_m, min_size) as numbers, refusing radius ≤ 0 (or absurd) and min_size < 2."""
     try:
         radius = float(radius_m)
@@ -78,7 +86,7 @@ def density_clusters(
     category: str | None = None,
     start: date | None = None,
     end: date | None = None,
-) -> dict:
+) -> dict[str, Any]:
     """Return density clusters of issues as areas with count, top 3 categories and period."""
     radius_m, min_size = check_cluster_params(radius_m, min_size)
     where, params = issue_filter(session, category, start, end)
@@ -86,10 +94,10 @@ def density_clusters(
     return cache.cached(key, lambda: _clusters(session, where, params, radius_m, min_size))
 
 
-def issue_points(session: Session, where: str, params: dict) -> pd.DataFrame:
+def issue_points(session: Session, where: str, params: dict[str, Any]) -> pd.DataFrame:
     """Return id, x, y (metric CRS), category and reported_at (epoch s) of matching issues, by id."""
     cache.no_jit(session)
-    raw = session.connection().connection.driver_connection
+    raw = cast("psycopg.Connection[Any]", session.connection().connection.driver_connection)
     buf = io.BytesIO()
     sql = f"""COPY (SELECT i.id, ST_X(i.geom_m), ST_Y(i.geom_m), i.category, extract(epoch FROM i.reported_at)
                    FROM issues i WHERE {where} ORDER BY i.id) TO STDOUT"""
@@ -108,7 +116,7 @@ def issue_points(session: Session, where: str, params: dict) -> pd.DataFrame:
     )
 
 
-def _clusters(session: Session, where: str, params: dict, radius_m: float, min_size: int) -> dict:
+def _clusters(session: Session, where: str, params: dict[str, Any], radius_m: float, min_size: int) -> dict[str, Any]:
     df = issue_points(session, where, params)
     if df.empty:
         return dict(EMPTY, features=[])
@@ -132,7 +140,7 @@ def _clusters(session: Session, where: str, params: dict, radius_m: float, min_s
     per_cat = np.bincount(group * len(names) + codes, minlength=len(cluster_ids) * len(names))
     per_cat = per_cat.reshape(len(cluster_ids), len(names))
     alpha = np.argsort(names)  # ties between categories go alphabetically
-    features = []
+    features: list[dict[str, Any]] = []
     for k, cid in enumerate(cluster_ids):
         top = alpha[np.argsort(-per_cat[k][alpha], kind="stable")[:3]]
         features.append(
@@ -164,7 +172,7 @@ def hot_cold_segments(
     confidence: int = 90,
     per_100m: bool = False,
     fdr: bool = True,
-) -> dict:
+) -> dict[str, Any]:
     """Return street segments classed hot/cold by Gi* on issue counts (per 100 m of street if asked)."""
     if confidence not in CONFIDENCES:
         raise ValidationError("confidence: must be 90, 95 or 99", "confidence")
@@ -183,7 +191,9 @@ def hot_cold_segments(
     return cache.cached(key, lambda: _hot_cold(session, where, params, confidence, per_100m, fdr))
 
 
-def gistar_scores(session: Session, where: str, params: dict, per_100m: bool = False) -> dict:
+def gistar_scores(
+    session: Session, where: str, params: dict[str, Any], per_100m: bool = False
+) -> dict[str, np.ndarray]:
     """Return the arrays behind hot_cold_segments: ids, count, value, z, p, p_fdr (no geometry)."""
     net = gistar.segment_graph(session)
     count = gistar.segment_counts(session, net.ids, where, params)
@@ -201,7 +211,9 @@ def gistar_scores(session: Session, where: str, params: dict, per_100m: bool = F
     return {"ids": net.ids, "count": count, "value": value, "z": z, "p": p, "p_fdr": p_fdr}
 
 
-def _hot_cold(session: Session, where: str, params: dict, confidence: int, per_100m: bool, fdr: bool) -> dict:
+def _hot_cold(
+    session: Session, where: str, params: dict[str, Any], confidence: int, per_100m: bool, fdr: bool
+) -> dict[str, Any]:
     s = gistar_scores(session, where, params, per_100m)
     if len(s["ids"]) == 0:
         return dict(EMPTY, features=[])
@@ -220,7 +232,7 @@ def _hot_cold(session: Session, where: str, params: dict, confidence: int, per_1
     )
 
 
-def hotspots(session: Session, method: str, **params) -> dict:
+def hotspots(session: Session, method: str, **params: Any) -> dict[str, Any]:
     """Return the hotspots of `method` (gistar or dbscan) for the filters in `params`."""
     if method == "dbscan":
         return density_clusters(session, **params)

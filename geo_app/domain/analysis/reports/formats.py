@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from typing import Any
 
 from geo_app.domain.analysis.reports.report import HEADLINE
 
@@ -20,12 +21,12 @@ LABELS_ZH = {
 }
 
 
-def as_json(report: dict) -> str:
+def as_json(report: dict[str, Any]) -> str:
     """Return the report as a JSON document."""
     return json.dumps(report, ensure_ascii=False, indent=2)
 
 
-def as_text(report: dict) -> str:
+def as_text(report: dict[str, Any]) -> str:
     """Return the report as aligned lines for a terminal."""
     lines = [
         f"大塘街道 report {report['start']} .. {report['end']}" + (f" ({report['area']})" if report["area"] else "")
@@ -55,9 +56,11 @@ def as_text(report: dict) -> str:
     return "\n".join(lines)
 
 
-def rows(report: dict) -> list[tuple]:
+def rows(report: dict[str, Any]) -> list[tuple[str, Any, Any, str, Any]]:
     """Return every figure of the report as (section, key, name, measure, value) rows."""
-    out = [("total", key, LABELS_ZH[key], "value", report[key]) for key in HEADLINE + ("rejected",)]
+    out: list[tuple[str, Any, Any, str, Any]] = [
+        ("total", key, LABELS_ZH[key], "value", report[key]) for key in HEADLINE + ("rejected",)
+    ]
     t = report.get("time_to_resolve") or {}
     out += [("time_to_resolve", "all", "", m, t.get(m)) for m in ("solved", "median_h", "p90_h") if t]
     for section, key, name, skip in (
@@ -73,7 +76,7 @@ def rows(report: dict) -> list[tuple]:
     return out
 
 
-def as_csv(report: dict) -> str:
+def as_csv(report: dict[str, Any]) -> str:
     """Return the report as CSV, one figure a row: section, key, name, measure, value."""
     out = io.StringIO()
     writer = csv.writer(out)

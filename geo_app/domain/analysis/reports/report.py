@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -57,7 +58,7 @@ def parse_area(value: str | None) -> Area | None:
     return Area("admin", value)
 
 
-def _area_filters(session: Session, area: Area | None) -> tuple[str, str, str, dict]:
+def _area_filters(session: Session, area: Area | None) -> tuple[str, str, str, dict[str, Any]]:
     """Return SQL conditions on issues (i), halls (h) and fire lanes (f) for the area."""
     if area is None:
         return "TRUE", "TRUE", "TRUE", {}
@@ -157,7 +158,7 @@ COUNTS = ("issues_collected", "solved_on_site", "solved_by_team", "open", "overd
 TOP_SEGMENTS = 10
 
 
-def _hours(value) -> float | None:
+def _hours(value: Any) -> float | None:
     return None if value is None else round(float(value), 1)
 
 
@@ -169,7 +170,7 @@ def figures(
     now: datetime | None = None,
     top_segments: int = TOP_SEGMENTS,
     live: bool = False,
-) -> dict:
+) -> dict[str, Any]:
     """Return the report for the period and area: headline figures and every breakdown.
 
     `live` computes the cohort from issues and events alone, ignoring the rollups (a cross-check).
@@ -178,8 +179,8 @@ def figures(
     asof = min(hi, now or datetime.now(UTC))
     issue_cond, hall_cond, lane_cond, area_params = _area_filters(session, area)
     params = {"lo": lo, "hi": hi, "asof": asof, "statuses": list(STATUSES), **area_params}
-    # The planner prices the per-issue lookups for every issue and then spends ~1 s JIT-compiling a query
-    # that runs in a fraction of that.
+    # The planner prices the per-issue lookups for every issue and then spends longer JIT-compiling the query
+    # than running it.
     cache.no_jit(session)
     result = (
         _live_rows(session, issue_cond, params)
@@ -195,14 +196,14 @@ def figures(
         SELECT coalesce(sum(v.people), 0) FROM visits v JOIN reception_halls h ON h.id = v.hall_id
         WHERE v.visited_at >= :lo AND v.visited_at < :hi AND {hall_cond}"""),
         params,
-    ).scalar()
+    ).scalar_one()
     opened = session.execute(
         text(f"""
         SELECT count(*) FROM fire_lane_status_events e JOIN fire_lanes f ON f.id = e.fire_lane_id
         WHERE e.to_status = 'clear' AND e.from_status IN ('blocked', 'partly_blocked')
           AND e.at >= :lo AND e.at < :hi AND {lane_cond}"""),
         params,
-    ).scalar()
+    ).scalar_one()
     counts = {k: int(total[k]) for k in COUNTS}
     return {
         "start": start.isoformat(),
@@ -226,7 +227,7 @@ def figures(
     }
 
 
-def _live_rows(session: Session, issue_cond: str, params: dict) -> list[dict]:
+def _live_rows(session: Session, issue_cond: str, params: dict[str, Any]) -> list[dict[str, Any]]:
     """Return the cohort rows computed from the issues and events themselves (the reference definition)."""
     return [dict(r) for r in session.execute(text(_AT_END.format(issue_cond=issue_cond)), params).mappings()]
 
@@ -238,9 +239,9 @@ def _cohort_rows(
     asof: datetime,
     area: Area | None,
     issue_cond: str,
-    params: dict,
+    params: dict[str, Any],
     top_segments: int,
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     """Return the cohort rows: from the rollups for the district or a team, live for administrative areas."""
     if area is None or area.kind == "team":
         try:
@@ -258,7 +259,7 @@ def _cohort_rows(
     return _live_rows(session, issue_cond, params)
 
 
-def _by_segment(session: Session, rows: list, top: int) -> list[dict]:
+def _by_segment(session: Session, rows: list[dict[str, Any]], top: int) -> list[dict[str, Any]]:
     rows = sorted(
         (r for r in rows if r["segment_id"] is not None),
         key=lambda r: (-r["issues_collected"], -r["open"], r["segment_id"]),
@@ -281,7 +282,9 @@ def _by_segment(session: Session, rows: list, top: int) -> list[dict]:
     ]
 
 
-def _by_team(session: Session, rows: list, times: dict) -> list[dict]:
+def _by_team(
+    session: Session, rows: list[dict[str, Any]], times: dict[tuple[Any, Any], dict[str, Any]]
+) -> list[dict[str, Any]]:
     teams = {t.id: t for t in session.execute(text("SELECT id, code, name FROM teams"))}
     none = {"median_h": None, "p90_h": None}
     out = [
@@ -297,7 +300,7 @@ def _by_team(session: Session, rows: list, times: dict) -> list[dict]:
     return sorted(out, key=lambda r: (r["team"] is None, r["team"] or ""))
 
 
-def _by_department(session: Session, issue_cond: str, params: dict) -> list[dict]:
+def _by_department(session: Session, issue_cond: str, params: dict[str, Any]) -> list[dict[str, Any]]:
     rows = session.execute(text(_DEPARTMENTS.format(issue_cond=issue_cond)), params).mappings()
     return [{k: (_hours(v) if k.endswith("_h") else v) for k, v in r.items()} for r in rows]
 
@@ -314,7 +317,7 @@ def default_period(session: Session) -> tuple[date, date]:
     return row[0] or today, row[1] or today
 
 
-def area_choices(session: Session) -> list[dict]:
+def area_choices(session: Session) -> list[dict[str, Any]]:
     """Return the areas a report can cover: {value, name, level} for admin areas, then teams."""
     areas = [
         {"value": r.code, "name": r.name, "level": r.level}

@@ -25,10 +25,11 @@ import functools
 import itertools
 import math
 from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import Row, bindparam, text
 from sqlalchemy.orm import Session
 
 from geo_app.domain.core.localtime import zone as local_zone
@@ -38,6 +39,18 @@ HOURS = "(extract(epoch FROM i.resolved_at - i.reported_at) / 3600.0)::float8"
 SOLVED_SQL = sql_in("i.status", SOLVED_STATUSES)
 PERCENTILES = (0.5, 0.9)
 COUNTED = ("issues_collected", "solved_on_site", "solved_by_team", "open", "rejected")
+
+# (category, team, status, resolution) and (category, team) of issues
+CountKey = tuple[str, int | None, str, str | None]
+DueKey = tuple[str, int | None]
+# {team: Counter(hours bucket: solved issues)}
+Histogram = defaultdict[int | None, Counter[int]]
+Months = tuple[date, date] | None
+Edges = list[tuple[date, date]]
+# the report's rows, as reports._AT_END yields them
+ReportRows = list[dict[str, Any]]
+# live_rows(cond, params): the live query on the issues matching an extra SQL condition
+LiveRows = Callable[[str, dict[str, Any]], ReportRows]
 
 
 class RollupMismatch(RuntimeError):
@@ -64,8 +77,14 @@ def split_period(start: date, end: date) -> tuple[tuple[date, date] | None, list
 
 
 def cohort_rows(
-    session: Session, start: date, end: date, asof: datetime, team: int | None, top_segments: int, live_rows
-) -> list[dict]:
+    session: Session,
+    start: date,
+    end: date,
+    asof: datetime,
+    team: int | None,
+    top_segments: int,
+    live_rows: LiveRows,
+) -> ReportRows:
     """Return the report rows (as reports._AT_END yields them) for the period, everywhere or for `team`.
 
     `live_rows(cond, params)` runs the live query on the issues matching an extra SQL condition: it answers
@@ -73,11 +92,12 @@ def cohort_rows(
     """
     lo, hi = _local_midnight(start), _local_midnight(end + timedelta(days=1))
     months, edges = split_period(start, end)
+    params: dict[str, Any]
     cond, params = ("i.team_id = :team", {"team": team}) if team is not None else ("TRUE", {})
     params.update(lo=lo, hi=hi, asof=asof)
     counts = _counts(session, months, edges, cond, params)
     hist = _histogram(session, months, edges, cond, params)
-    edges_h = list(session.execute(text("SELECT report_hour_edges()")).scalar())
+    edges_h: list[float] = list(session.execute(text("SELECT report_hour_edges()")).scalar_one())
     late = _late(session, cond, params)
     not_due = _not_due(session, cond, params)
     _move_late(late, asof, edges_h, counts, not_due, hist)
@@ -87,7 +107,7 @@ def cohort_rows(
     return rows
 
 
-def _not_due(session: Session, cond: str, params: dict) -> Counter:
+def _not_due(session: Session, cond: str, params: dict[str, Any]) -> Counter[DueKey]:
     """Return {(category, team): open issues of the period not yet due at :asof}, by current state."""
     query = text(f"""
         SELECT i.category, i.team_id, count(*) AS n FROM issues i
@@ -97,7 +117,14 @@ def _not_due(session: Session, cond: str, params: dict) -> Counter:
     return Counter({(r.category, r.team_id): r.n for r in rows})
 
 
-def _move_late(late: list, asof: datetime, edges_h: list[float], counts: Counter, not_due: Counter, hist: dict) -> None:
+def _move_late(
+    late: Sequence[Row[Any]],
+    asof: datetime,
+    edges_h: list[float],
+    counts: Counter[CountKey],
+    not_due: Counter[DueKey],
+    hist: Histogram,
+) -> None:
     """Move the issues in flight at the period's end from their current state to their state then."""
     for r in late:
         counts[(r.category, r.team_id, r.cur_status, r.cur_resolution)] -= 1
@@ -114,7 +141,9 @@ def _move_late(late: list, asof: datetime, edges_h: list[float], counts: Counter
             hist[r.team_id][bisect.bisect_right(edges_h, r.end_hours)] += 1
 
 
-def _summed(session: Session, months, edges, cond: str, params: dict, rollup: str, live: str):
+def _summed(
+    session: Session, months: Months, edges: Edges, cond: str, params: dict[str, Any], rollup: str, live: str
+) -> Iterator[Row[Any]]:
     """Yield the rows of `rollup` summed over the whole months, then of `live` counted over each edge range.
 
     `rollup` reads a rollup table for months :m0 to :m1 (and :team when given); `live` counts the issues
@@ -128,9 +157,9 @@ def _summed(session: Session, months, edges, cond: str, params: dict, rollup: st
         )
 
 
-def _counts(session: Session, months, edges, cond: str, params: dict) -> Counter:
+def _counts(session: Session, months: Months, edges: Edges, cond: str, params: dict[str, Any]) -> Counter[CountKey]:
     """Return {(category, team, status, resolution): issues} reported in the period, by current state."""
-    counts: Counter = Counter()
+    counts: Counter[CountKey] = Counter()
     for r in _summed(
         session,
         months,
@@ -148,9 +177,9 @@ def _counts(session: Session, months, edges, cond: str, params: dict) -> Counter
     return counts
 
 
-def _histogram(session: Session, months, edges, cond: str, params: dict) -> dict:
+def _histogram(session: Session, months: Months, edges: Edges, cond: str, params: dict[str, Any]) -> Histogram:
     """Return {team: Counter(bucket: solved issues)} reported in the period, by current state."""
-    hist: dict = defaultdict(Counter)
+    hist: Histogram = defaultdict(Counter)
     for r in _summed(
         session,
         months,
@@ -169,7 +198,7 @@ def _histogram(session: Session, months, edges, cond: str, params: dict) -> dict
     return hist
 
 
-def _late(session: Session, cond: str, params: dict) -> list:
+def _late(session: Session, cond: str, params: dict[str, Any]) -> Sequence[Row[Any]]:
     """Return the period's issues with a state change at or after its end: current and end states."""
     return session.execute(
         text(f"""
@@ -212,16 +241,21 @@ def _flags(status: str, resolution: str | None) -> tuple[str, ...]:
     )
 
 
-def _count_rows(counts: Counter, not_due: Counter) -> list[dict]:
+def _count_rows(counts: Counter[CountKey], not_due: Counter[DueKey]) -> ReportRows:
     """Return the rows of the grouping sets (), (category), (team) from the state counts."""
-    tallies = {"all": Counter(), "cat": Counter(), "team": Counter()}
+    # {kind: Counter((value, (status, resolution)): issues)}
+    tallies: dict[str, Counter[tuple[Any, tuple[str, str | None]]]] = {
+        "all": Counter(),
+        "cat": Counter(),
+        "team": Counter(),
+    }
     for (category, team, status, resolution), n in counts.items():
         if n:
             state = (status, resolution)
             tallies["all"][(None, state)] += n
             tallies["cat"][(category, state)] += n
             tallies["team"][(team, state)] += n
-    groups: dict = defaultdict(Counter)
+    groups: defaultdict[tuple[str, Any], Counter[str]] = defaultdict(Counter)
     groups[("all", None)]["_issues"] += 0
     for kind, tally in tallies.items():
         for (value, state), n in tally.items():
@@ -264,7 +298,9 @@ _BOUNDS_COHORT = """
     GROUP BY 1 ORDER BY bound DESC, 1"""
 
 
-def _bounds(session: Session, start: date, end: date, cond: str, params: dict, first: int):
+def _bounds(
+    session: Session, start: date, end: date, cond: str, params: dict[str, Any], first: int
+) -> Iterator[Sequence[Row[Any]]]:
     """Yield batches of (segment, upper bound of its issues in the period), in decreasing order of bound,
     each twice the size of the one before.
 
@@ -276,12 +312,12 @@ def _bounds(session: Session, start: date, end: date, cond: str, params: dict, f
     if 2 * ((end - start).days + 1) < years:
         rows = session.execute(text(_BOUNDS_COHORT.format(cond=cond)), params).all()
 
-        def page(k: int, o: int) -> list[Any]:
+        def page(k: int, o: int) -> Sequence[Row[Any]]:
             return rows[o : o + k]
     else:
         query = text(_BOUNDS_ONE_YEAR if start.year == end.year else _BOUNDS_YEARS)
 
-        def page(k: int, o: int) -> list[Any]:
+        def page(k: int, o: int) -> Sequence[Row[Any]]:
             return list(session.execute(query, {"y0": start.year, "y1": end.year, "k": k, "o": o}).all())
 
     batch, offset = first, 0
@@ -291,10 +327,10 @@ def _bounds(session: Session, start: date, end: date, cond: str, params: dict, f
 
 
 def _top_segment_rows(
-    session: Session, start: date, end: date, cond: str, params: dict, top: int, live_rows
-) -> list[dict]:
+    session: Session, start: date, end: date, cond: str, params: dict[str, Any], top: int, live_rows: LiveRows
+) -> ReportRows:
     """Return the live rows of the top `top` segments, evaluating candidates in decreasing order of bound."""
-    chosen: list[dict] = []
+    chosen: ReportRows = []
     if top <= 0:
         return chosen
     for candidates in _bounds(session, start, end, cond, params, 2 * top):
@@ -312,19 +348,27 @@ def _top_segment_rows(
     return chosen
 
 
-def _time_rows(session: Session, hist: dict, edges: list[float], late: list, cond: str, params: dict) -> list:
+def _time_rows(
+    session: Session,
+    hist: Histogram,
+    edges: list[float],
+    late: Sequence[Row[Any]],
+    cond: str,
+    params: dict[str, Any],
+) -> ReportRows:
     """Return the time-to-resolve rows (all issues, and per team) with exact percentile_cont values."""
-    overall: Counter = Counter()
+    overall: Counter[int] = Counter()
     for h in hist.values():
         overall.update(h)
-    plans, fetch = [], set()
+    plans: list[tuple[object, Counter[int], int, list[tuple[int, int]]]] = []
+    fetch: set[tuple[object, int]] = set()
     for team, h in [(_ALL, overall)] + list(hist.items()):
         buckets = sorted(b for b, n in h.items() if n > 0)
         before = list(itertools.accumulate((h[b] for b in buckets), initial=0))
         n = before[-1]
         if n <= 0:
             continue
-        picks = []
+        picks: list[tuple[int, int]] = []
         for f in PERCENTILES:
             pos = f * (n - 1)
             for rank in (math.floor(pos), math.ceil(pos)):
@@ -334,9 +378,9 @@ def _time_rows(session: Session, hist: dict, edges: list[float], late: list, con
                 fetch.update((t, buckets[k]) for t in teams)
         plans.append((team, h, n, picks))
     members = _bucket_members(session, fetch, edges, late, cond, params)
-    rows = []
+    rows: ReportRows = []
     for team, h, n, picks in plans:
-        values = {}
+        values: dict[float, float] = {}
         for i, f in enumerate(PERCENTILES):
             (b1, k1), (b2, k2) = picks[2 * i], picks[2 * i + 1]
             v1, v2 = _nth(members, hist, team, h, b1, k1), _nth(members, hist, team, h, b2, k2)
@@ -366,9 +410,11 @@ def _time_rows(session: Session, hist: dict, edges: list[float], late: list, con
 
 
 _ALL = object()  # the group of every team
+# {(team or _ALL, hours bucket): sorted hours}
+Members = dict[tuple[object, int], list[float]]
 
 
-def _nth(members: dict, hist: dict, team, h: Counter, bucket: int, k: int) -> float:
+def _nth(members: Members, hist: Histogram, team: object, h: Counter[int], bucket: int, k: int) -> float:
     """Return the k-th smallest hours of `team`'s (or every team's) issues in `bucket`."""
     if team is _ALL:
         key = (_ALL, bucket)
@@ -382,10 +428,17 @@ def _nth(members: dict, hist: dict, team, h: Counter, bucket: int, k: int) -> fl
     return values[k]
 
 
-def _bucket_members(session: Session, fetch: set, edges: list[float], late: list, cond: str, params: dict) -> dict:
+def _bucket_members(
+    session: Session,
+    fetch: set[tuple[object, int]],
+    edges: list[float],
+    late: Sequence[Row[Any]],
+    cond: str,
+    params: dict[str, Any],
+) -> Members:
     """Return {(team, bucket): sorted hours} of the period's issues solved at its end, in those buckets."""
     bounds = [-math.inf] + edges + [math.inf]
-    members: dict = {}
+    members: Members = {}
     query = f"""
         SELECT q.t AS team_id, q.b AS bucket, array_agg(m.h ORDER BY m.h) AS hours
         FROM unnest(CAST(:ts AS bigint[]), CAST(:bs AS int[]), CAST(:lo_h AS float8[]), CAST(:hi_h AS float8[]))

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
@@ -37,7 +39,7 @@ class SetAside:
     foreign_keys: list[tuple[str, str, str, str]] = field(default_factory=list)  # (…, referenced table)
 
 
-def lock(session: Session, tables=TABLES) -> None:
+def lock(session: Session, tables: Sequence[str] = TABLES) -> None:
     """Take the tables' lock first, so that nothing changes between the checks and the load.
 
     If other work holds them for longer than LOCK_TIMEOUT, refuse rather than make everyone wait."""
@@ -57,7 +59,7 @@ def lock(session: Session, tables=TABLES) -> None:
     session.execute(text("SET LOCAL lock_timeout = DEFAULT"))
 
 
-def definitions(session: Session) -> dict[str, list]:
+def definitions(session: Session) -> dict[str, list[Any]]:
     """Return the tables' index, constraint and trigger definitions (for tests: the same before and after)."""
     tables = {"t": list(TABLES)}
     return {
@@ -143,7 +145,7 @@ def set_aside(session: Session) -> SetAside:
     return saved
 
 
-def _add(table: str, name: str, definition: str, *_) -> str:
+def _add(table: str, name: str, definition: str, *_: str) -> str:
     """ADD CONSTRAINT of a key or foreign key as set_aside saved it (a foreign key's referenced table last)."""
     return f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'
 
@@ -160,9 +162,12 @@ def rebuild(session: Session, saved: SetAside, skip: tuple[str, ...] = ()) -> Se
 
     def part(deferred: bool) -> SetAside:  # every item's first field is its table
         return SetAside(
-            *(
-                [item for item in items if (item[0] in skip) == deferred]
-                for items in (saved.indexes, saved.keys, saved.foreign_keys)
+            *cast(
+                Iterator[list[Any]],  # each list keeps the item type of its field
+                (
+                    [item for item in items if (item[0] in skip) == deferred]
+                    for items in (saved.indexes, saved.keys, saved.foreign_keys)
+                ),
             )
         )
 

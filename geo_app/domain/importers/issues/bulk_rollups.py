@@ -1,7 +1,7 @@
 """The rollups' share of a bulk load, computed from the loaded rows in memory instead of by the triggers.
 
-The statement-level insert triggers of migrations 0004 (tile rollups) and 0005 (report rollups) spend
-~10 s of server time on a 1M-row COPY, most of it in the executor's per-row work. The bulk import holds
+The statement-level insert triggers of migrations 0004 (tile rollups) and 0005 (report rollups) add much
+server time to a large COPY, most of it in the executor's per-row work. The bulk import holds
 ACCESS EXCLUSIVE locks on `issues` and `street_segments` (bulk_ddl), so no other writer can move the
 rollups meanwhile: it suspends those two triggers for its COPY, computes the same deltas here with pandas
 (in a worker thread, while the server loads the events) and merges them with one upsert per rollup, in key
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -24,7 +25,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from geo_app.domain.core.localtime import zone_name as local_zone_name
-from geo_app.domain.importers.issues.write import copy_columns, utc_us
+from geo_app.domain.importers.issues.write import NamedColumn, copy_columns, utc_us
 from geo_app.domain.maps.tile_grid import ROLLUP_LEVEL
 from geo_app.vocab import SOLVED_STATUSES
 
@@ -44,7 +45,7 @@ class Delta:
 
     table: str
     keys: tuple[str, ...]
-    columns: list[tuple[str, str, object]]
+    columns: list[NamedColumn]
 
 
 def suspend_triggers(session: Session) -> None:
@@ -148,14 +149,14 @@ def _cell_delta(table: str, cells: pd.DataFrame, keys: list[str]) -> Delta:
     return Delta(table, ("level", "cx", "cy", *keys), columns)
 
 
-def deltas(stored: dict[str, object], lon: np.ndarray, lat: np.ndarray, inputs: Inputs) -> list[Delta]:
+def deltas(stored: dict[str, Any], lon: np.ndarray, lat: np.ndarray, inputs: Inputs) -> list[Delta]:
     """Return the six rollups' deltas for new issues: `stored` maps column → values as COPY writes them
     (issues_write.issue_columns), `lon` / `lat` are their points' coordinates."""
     col = {name: pd.Series(stored[name]).reset_index(drop=True) for name in KEY_COLUMNS}
     return tile_deltas(col, lon, lat, inputs) + report_deltas(col, inputs)
 
 
-def tile_deltas(col: dict[str, pd.Series], lon, lat, inputs: Inputs) -> list[Delta]:
+def tile_deltas(col: dict[str, pd.Series], lon: np.ndarray, lat: np.ndarray, inputs: Inputs) -> list[Delta]:
     """issue_cells, issue_segment_counts and public_cells (migration 0004's insert trigger)."""
     mx, my = merc_x_cm(lon), merc_y_cm(lat)
     cx, cy = _cells(mx, my)

@@ -14,6 +14,7 @@ re-running is harmless. Two ways to write, with the same result:
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,7 @@ from geo_app.domain.importers.issues import bulk_ddl, bulk_rollups
 from geo_app.domain.importers.issues.links import link_fire_lanes, link_segments, metric_xy
 from geo_app.domain.importers.issues.rows import Context, Mapping, RowError, read_frame, validate
 from geo_app.domain.importers.issues.write import (
+    Encoded,
     copy_columns,
     copy_encoded,
     encode,
@@ -61,7 +63,7 @@ class ImportResult:
 
 def _context(session: Session) -> Context:
     categories = frozenset(session.execute(text("SELECT code FROM categories")).scalars())
-    visits = dict(session.execute(text("SELECT code, id FROM visits WHERE code IS NOT NULL")).all())
+    visits: dict[str, int] = dict(session.execute(text("SELECT code, id FROM visits WHERE code IS NOT NULL")).all())
     wkb = session.execute(text("SELECT ST_AsBinary(ST_Union(geom)) FROM admin_areas")).scalar()
     area = shapely.from_wkb(bytes(wkb)) if wkb else None
     if area is not None:
@@ -74,7 +76,7 @@ def import_issues(
     path: Path,
     settings: IntakeSettings,
     mapping: Mapping | None = None,
-    progress=None,
+    progress: Callable[[int], object] | None = None,
     snap: str = "auto",
     bulk_min_rows: int | None = BULK_MIN_ROWS,
 ) -> ImportResult:
@@ -95,7 +97,7 @@ def import_issues(
     if rows.empty:
         return result
     _assign_refs(session, rows, settings.ref_prefix)
-    sla = dict(session.execute(text("SELECT code, sla_days FROM categories")).all())
+    sla: dict[str, int] = dict(session.execute(text("SELECT code, sla_days FROM categories")).all())
     rows["due_at"] = rows["reported_at"] + pd.to_timedelta(rows["category"].map(sla), unit="D")
     if result.bulk:
         _bulk(session, rows, settings, result, clock)
@@ -153,7 +155,7 @@ def _bulk(session: Session, rows: pd.DataFrame, settings: IntakeSettings, result
     rollup_inputs = bulk_rollups.load_inputs(session, rows)
     bulk_rollups.suspend_triggers(session)  # their work is done below, from the rows in memory
     columns = issue_columns(rows)
-    events: list[Future] = []
+    events: list[Future[Encoded]] = []
     with ThreadPoolExecutor(max_workers=1) as pool:
         # Two cores: once the issues are sent, the events are built and encoded here while the server loads
         # the issues and rebuilds their indexes (its one-process steps first); the rollups' deltas while it
@@ -185,7 +187,7 @@ def _bulk(session: Session, rows: pd.DataFrame, settings: IntakeSettings, result
 
 
 class _Clock:
-    def __init__(self):
+    def __init__(self) -> None:
         self.t = time.perf_counter()
 
     def lap(self, result: ImportResult, name: str) -> None:
@@ -201,7 +203,7 @@ def _drop_existing(session: Session, rows: pd.DataFrame, result: ImportResult) -
         return rows
     stored = session.execute(
         text("SELECT greatest(reltuples, 0) FROM pg_class WHERE oid = 'issues'::regclass")
-    ).scalar()
+    ).scalar_one()
     if stored < len(given):  # a table smaller than the file: read its refs rather than probe the index per row
         known = set(session.execute(text("SELECT ref FROM issues")).scalars())
         existing = {ref for ref in given if ref in known} if known else set()

@@ -31,11 +31,13 @@ def _lines(session: Session, sql: str) -> tuple[np.ndarray, np.ndarray]:
     return shapely.from_wkb([bytes(r[1]) for r in found]), ids
 
 
-def link_segments(session: Session, rows: pd.DataFrame, xy, max_m: float) -> None:
+def link_segments(session: Session, rows: pd.DataFrame, xy: tuple[np.ndarray, np.ndarray], max_m: float) -> None:
     """Set segment_id, snap_distance_m and team_id (the lowest team of the segment) on the rows."""
     lines, ids = _lines(session, "SELECT id, ST_AsBinary(geom_m) FROM street_segments WHERE retired_at IS NULL")
     seg, dist = nearest_ids(lines, ids, xy[0], xy[1], max_m)
-    teams = dict(session.execute(text("SELECT segment_id, min(team_id) FROM team_segments GROUP BY 1")).all())
+    teams: dict[int, int] = dict(
+        session.execute(text("SELECT segment_id, min(team_id) FROM team_segments GROUP BY 1")).all()
+    )
     linked = seg >= 0
     rows["segment_id"] = _nullable(np.where(linked, seg, 0), linked, rows.index)
     rows["snap_distance_m"] = np.where(linked, dist, np.nan)
@@ -43,7 +45,7 @@ def link_segments(session: Session, rows: pd.DataFrame, xy, max_m: float) -> Non
     rows["team_id"] = _nullable(team.fillna(0).to_numpy(np.int64), linked & team.notna().to_numpy(), rows.index)
 
 
-def link_fire_lanes(session: Session, rows: pd.DataFrame, xy, max_m: float) -> None:
+def link_fire_lanes(session: Session, rows: pd.DataFrame, xy: tuple[np.ndarray, np.ndarray], max_m: float) -> None:
     """Set fire_lane_id and priority: a blocked-access issue near a lane is linked to it at priority 1."""
     blocking = set(session.execute(text("SELECT code FROM categories WHERE blocks_access")).scalars())
     rows["fire_lane_id"] = _nullable(np.zeros(len(rows), dtype=np.int64), np.zeros(len(rows), dtype=bool), rows.index)
@@ -61,5 +63,5 @@ def link_fire_lanes(session: Session, rows: pd.DataFrame, xy, max_m: float) -> N
     rows["priority"] = np.where(linked, 1, 3).astype(np.int16)
 
 
-def _nullable(values: np.ndarray, present: np.ndarray, index) -> pd.Series:
+def _nullable(values: np.ndarray, present: np.ndarray, index: pd.Index) -> pd.Series:
     return pd.Series(pd.arrays.IntegerArray(values.astype(np.int64), ~present), index=index)

@@ -10,6 +10,7 @@ uint8 array of values already in binary form (e.g. EWKB points), never NULL.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -24,8 +25,11 @@ _PG_EPOCH_DAYS = 10_957  # 2000-01-01 in days since 1970-01-01
 _NULL = b"\xff\xff\xff\xff"
 _BYTES = ("bytea", "geometry")  # bytes as they are (geometry: EWKB)
 
+# (kind, values): values are a numpy array, a list, a pandas Series or a pandas Categorical
+Column = tuple[str, Any]
 
-def _fixed(kind: str, values) -> tuple[np.ndarray, np.ndarray]:
+
+def _fixed(kind: str, values: Any) -> tuple[np.ndarray, np.ndarray]:
     """Return (length word and big-endian value per row as an (n, 4 + width) uint8 array, null mask)."""
     series = pd.Series(values)
     null = series.isna().to_numpy()
@@ -52,12 +56,12 @@ def _with_length(raw: np.ndarray) -> np.ndarray:
     return out
 
 
-def _variable(kind: str, values) -> list[np.ndarray]:
+def _variable(kind: str, values: Any) -> list[np.ndarray]:
     """Return each row's field as grid columns of bytes: the length word (or the NULL word), the bytes."""
     prefix = b"\x01" if kind == "jsonb" else b""  # jsonb's binary form: version 1, then the text
     if isinstance(values, pd.Categorical):  # few distinct values: encode each once
-        fields = [prefix + str(u).encode("utf-8") for u in values.categories]
-        fields = np.array([len(f).to_bytes(4, "big") + f for f in fields] + [_NULL], dtype=object)
+        encoded = [prefix + str(u).encode("utf-8") for u in values.categories]
+        fields = np.array([len(f).to_bytes(4, "big") + f for f in encoded] + [_NULL], dtype=object)
         return [fields[values.codes]]  # -1 picks the trailing NULL
     values = np.asarray(values, dtype=object)
     null = pd.isna(values)
@@ -88,13 +92,13 @@ def is_fixed(kind: str) -> bool:
     return kind in _FIXED or kind == "raw"
 
 
-def ordered(kinds: list[str], values: list) -> list[int]:
+def ordered(kinds: list[str], values: list[Any]) -> list[int]:
     """Return the column positions in the order encode_rows wants: fixed width, Categoricals, the rest."""
     rank = [0 if is_fixed(k) else 1 if isinstance(v, pd.Categorical) else 2 for k, v in zip(kinds, values, strict=True)]
     return sorted(range(len(kinds)), key=rank.__getitem__)
 
 
-def _fixed_block(count: int, columns: list[tuple[str, object]], n: int) -> np.ndarray:
+def _fixed_block(count: int, columns: list[Column], n: int) -> np.ndarray:
     """Return the field count and every fixed-width field of each row as one bytes object per row.
 
     Rows with the same NULLs share a layout, so each such group is one (rows, width) array."""
@@ -119,7 +123,7 @@ def _fixed_block(count: int, columns: list[tuple[str, object]], n: int) -> np.nd
     return out
 
 
-def _categoricals(columns: list[tuple[str, pd.Categorical]]) -> np.ndarray:
+def _categoricals(columns: list[Column]) -> np.ndarray:
     """Return the fields of side-by-side Categorical columns as one bytes object per row (one per combination)."""
     fields = [
         _variable(kind, pd.Categorical.from_codes(np.arange(-1, len(values.categories)), values.categories))[0]
@@ -137,7 +141,7 @@ def _categoricals(columns: list[tuple[str, pd.Categorical]]) -> np.ndarray:
     return joined[row_combo.ravel()]
 
 
-def encode_rows(columns: list[tuple[str, object]]) -> bytes:
+def encode_rows(columns: list[Column]) -> bytes:
     """Return the binary COPY tuples (no header, no trailer) of equally long columns, in `ordered` order.
 
     Each row becomes a few bytes objects (its field count and fixed-width fields one, its Categoricals
@@ -157,7 +161,7 @@ def encode_rows(columns: list[tuple[str, object]]) -> bytes:
     return b"".join(np.column_stack(grid).ravel())
 
 
-def chunks(columns: list[tuple[str, object]], rows: int = 100_000) -> Iterator[bytes]:
+def chunks(columns: list[Column], rows: int = 100_000) -> Iterator[bytes]:
     """Yield the whole binary COPY stream (header, tuples, trailer) in pieces of `rows` rows."""
     n = len(columns[0][1]) if columns else 0
     yield HEADER
@@ -166,7 +170,7 @@ def chunks(columns: list[tuple[str, object]], rows: int = 100_000) -> Iterator[b
     yield TRAILER
 
 
-def _slice(values, start: int, stop: int):
+def _slice(values: Any, start: int, stop: int) -> Any:
     if isinstance(values, pd.Series):
         return values.iloc[start:stop]
     return values[start:stop]

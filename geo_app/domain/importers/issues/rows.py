@@ -1,4 +1,4 @@
-"""Read and validate an issues CSV as columns (pandas, numpy), so a million rows take seconds, not minutes.
+"""Read and validate an issues CSV as columns (pandas, numpy), so that checks run over whole columns, not row by row.
 
 Every row is checked; the first failing check of a row names its field and reason. The checks are the
 intake's (validation.py) applied to whole columns: the same limits, the same refusal of markup. Text
@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import contextlib
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import shapely
 
@@ -81,7 +84,7 @@ class RowError:
     line: int
     field: str
     message: str
-    raw: dict | None = None
+    raw: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -93,7 +96,9 @@ class Context:
     service_area: object | None  # a shapely geometry in lon/lat, None when no areas are stored
 
 
-def read_frame(path: Path, mapping: Mapping, progress=None, chunk: int = 200_000) -> pd.DataFrame:
+def read_frame(
+    path: Path, mapping: Mapping, progress: Callable[[int], object] | None = None, chunk: int = 200_000
+) -> pd.DataFrame:
     """Return the CSV as text columns renamed to our targets; raise when unreadable or columns are missing."""
     try:
         parts = []
@@ -155,16 +160,17 @@ def _points(text: dict[str, TextColumn]) -> tuple[pd.Series, pd.Series]:
     return pd.to_numeric(lon.fillna(""), errors="coerce"), pd.to_numeric(lat.fillna(""), errors="coerce")
 
 
-def _text_checks(text: TextColumn, name: str, limit: int):
+def _text_checks(text: TextColumn, name: str, limit: int) -> Iterator[tuple[np.ndarray, str, str]]:
     yield text.lengths > limit, name, f"{name}: at most {limit} characters"
     yield text.search(_TAG, "<jJ"), name, f"{name}: HTML or script is not allowed"
     yield text.has_any(_CONTROL), name, f"{name}: control characters are not allowed"
 
 
-def _codes(values: np.ndarray, table: dict) -> np.ndarray:
+def _codes(values: np.ndarray, table: dict[str, str]) -> npt.NDArray[np.object_]:
     """Map each value through `table` (values missing from it map to themselves), one lookup per distinct value."""
     codes, uniques = pd.factorize(values)
-    return np.array([table.get(u, u) for u in uniques] + [None], dtype=object)[codes]
+    mapped: npt.NDArray[np.object_] = np.array([table.get(u, u) for u in uniques] + [None], dtype=object)[codes]
+    return mapped
 
 
 def validate(frame: pd.DataFrame, mapping: Mapping, ctx: Context) -> tuple[pd.DataFrame, list[RowError]]:
@@ -265,7 +271,7 @@ def validate(frame: pd.DataFrame, mapping: Mapping, ctx: Context) -> tuple[pd.Da
     return valid.reset_index(drop=True), errors
 
 
-def _show(frame: pd.DataFrame, idx, field_name: str) -> str:
+def _show(frame: pd.DataFrame, idx: Any, field_name: str) -> str:
     columns = {"lon": ("lon", "lat", "point")}.get(field_name, (field_name,))
     shown = " ".join(f"{c}={frame.at[idx, c]!r}" for c in columns if c in frame and frame.at[idx, c] != "")
     return (shown or "empty")[:80]

@@ -8,9 +8,11 @@ regular expression runs only on the values that contain one of the characters it
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import cache
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 _SEPARATOR = 0x110000  # beyond Unicode: never in a character class
@@ -22,7 +24,7 @@ def whitespace() -> np.ndarray:
     return np.array([c for c in range(0x3001) if chr(c).isspace()], dtype=np.uint32)
 
 
-def _table(codepoints) -> np.ndarray:
+def _table(codepoints: npt.ArrayLike) -> npt.NDArray[np.bool_]:
     table = np.zeros(0x110001, dtype=bool)
     table[np.asarray(codepoints, dtype=np.int64)] = True
     return table
@@ -31,13 +33,13 @@ def _table(codepoints) -> np.ndarray:
 class TextColumn:
     """A column of str values as code points, with where each value starts."""
 
-    def __init__(self, values: np.ndarray):
+    def __init__(self, values: npt.NDArray[np.object_]) -> None:
         self.values = values
-        self.lengths = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
-        self.starts = np.cumsum(self.lengths + 1) - (self.lengths + 1)
+        self.lengths: npt.NDArray[np.int64] = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
+        self.starts: npt.NDArray[np.int64] = np.cumsum(self.lengths + 1) - (self.lengths + 1)
         self.empty = not self.lengths.any()
         # the separators stay NUL here: _rows drops any hit on one
-        self.cp = (
+        self.cp: npt.NDArray[np.uint32] = (
             np.frombuffer(("\x00".join(values) + "\x00").encode("utf-32-le"), dtype=np.uint32)
             if not self.empty
             else np.zeros(len(values) + 1, dtype=np.uint32)
@@ -51,23 +53,26 @@ class TextColumn:
         mask[rows[positions != self.starts[rows] + self.lengths[rows]]] = True
         return mask
 
-    def has_any(self, codepoints) -> np.ndarray:
+    def has_any(self, codepoints: npt.ArrayLike) -> np.ndarray:
         """Which values contain one of the code points."""
         return self._rows(np.flatnonzero(_table(codepoints)[self.cp]))
 
-    def has_other_than(self, codepoints) -> np.ndarray:
+    def has_other_than(self, codepoints: npt.ArrayLike) -> np.ndarray:
         """Which values contain a code point not among these."""
         return self._rows(np.flatnonzero(~_table(codepoints)[self.cp]))
 
-    def edge_space(self) -> np.ndarray:
+    def edge_space(self) -> npt.NDArray[np.bool_]:
         """Which values start or end with whitespace (what str.strip() would change)."""
         if self.empty:
             return np.zeros(len(self.values), dtype=bool)
         some = self.lengths > 0
         space = _table(whitespace())
-        return some & (space[self.cp[self.starts]] | space[self.cp[np.maximum(self.starts + self.lengths - 1, 0)]])
+        edge: npt.NDArray[np.bool_] = some & (
+            space[self.cp[self.starts]] | space[self.cp[np.maximum(self.starts + self.lengths - 1, 0)]]
+        )
+        return edge
 
-    def search(self, pattern: re.Pattern, needs: str) -> np.ndarray:
+    def search(self, pattern: re.Pattern[str], needs: str) -> np.ndarray:
         """Which values `pattern.search` finds something in; a match always holds a character of `needs`."""
         candidates = np.flatnonzero(self.has_any([ord(c) for c in needs]))
         mask = np.zeros(len(self.values), dtype=bool)
@@ -82,9 +87,9 @@ class TextColumn:
         return np.where(inside, self.cp[np.maximum(index, 0)], _SEPARATOR)
 
 
-def strip_all(frame: pd.DataFrame, names) -> dict[str, TextColumn]:
+def strip_all(frame: pd.DataFrame, names: Iterable[str]) -> dict[str, TextColumn]:
     """Return the named columns with their values str.strip()ped (only the values that need it)."""
-    out = {}
+    out: dict[str, TextColumn] = {}
     for name in names:
         column = TextColumn(frame[name].to_numpy(dtype=object))
         edge = column.edge_space()
@@ -96,13 +101,13 @@ def strip_all(frame: pd.DataFrame, names) -> dict[str, TextColumn]:
     return out
 
 
-def ends_with_offset(column: TextColumn, pattern: re.Pattern) -> np.ndarray:
+def ends_with_offset(column: TextColumn, pattern: re.Pattern[str]) -> npt.NDArray[np.bool_]:
     """Which values end with 'Z', '+hh:mm' or '+hhmm' (`pattern` says the same for values that are not ASCII)."""
     values = column.values
     t = column.tail(6)
     digit = (t >= 0x30) & (t <= 0x39)
     sign = (t == 0x2B) | (t == 0x2D)
-    ascii_end = t[:, 5] == 0x5A
+    ascii_end: npt.NDArray[np.bool_] = t[:, 5] == 0x5A
     ascii_end |= sign[:, 0] & digit[:, 1] & digit[:, 2] & (t[:, 3] == 0x3A) & digit[:, 4] & digit[:, 5]
     ascii_end |= sign[:, 1] & digit[:, 2:].all(axis=1)
     other = np.flatnonzero(((t >= 0x80) & (t != _SEPARATOR)).any(axis=1))  # e.g. non-ASCII digits: ask re
@@ -110,7 +115,7 @@ def ends_with_offset(column: TextColumn, pattern: re.Pattern) -> np.ndarray:
     return ascii_end
 
 
-def looks_like_ref(column: TextColumn, pattern: re.Pattern) -> np.ndarray:
+def looks_like_ref(column: TextColumn, pattern: re.Pattern[str]) -> np.ndarray:
     """Which values are LETTERS-YYYY-NNNNN… ([A-Z]{1,10}-\\d{4}-\\d{5,}, `pattern`), whole-value.
 
     Values of equal length form a rectangle of code points checked at once; values with non-ASCII

@@ -7,10 +7,12 @@ path: the same actions, statuses, times and data, in the same order of ids.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from psycopg.copy import QueuedLibpqWriter
 from sqlalchemy import text
@@ -19,16 +21,23 @@ from sqlalchemy.orm import Session
 from geo_app.domain.importers.issues import pgcopy
 from geo_app.vocab import SOLVED_STATUSES as SOLVED
 
+if TYPE_CHECKING:
+    import psycopg
+
 PROGRESS_ACTIONS = {"accepted": "accept", "dispatched": "dispatch", "in_progress": "start"}
+# (column, COPY kind, values): values as pgcopy takes them (numpy array, pandas Series or Categorical)
+NamedColumn = tuple[str, str, Any]
+# (codes, labels) of a text column: row i holds labels[codes[i]]
+Coded = tuple[npt.NDArray[Any], list[str | None]]
 
 
-def _blank_none(col: pd.Series) -> np.ndarray:
-    values = col.to_numpy(dtype=object).copy()
+def _blank_none(col: pd.Series) -> npt.NDArray[np.object_]:
+    values: npt.NDArray[np.object_] = col.to_numpy(dtype=object).copy()
     values[col.to_numpy(dtype=object) == ""] = None
     return values
 
 
-def issue_columns(rows: pd.DataFrame) -> list[tuple[str, str, object]]:
+def issue_columns(rows: pd.DataFrame) -> list[NamedColumn]:
     """Return (column, COPY kind, values) of the rows as `issues` stores them."""
     solved = rows["status"].isin(SOLVED)
     done_at = rows["closed_at"].fillna(rows["reported_at"])
@@ -63,7 +72,7 @@ def issue_columns(rows: pd.DataFrame) -> list[tuple[str, str, object]]:
     ]
 
 
-def ewkb_points(rows: pd.DataFrame) -> np.ndarray:
+def ewkb_points(rows: pd.DataFrame) -> npt.NDArray[np.uint8]:
     """Return the rows' lon/lat as EWKB points with SRID 4326, one 25-byte row each (built in one go)."""
     layout = np.dtype([("order", "u1"), ("type", "<u4"), ("srid", "<u4"), ("x", "<f8"), ("y", "<f8")])
     out = np.empty(len(rows), dtype=layout)
@@ -80,7 +89,7 @@ class Encoded:
     pieces: Iterable[bytes]
 
 
-def encode(columns: list[tuple[str, str, object]], lazy: bool = False) -> Encoded:
+def encode(columns: list[NamedColumn], lazy: bool = False) -> Encoded:
     """Return the columns as a binary COPY stream (made now, or piece by piece as it is read if `lazy`)."""
     columns = [columns[i] for i in pgcopy.ordered([c[1] for c in columns], [c[2] for c in columns])]
     pieces = pgcopy.chunks([(kind, values) for _, kind, values in columns])
@@ -90,7 +99,7 @@ def encode(columns: list[tuple[str, str, object]], lazy: bool = False) -> Encode
 def copy_encoded(session: Session, table: str, stream: Encoded, sent: Callable[[], None] | None = None) -> None:
     """COPY an encoded stream into `table`; `sent` is called once the last piece is handed over, while the
     server still loads and runs the statement's triggers (a time to do other client work in)."""
-    raw = session.connection().connection.driver_connection
+    raw = cast("psycopg.Connection[Any]", session.connection().connection.driver_connection)
     with (
         raw.cursor() as cur,
         cur.copy(
@@ -103,23 +112,24 @@ def copy_encoded(session: Session, table: str, stream: Encoded, sent: Callable[[
             sent()
 
 
-def copy_columns(session: Session, table: str, columns: list[tuple[str, str, object]]) -> None:
+def copy_columns(session: Session, table: str, columns: list[NamedColumn]) -> None:
     """COPY the columns into `table` in PostgreSQL's binary format (encoded while the server loads)."""
     copy_encoded(session, table, encode(columns, lazy=True))
 
 
-def utc_us(times: pd.Series) -> np.ndarray:
-    return times.dt.tz_convert(None).to_numpy().astype("datetime64[us]")
+def utc_us(times: pd.Series) -> npt.NDArray[np.datetime64]:
+    values: npt.NDArray[np.datetime64] = times.dt.tz_convert(None).to_numpy().astype("datetime64[us]")
+    return values
 
 
-def _labels(codes: np.ndarray, labels: list) -> pd.Categorical:
+def _labels(codes: npt.NDArray[Any], labels: Sequence[str | None]) -> pd.Categorical:
     """A Categorical from codes into `labels`, which may repeat (codes -1 or labels None: NULL)."""
     uniq = list(dict.fromkeys(v for v in labels if v is not None))
     remap = np.array([uniq.index(v) if v is not None else -1 for v in labels] + [-1], dtype=np.int32)
     return pd.Categorical.from_codes(remap[codes], categories=pd.Index(uniq, dtype=object))
 
 
-def event_columns(rows: pd.DataFrame, first_id: int) -> list[tuple[str, str, object]]:
+def event_columns(rows: pd.DataFrame, first_id: int) -> list[NamedColumn]:
     """Return the events of the imported rows: report, then the steps to their state, one step at a time.
 
     Texts are Categoricals built from codes (few distinct values), so nothing is formatted per row."""
@@ -132,16 +142,16 @@ def event_columns(rows: pd.DataFrame, first_id: int) -> list[tuple[str, str, obj
     reported, done = utc_us(rows["reported_at"]), utc_us(rows["closed_at"].fillna(rows["reported_at"]))
     n = len(rows)
 
-    def is_in(*wanted):
+    def is_in(*wanted: str) -> npt.NDArray[np.bool_]:
         return np.isin(code, [names.index(w) for w in wanted if w in names])
 
-    def const(value):  # (codes, labels) of a text that is the same on every row
+    def const(value: str | None) -> Coded:  # (codes, labels) of a text that is the same on every row
         return np.zeros(n, dtype=np.int32), [value]
 
-    def by_status(table: dict):  # (codes, labels) of a text that follows the status
+    def by_status(table: dict[str, str]) -> Coded:  # (codes, labels) of a text that follows the status
         return code, [table.get(s) for s in names]
 
-    report = (
+    report: Coded = (
         channel.codes * 2 + linked,
         [
             f'{{"channel": "{c}", "linked": {"true" if k else "false"}, "import": true}}'
@@ -149,7 +159,7 @@ def event_columns(rows: pd.DataFrame, first_id: int) -> list[tuple[str, str, obj
             for k in (False, True)
         ],
     )
-    resolved = (resolution.codes, [f'{{"resolution": "{r}", "import": true}}' for r in resolution.categories])
+    resolved: Coded = (resolution.codes, [f'{{"resolution": "{r}", "import": true}}' for r in resolution.categories])
     steps = [  # (which rows, at, action, from, to, data)
         (np.ones(n, dtype=bool), reported, const("report"), const(None), const("reported"), report),
         (
