@@ -17,20 +17,12 @@ import time
 from sqlalchemy import text
 from werkzeug.serving import make_server
 
+from geo_app.testing import CHROMIUM, CHROMIUM_FLAGS
+
 SIZES = [(1_000, 1_000), (100_000, 20_000), (1_000_000, 100_000)]  # (issues, segments)
 PAGES = ("/maps/chief", "/maps/hotspots", "/maps/fire-lanes", "/maps/coverage", "/maps/public")
 LAYERS = ("issues", "public", "segments", "heat")
 ZOOMS = range(12, 19)
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
 
 
 def _pct(values, q):
@@ -84,7 +76,7 @@ def bench_pages(base: str) -> list[tuple]:
 
     rows = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         page = browser.new_page(viewport={"width": 1280, "height": 800})
         page.goto(base + "/login")
         page.fill("input[name=username]", "bench")

@@ -18,6 +18,19 @@ from sqlalchemy.engine import make_url
 
 from geo_app import localdb
 
+# Debian's Chromium, driven by playwright (never a downloaded browser), with flags that work as root and
+# offline: no sandbox, and no background connections to Google's hosts.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
 # Names carry the process id so that several runs on one server do not trip over each other.
 RUN = os.environ.get("TEST_DB_SUFFIX") or str(os.getpid())
 

@@ -11,11 +11,12 @@ import folium
 import folium.plugins as plugins
 import pytest
 
+from geo_app.testing import CHROMIUM, CHROMIUM_FLAGS
 from layers.base import add_legend, escape_text, localise_assets, make_map
 
 ROOT = Path(__file__).resolve().parents[2]
 VENDOR = ROOT / "static" / "vendor"
-CHROMIUM = Path("/usr/bin/chromium")
+
 WUZHOU = (23.4769, 111.2790)
 URL_RE = re.compile(r"https?://[^\s\"'<>)]+")
 XSS = "<script>alert(1)</script>"
@@ -159,17 +160,8 @@ def test_map_loads_offline_in_chromium(server):
     from playwright import sync_api
 
     errors, failed, foreign = [], [], []
-    args = [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-    ]
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=args)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         try:
             page = browser.new_page(viewport={"width": 360, "height": 640})
 
