@@ -45,6 +45,7 @@ COUNTED_STATUSES = tuple(s for s in STATUSES if s != "duplicate")  # a merged du
 CHANNELS = ("reception_hall", "phone", "wechat", "patrol", "web", "open311")
 RESOLUTIONS = ("on_site", "team")
 LANE_STATUSES = ("blocked", "partly_blocked", "clear")
+LANE_BLOCKED_STATUSES = ("blocked", "partly_blocked")  # a lane is "opened" when it goes from one of these to clear
 AREA_LEVELS = ("district", "subdistrict", "community")
 
 # English labels (msgids); the web layer translates them with gettext.

@@ -17,9 +17,10 @@ from geo_app.domain.core.geojson import feature_collection
 from geo_app.domain.core.validation import clean_text
 from geo_app.domain.errors import Forbidden, IllegalTransition, NotFound, ValidationError
 from geo_app.models import FireLane, FireLaneStatusEvent, User
-from geo_app.vocab import FIRE_LANE_ROLES, LANE_STATUSES, OPEN_STATUSES, sql_in
+from geo_app.vocab import FIRE_LANE_ROLES, LANE_BLOCKED_STATUSES, LANE_STATUSES, OPEN_STATUSES, sql_in
 
 OPEN = sql_in("i.status", OPEN_STATUSES)
+OPENED_FROM = sql_in("e.from_status", LANE_BLOCKED_STATUSES)
 
 NOTE_MAX = 1000
 
@@ -67,7 +68,7 @@ def lanes(session: Session, status: str | None = None, history: bool = False) ->
                (SELECT count(*) FROM issues i WHERE i.fire_lane_id = f.id AND i.status <> 'duplicate') AS blockages,
                (SELECT max(e.at) FROM fire_lane_status_events e WHERE e.fire_lane_id = f.id) AS status_since,
                (SELECT count(*) FROM fire_lane_status_events e WHERE e.fire_lane_id = f.id
-                  AND e.to_status = 'clear' AND e.from_status IN ('blocked', 'partly_blocked')) AS times_opened,
+                  AND e.to_status = 'clear' AND {OPENED_FROM}) AS times_opened,
                round(ST_Length(f.geom_m)::numeric, 1)::float AS length_m,
                ST_AsGeoJSON(f.geom, 6) AS geometry
         FROM fire_lanes f LEFT JOIN compounds c ON c.id = f.compound_id

@@ -64,7 +64,7 @@ def can_act(session: Session, user: User | None, issue: Issue, action: str, para
     if action == "merge" and user.role == "clerk":
         return issue.status == "reported"
     if action in DEPARTMENT_ACTIONS and user.role == "staff":
-        # only on issues their department was summoned to; the exact dispatch is checked in issue_actions
+        # only on issues their department was summoned to; the exact dispatch is checked in workflow.whistle
         return department_dispatched(session, user.department_id, issue)
     return False
 

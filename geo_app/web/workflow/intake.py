@@ -20,7 +20,8 @@ from flask_babel import gettext as _
 from geo_app.config import intake_settings
 from geo_app.domain.errors import DomainError
 from geo_app.domain.workflow import intake, issue_view, visits, worklists
-from geo_app.extensions import db, db_session
+from geo_app.extensions import db_session
+from geo_app.models import Issue
 from geo_app.vocab import RECEPTION_ROLES
 from geo_app.web.api.issues import duplicate_radius
 from geo_app.web.auth import page_route
@@ -86,17 +87,19 @@ def create_issue(visit_id: int) -> ResponseReturnValue:
     visits.visit_detail(db_session(), visit_id, g.user)  # 404/403 before anything is read from the form
     data: dict[str, Any] = {k: request.form.get(k) for k in ISSUE_FIELDS}
     data.update(channel="reception_hall", visit_id=visit_id)
-    try:
+
+    def file_issue() -> tuple[Issue, list[Issue]]:
         if request.form.get("lon") or request.form.get("lat"):
             data["lon"], data["lat"] = request.form.get("lon"), request.form.get("lat")
         elif request.form.get("segment"):
             data["lon"], data["lat"] = intake.segment_point(db_session(), request.form["segment"])
         issue = intake.create_issue(db_session(), data, g.user, intake_settings())
-        offers = intake.duplicate_offers(db_session(), issue, duplicate_radius())
-        db.session.commit()
-    except DomainError as err:
-        db.session.rollback()
-        return _visit_page(visit_id, err, err.http_status)
+        return issue, intake.duplicate_offers(db_session(), issue, duplicate_radius())
+
+    filed = committed(file_issue)
+    if isinstance(filed, DomainError):
+        return _visit_page(visit_id, filed, filed.http_status)
+    issue, offers = filed
     flash(_("Issue %(ref)s filed", ref=issue.ref), "ok")
     if offers:
         return redirect(url_for("intake.duplicates", ref=issue.ref))

@@ -9,8 +9,10 @@ from flask_babel import gettext as _
 from geo_app.domain.errors import DomainError
 from geo_app.domain.workflow import acceptance, actions, issue_view, worklists
 from geo_app.extensions import db, db_session
+from geo_app.models import Issue
 from geo_app.vocab import STAFF_ROLES
 from geo_app.web.auth import page_route
+from geo_app.web.errors import committed
 from geo_app.web.forms import action_form, label, register_template_helpers, safe_next
 
 bp = Blueprint("issues", __name__)
@@ -55,16 +57,16 @@ def show(ref: str) -> ResponseReturnValue:
 def act(ref: str) -> ResponseReturnValue:
     """Apply the posted action; on refusal show the page again with the reason and the error's status."""
     action, version, params = action_form(request.form)
-    try:
+
+    def apply() -> Issue:
         if action == "verify_close":
-            acceptance.verify_and_close(db_session(), ref, g.user, params, version)
-        else:
-            actions.apply_checked(db_session(), ref, action, g.user, params, version)
-        db.session.commit()
-    except DomainError as err:
-        db.session.rollback()
+            return acceptance.verify_and_close(db_session(), ref, g.user, params, version)
+        return actions.apply_checked(db_session(), ref, action, g.user, params, version)
+
+    err = committed(apply)
+    if isinstance(err, DomainError):
         if err.http_status in (403, 404):
-            raise
+            raise err
         return _render(ref, err, err.http_status)
     done = label("action", "verify" if action == "verify_close" else action)
     flash(_("%(ref)s: %(action)s done", ref=ref, action=done), "ok")

@@ -10,9 +10,9 @@ CONTRACT (used by the hotspots map and GET /api/hotspots):
 
 Both count the issues reported in [start, end] (local days; either may be open) of one category or all,
 merged duplicates left out; results are cached per filter until issues (or segments) change.
-Clusters: DBSCAN on the issues' metric-CRS points (hotspots_dbscan: exact, scikit-learn's labels); a
+Clusters: DBSCAN on the issues' metric-CRS points (dbscan: exact, scikit-learn's labels); a
 cluster's area is the convex hull of its issues buffered by half the radius, so that a cluster along one
-street still has an area. Gi*: see hotspots_gistar.
+street still has an area. Gi*: see gistar.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ issues solved at the end of the period (median, 90th percentile).
 
 Speed: the state at the end of the period is looked up in issue_events only for issues with a state
 change at or after the period's end; for every other issue the current row (status, resolution,
-resolved_at — kept in step with the events by issue_actions) is that state. The query below (_AT_END) is
+resolved_at — kept in step with the events by workflow.actions) is that state. The query below (_AT_END) is
 the reference definition and answers for administrative areas; for the district and for a team the same
 rows come from per-month rollups (rollups.py), so a year's report does not read every issue.
 """
@@ -35,7 +35,7 @@ from geo_app.domain.analysis.reports import rollups
 from geo_app.domain.core.localtime import zone_name as local_zone_name
 from geo_app.domain.core.validation import period_bounds
 from geo_app.domain.errors import ValidationError
-from geo_app.vocab import OPEN_STATUSES, SOLVED_STATUSES, STATUSES, sql_in
+from geo_app.vocab import LANE_BLOCKED_STATUSES, OPEN_STATUSES, SOLVED_STATUSES, STATUSES, sql_in
 
 log = logging.getLogger(__name__)
 HEADLINE = ("visits", "issues_collected", "solved_on_site", "solved_by_team", "open", "overdue", "fire_lanes_opened")
@@ -200,7 +200,7 @@ def figures(
     opened = session.execute(
         text(f"""
         SELECT count(*) FROM fire_lane_status_events e JOIN fire_lanes f ON f.id = e.fire_lane_id
-        WHERE e.to_status = 'clear' AND e.from_status IN ('blocked', 'partly_blocked')
+        WHERE e.to_status = 'clear' AND {sql_in("e.from_status", LANE_BLOCKED_STATUSES)}
           AND e.at >= :lo AND e.at < :hi AND {lane_cond}"""),
         params,
     ).scalar_one()

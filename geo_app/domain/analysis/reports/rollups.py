@@ -1,7 +1,7 @@
 """The report's cohort figures read from the rollups of migration 0005 rather than from every issue.
 
 For a period [start, end] (local days) over the whole district or one team, this returns the same rows as
-the live query in reports.py (equality is tested in tests/analysis/test_report_rollups.py):
+the live query in report.py (equality is tested in tests/analysis/test_report_rollups.py):
 - counts by category, team, status and resolution: the months wholly inside the period come from
   report_cohorts, the days at its edges are counted live;
 - the issues whose state changed at or after the period's end (those in flight then: reported before it and
@@ -14,7 +14,7 @@ the live query in reports.py (equality is tested in tests/analysis/test_report_r
   periods, their issues of the period for short ones), until no candidate left can enter the top N;
 - time to resolve: the histogram of hours (report_resolve_hist) locates the two ranks each percentile
   interpolates between, and only the issues of those buckets are read (ix_issues_resolve_hours) and sorted.
-This relies on issues.updated_at never being older than the issue's latest state change (issue_actions
+This relies on issues.updated_at never being older than the issue's latest state change (workflow.actions
 keeps it so; importers and synth write the time of the last event).
 """
 

@@ -151,7 +151,7 @@ def _cell_delta(table: str, cells: pd.DataFrame, keys: list[str]) -> Delta:
 
 def deltas(stored: dict[str, Any], lon: np.ndarray, lat: np.ndarray, inputs: Inputs) -> list[Delta]:
     """Return the six rollups' deltas for new issues: `stored` maps column → values as COPY writes them
-    (issues_write.issue_columns), `lon` / `lat` are their points' coordinates."""
+    (write.issue_columns), `lon` / `lat` are their points' coordinates."""
     col = {name: pd.Series(stored[name]).reset_index(drop=True) for name in KEY_COLUMNS}
     return tile_deltas(col, lon, lat, inputs) + report_deltas(col, inputs)
 

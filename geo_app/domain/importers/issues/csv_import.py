@@ -6,7 +6,7 @@ re-running is harmless. Two ways to write, with the same result:
 - the small path (fewer rows than `bulk_min_rows`): one COPY into `issues` with its indexes and foreign
   keys maintained row by row, then linking and events in SQL; it takes no table lock;
 - the bulk path: links computed in memory, the indexes and constraints of `issues` and `issue_events`
-  set aside (bulk_ddl.py), issues and events written with binary COPY, everything rebuilt and re-validated
+  set aside (bulk_ddl), issues and events written with binary COPY, everything rebuilt and re-validated
   set-based; several times faster for large files, but it locks those tables until the commit, and its
   rebuilds cost as much as the table holds, not as much as the file brings.
 """

@@ -1,7 +1,7 @@
 """Link imported rows in memory: nearest segment and its team, nearest fire lane for blocked access.
 
 The same answers as the SQL of snapping.py and fire_lanes.py (nearest within the distance, ties to the
-lowest id, in the metric CRS), computed for a whole file at once with snapping_memory.
+lowest id, in the metric CRS), computed for a whole file at once with core.nearest_line.
 """
 
 from __future__ import annotations

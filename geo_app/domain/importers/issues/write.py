@@ -1,7 +1,7 @@
 """Write imported issues, and the events that explain their states, with binary COPY.
 
 `issue_columns` is the one description of an imported issue's stored columns (both import paths);
-`event_columns` is the bulk path's copy of what `issues_csv._log_events` inserts with SQL on the small
+`event_columns` is the bulk path's copy of what `csv_import._log_events` inserts with SQL on the small
 path: the same actions, statuses, times and data, in the same order of ids.
 """
 
