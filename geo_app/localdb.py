@@ -8,8 +8,10 @@ the data directory moves to /var/lib/geo-app/<hash> and `var/pg` becomes a link 
 
 The cluster is durable unless started `fast` (the tests and benchmarks do, and LOCAL_PG_FAST=1 asks for it):
 without fsync, synchronous commit and full-page writes, several times quicker to create databases and load
-data, and liable to lose or corrupt them in a crash. A cluster running fast is restarted durable as soon as
-a command wants it durable (`make run` does); a durable one is never switched to fast.
+data, and liable to lose or corrupt them in a crash. A cluster running fast is restarted durable when a
+command wants it durable (`make run` does) and nobody else is connected to it; with other clients (a
+colleague's tests, a benchmark, a server) it is left running with a warning. A durable one is never switched
+to fast. Nothing here runs at import or app creation: the app starts the cluster on its first connection.
 """
 
 from __future__ import annotations
@@ -140,9 +142,22 @@ def runs_fast(port: int = DEFAULT_PORT) -> bool:
         return fsync == "off"
 
 
-def must_restart(running_fast: bool, fast: bool) -> bool:
-    """A running cluster is restarted only to make it durable, never to make it fast."""
-    return running_fast and not fast
+def other_clients(port: int = DEFAULT_PORT) -> int:
+    """Return how many other client connections the running cluster has (tests, servers, benchmarks)."""
+    import psycopg  # local import: keeps `import geo_app` cheap
+
+    with psycopg.connect(host="127.0.0.1", port=port, user="postgres", dbname="postgres", autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()"
+        ).fetchone()
+        assert row is not None  # count(*) always returns one row
+        return int(row[0])
+
+
+def must_restart(running_fast: bool, fast: bool, others: int = 0) -> bool:
+    """A running cluster is restarted only to make it durable, never to make it fast, and never while
+    another process is connected to it (a restart would cut that process off)."""
+    return running_fast and not fast and others == 0
 
 
 def start(port: int = DEFAULT_PORT, fast: bool | None = None) -> None:
@@ -150,7 +165,16 @@ def start(port: int = DEFAULT_PORT, fast: bool | None = None) -> None:
     LOCAL_PG_FAST). A cluster running fast when a durable one is wanted is restarted."""
     fast = wants_fast() if fast is None else fast
     if is_running(port):
-        if not must_restart(runs_fast(port), fast):
+        running_fast = runs_fast(port)
+        if not (running_fast and not fast):
+            return
+        others = other_clients(port)
+        if not must_restart(running_fast, fast, others):
+            log.warning(
+                "the local cluster runs without fsync (started for tests) and %d other connection(s) use it: "
+                "left as it is; data written now is not crash-safe (stop it when they are done, then start again)",
+                others,
+            )
             return
         log.warning("the local cluster runs without fsync (started for tests): restarting it durable")
         stop()
