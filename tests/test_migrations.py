@@ -35,6 +35,7 @@ TABLES = {
     "report_cohorts",
     "report_segment_years",
     "report_resolve_hist",
+    "deployment",
 }
 
 

@@ -22,7 +22,28 @@ branch_labels = None
 depends_on = None
 
 
+POSTGIS_HELP = (
+    "the database has no PostGIS and this role may not create it: ask the DBA to run, as a superuser on "
+    "database {db}:  CREATE EXTENSION IF NOT EXISTS postgis;  then run `flask --app geo_app db upgrade` again"
+)
+
+
+def _postgis() -> None:
+    """Create PostGIS on a fresh database (a real server behind DATABASE_URL has none), or say who must."""
+    conn = op.get_bind()
+    if conn.exec_driver_sql("SELECT 1 FROM pg_extension WHERE extname = 'postgis'").first():
+        return
+    conn.exec_driver_sql("SAVEPOINT postgis")
+    try:
+        conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS postgis")
+    except sa.exc.DBAPIError as err:
+        conn.exec_driver_sql("ROLLBACK TO SAVEPOINT postgis")
+        db = conn.exec_driver_sql("SELECT current_database()").scalar()
+        raise RuntimeError(POSTGIS_HELP.format(db=db) + f"  (the server said: {err.orig})") from None
+
+
 def upgrade():
+    _postgis()
     op.create_geospatial_table(
         "admin_areas",
         sa.Column("id", sa.Integer(), nullable=False),
