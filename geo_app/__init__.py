@@ -10,7 +10,6 @@ if TYPE_CHECKING:  # the package must import without Flask: the domain under it 
 
 from geo_app import config as config_module
 from geo_app import localdb
-from geo_app.domain.core import localtime
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -25,11 +24,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         env = {k: v for k, v in config_module.from_env_without_db().items() if k not in settings}
         settings = {**env, **settings}
     app.config.update(settings)
-    localtime.set_zone(app.config["TIMEZONE"])
     register_extensions(app)
     register_blueprints(app)
     register_errors(app)
     register_commands(app)
+    from geo_app import profile
+
+    profile.check_commands(app)
     logging.getLogger(__name__).debug("app created on %s", app.config["SQLALCHEMY_DATABASE_URI"])
     return app
 
@@ -46,6 +47,18 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, default_translation_directories=_catalogs())
     app.before_request(fresh_locale)
+    from geo_app import profile
+
+    profile.init_app(app)
+
+
+def serve_app() -> Flask:
+    """Build the app for a server: its deployment profile is read (and checked) before it serves."""
+    from geo_app import profile
+
+    app = create_app()
+    profile.require(app)
+    return app
 
 
 def _catalogs() -> str:

@@ -12,7 +12,8 @@ from geo_app import localdb
 from geo_app.domain.workflow.intake import IntakeSettings
 
 INSTANCE_DIR = localdb.PROJECT_ROOT / "var"
-# The reference deployment's zone; a deployment elsewhere sets TIMEZONE (an IANA name).
+# The zone a database without a deployment profile runs in (until init-deployment or load-demo); the
+# profile stored in the database is the source of truth, and TIMEZONE may only repeat it.
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 
 
@@ -29,18 +30,24 @@ def _secret_key() -> str:
 
 
 def database_url() -> str:
-    """Return DATABASE_URL, or the project-local cluster's database (started if needed)."""
+    """Return DATABASE_URL, or the URL of the project-local cluster's database (started on first connection)."""
     url = os.environ.get("DATABASE_URL")
     if url:
         if url.startswith("postgresql://") or url.startswith("postgres://"):
             url = "postgresql+psycopg://" + url.split("://", 1)[1]
         return url
-    return localdb.ensure_database(os.environ.get("LOCAL_PG_DB", localdb.DEFAULT_DB))
+    return localdb.url(local_db_name())
+
+
+def local_db_name() -> str:
+    """Return the database name on the project-local cluster."""
+    return os.environ.get("LOCAL_PG_DB", localdb.DEFAULT_DB)
 
 
 def from_env() -> dict[str, Any]:
-    """Collect the app's settings from environment variables (starting the local cluster if needed)."""
-    return {"SQLALCHEMY_DATABASE_URI": database_url(), **from_env_without_db()}
+    """Collect the app's settings from environment variables; nothing here connects to a database."""
+    local = {} if os.environ.get("DATABASE_URL") else {"LOCAL_PG_DB": local_db_name()}
+    return {"SQLALCHEMY_DATABASE_URI": database_url(), **local, **from_env_without_db()}
 
 
 def from_env_without_db() -> dict[str, Any]:

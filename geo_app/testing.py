@@ -93,24 +93,33 @@ def database_exists(name: str) -> bool:
 
 def make_app(url: str, **extra: Any) -> Any:
     """Return the app on database `url`, in testing mode."""
-    from geo_app import create_app
+    from geo_app import create_app, profile
 
-    return create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "SECRET_KEY": "test-secret", **extra})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "SECRET_KEY": "test-secret", **extra})
+    with app.app_context():
+        profile.ensure(app)  # a test reads the profile at once, as a server or a command does before it works
+    return app
 
 
-def migrate_and_load(url: str, demo: bool = True) -> None:
-    """Apply the migrations (and load the demo) on `url`, then let go of every connection."""
+def migrate_and_load(url: str, demo: bool = True, profile: bool = True) -> None:
+    """Apply the migrations on `url`, give it the demo's deployment profile (unless `profile` is False) and
+    load the demo (unless `demo` is False), then let go of every connection."""
     from flask_migrate import upgrade
 
+    from geo_app.cli.deployment import init_demo_profile
     from geo_app.config import intake_settings
+    from geo_app.domain.core.deployment import refresh_service_area
     from geo_app.domain.datasets.demo import load_demo
     from geo_app.extensions import db, db_session
 
     app = make_app(url)
     with app.app_context():
         upgrade()
+        if profile or demo:
+            init_demo_profile(app.config["DEMO_DIR"])
         if demo:
             load_demo(db_session(), app.config["DEMO_DIR"], intake_settings())
+            refresh_service_area(db_session())
             db.session.commit()
         db.session.remove()
         db.engine.dispose()

@@ -27,3 +27,72 @@ def test_only_a_fast_cluster_wanted_durable_is_restarted():
 def test_local_pg_fast_asks_for_a_fast_cluster(monkeypatch, value, fast):
     monkeypatch.setenv("LOCAL_PG_FAST", value)
     assert localdb.wants_fast() is fast
+
+
+def test_a_fast_cluster_is_not_restarted_while_others_use_it():
+    assert not localdb.must_restart(running_fast=True, fast=False, others=1)
+    assert localdb.must_restart(running_fast=True, fast=False, others=0)
+
+
+def test_wanting_durable_never_restarts_a_cluster_other_processes_use(pg_server, caplog):
+    """This test's own connection is another client: the running cluster (fast under the tests) stays up."""
+    import psycopg
+
+    params = {"host": "127.0.0.1", "port": localdb.DEFAULT_PORT, "user": "postgres", "dbname": "postgres"}
+    with psycopg.connect(**params, autocommit=True) as held:
+        started = held.execute("SELECT pg_postmaster_start_time()").fetchone()
+        assert localdb.other_clients() >= 1
+        fast = localdb.runs_fast()
+        localdb.start(fast=False)
+        assert held.execute("SELECT pg_postmaster_start_time()").fetchone() == started  # still the same server
+    if fast:
+        assert "left as it is" in caplog.text
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.parametrize("args", [["--help"], ["init-deployment", "--help"], ["db", "upgrade", "--help"]])
+def test_help_starts_no_database(tmp_path, args):
+    """With no server binaries and nothing on the port, any attempt to start or reach a cluster would fail."""
+    import os
+    import subprocess
+    import sys
+
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(LOCAL_PG_PORT=str(port), PG_BIN=str(tmp_path / "no-postgres-here"))
+    flask = Path(sys.executable).with_name("flask")
+    out = subprocess.run([str(flask), "--app", "geo_app", *args], env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "Usage" in out.stdout and "Traceback" not in out.stderr
+    assert not localdb.is_running(port)
+
+
+def test_the_local_cluster_starts_on_the_first_connection_not_at_app_creation(monkeypatch, template_db):
+    from sqlalchemy import text
+
+    from geo_app import create_app
+    from geo_app.extensions import db
+
+    calls: list[str] = []
+
+    def ensure(dbname: str, port: int = localdb.DEFAULT_PORT) -> str:
+        calls.append(dbname)
+        return localdb.url(dbname, port)
+
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("LOCAL_PG_DB", template_db)
+    monkeypatch.setattr(localdb, "ensure_database", ensure)
+    app = create_app({"TESTING": True})
+    assert calls == []  # building the app reached no database
+    with app.app_context():
+        assert db.session.execute(text("SELECT current_database()")).scalar() == template_db
+        db.session.remove()
+        db.engine.dispose()
+    assert calls == [template_db]  # once, before the first connection

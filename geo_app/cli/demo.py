@@ -1,4 +1,4 @@
-"""Commands that make whole data sets: the 大塘街道 demo and synthetic cities."""
+"""Commands that make whole data sets: the demo and synthetic cities."""
 
 from __future__ import annotations
 
@@ -14,17 +14,26 @@ from geo_app.extensions import db, db_session
 
 
 @click.command("load-demo")
-@click.option("--if-empty", is_flag=True, help="Do nothing when the database already holds issues.")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already has a deployment.")
 @with_appcontext
 def load_demo_command(if_empty: bool) -> None:
-    """Load the 大塘街道 demo (idempotent)."""
-    from geo_app.domain.datasets.demo import load_demo
+    """Load the demo of data/demo (its deployment profile first; idempotent)."""
+    from geo_app.cli.deployment import init_demo_profile
+    from geo_app.domain.core import deployment
+    from geo_app.domain.datasets.demo import load_demo, profile_name
 
-    if if_empty and db.session.execute(text("SELECT EXISTS (SELECT 1 FROM issues)")).scalar():
-        click.echo("database already holds issues; demo not loaded")
+    demo_dir = current_app.config["DEMO_DIR"]
+    existing = deployment.load(db_session())
+    if if_empty and existing is not None:
+        click.echo(f"database already has its deployment ({existing.name}); demo not loaded")
         return
+    if existing is not None and existing.name != profile_name(demo_dir):
+        click.echo(f"error: this database is the deployment {existing.name!r}, not the demo", err=True)
+        raise SystemExit(2)
     try:
-        counts = load_demo(db_session(), current_app.config["DEMO_DIR"], intake_settings())
+        init_demo_profile(demo_dir)
+        counts = load_demo(db_session(), demo_dir, intake_settings())
+        deployment.refresh_service_area(db_session())
     except DomainError as err:
         fail(err)
     db.session.commit()

@@ -1,9 +1,27 @@
-"""The front page: what this is, and links to the parts that exist."""
+"""The front page, the health check and the deployment profile (what place this installation serves)."""
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template
 from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
+
+from geo_app import profile as app_profile
+from geo_app.domain.core.deployment import Profile
 
 bp = Blueprint("home", __name__)
+
+
+def place_name(profile: Profile | None = None) -> str:
+    """Return the deployment's name in the request's language ('' before a profile exists)."""
+    profile = profile or app_profile.current(current_app)
+    if profile is None:
+        return ""
+    locale = get_locale()
+    return profile.name_en if locale is not None and locale.language == "en" else profile.name
+
+
+@bp.app_context_processor
+def _deployment() -> dict[str, str]:
+    return {"place_name": place_name()}
 
 
 @bp.get("/")
@@ -14,10 +32,21 @@ def index() -> ResponseReturnValue:
 
 @bp.get("/healthz")
 def healthz() -> ResponseReturnValue:
-    """Return 200 when the app and its database answer."""
+    """Return 200 when the app and its database answer and the database has its deployment profile."""
     from sqlalchemy import text
 
     from geo_app.extensions import db
 
     db.session.execute(text("SELECT 1"))
+    if app_profile.current(current_app) is None:
+        return {"status": "no_deployment", "message": "run flask --app geo_app init-deployment"}, 503
     return {"status": "ok"}
+
+
+@bp.get("/api/deployment")
+def deployment() -> ResponseReturnValue:
+    """Return the deployment profile: name, name_en, timezone, metric_srid, ref_prefix, bbox."""
+    profile = app_profile.current(current_app)
+    if profile is None:
+        return {"error": {"code": "no_deployment", "message": "no deployment profile yet", "field": None}}, 404
+    return profile.as_json()

@@ -29,6 +29,6 @@ def test_report_page_in_english(page_factory, live_server):
     login(page, live_server, "secretary")
     page.goto(f"{live_server}/reports?{DEMO}&lang=en&area=team:T-YHNL")
     page.wait_for_load_state("networkidle")
-    assert page.locator("h1").inner_text() == "District report"
+    assert page.locator("h1").inner_text() == "Datang Subdistrict · District report"  # the deployment names the report
     screenshot(page, "reports_team_en")
     assert page.console_errors == [] and page.outside_requests == []

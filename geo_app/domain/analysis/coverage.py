@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from geo_app.domain.core.deployment import metric_srid
 from geo_app.domain.core.geojson import feature_collection
-from geo_app.models import METRIC_SRID
 from geo_app.vocab import OPEN_STATUSES, sql_in
 
 OPEN = sql_in("status", OPEN_STATUSES)
@@ -105,7 +105,7 @@ def overlap_areas(session: Session) -> dict[str, Any]:
                ST_AsGeoJSON(m.geom, 6) AS geometry
         FROM merged m JOIN teams ta ON ta.id = m.a JOIN teams tb ON tb.id = m.b
         WHERE NOT ST_IsEmpty(m.geom) ORDER BY 1"""),
-        {"buf": COVERAGE_BUFFER_M, "srid": METRIC_SRID},
+        {"buf": COVERAGE_BUFFER_M, "srid": metric_srid()},
     ).mappings()
     return feature_collection(rows)
 

@@ -12,12 +12,12 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, text
 from sqlalchemy.orm import Session
 
-from geo_app.models import METRIC_SRID
+from geo_app.domain.core.deployment import metric_srid
 
 # KNN on the index gives candidates by bounding-box distance; re-ranking the few nearest by exact
 # distance (ties broken by id) makes the answer exact and deterministic.
-_NEAREST_SQL = f"""
-WITH p AS (SELECT ST_Transform(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), {METRIC_SRID}) AS g),
+_NEAREST_SQL = """
+WITH p AS (SELECT ST_Transform(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :srid) AS g),
 cand AS (
     SELECT s.id, ST_Distance(s.geom_m, p.g) AS d
     FROM street_segments s, p
@@ -41,7 +41,7 @@ class Snap:
 
 def nearest_segment(session: Session, lon: float, lat: float, max_m: float) -> Snap:
     """Return the nearest live segment within `max_m` metres of (lon, lat), or an unlinked Snap."""
-    row = session.execute(text(_NEAREST_SQL), {"lon": lon, "lat": lat, "max_m": max_m}).first()
+    row = session.execute(text(_NEAREST_SQL), {"lon": lon, "lat": lat, "max_m": max_m, "srid": metric_srid()}).first()
     return Snap(row.id, float(row.d)) if row else Snap(None, None)
 
 

@@ -27,6 +27,12 @@ log = logging.getLogger(__name__)
 DEMO_PASSWORD = "demo-password"
 
 
+def profile_name(demo_dir: Path) -> str:
+    """Return the place name of the demo's deployment profile (deployment.json)."""
+    spec = json.loads((Path(demo_dir) / "deployment.json").read_text(encoding="utf-8"))
+    return str(spec["name"])
+
+
 def load_demo(session: Session, demo_dir: Path, settings: IntakeSettings) -> dict[str, int]:
     """Load every demo file; return what was inserted. The caller commits."""
     demo_dir = Path(demo_dir)

@@ -19,8 +19,8 @@ from pyproj import Transformer
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from geo_app.domain.core.deployment import metric_srid
 from geo_app.domain.core.nearest_line import nearest_ids
-from geo_app.models import METRIC_SRID
 from geo_app.vocab import SOLVED_STATUSES, sql_in
 
 if TYPE_CHECKING:
@@ -69,8 +69,9 @@ def synth_city(
 ) -> SynthResult:
     """Write a synthetic city of `segments` street segments and `issues` issues; the caller commits."""
     rng = np.random.default_rng(seed)
-    to_m = Transformer.from_crs(4326, METRIC_SRID, always_xy=True)
-    to_ll = Transformer.from_crs(METRIC_SRID, 4326, always_xy=True)
+    srid = metric_srid()
+    to_m = Transformer.from_crs(4326, srid, always_xy=True)
+    to_ll = Transformer.from_crs(srid, 4326, always_xy=True)
     x0, y0 = to_m.transform(*origin_lonlat)
     side = int(math.ceil(math.sqrt(segments / 2))) + 1
     tag = f"SYN{seed}"

@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session
 
 from geo_app.domain.analysis import fire_lanes
 from geo_app.domain.core import refs, snapping
+from geo_app.domain.core.deployment import metric_srid
 from geo_app.domain.core.validation import clean_email, clean_text, parse_lonlat
 from geo_app.domain.errors import ValidationError
-from geo_app.models import METRIC_SRID, Category, Issue, IssueEvent, User, Visit
+from geo_app.models import Category, Issue, IssueEvent, User, Visit
 from geo_app.models.issue import DESCRIPTION_MAX
 from geo_app.vocab import CHANNELS, OPEN_STATUSES
 
@@ -132,7 +133,7 @@ def nearby_open_issues(
     limit: int = 10,
 ) -> list[Issue]:
     """Return open issues of the same category on the same segment or within `radius_m` (merge offers)."""
-    point = f"ST_Transform(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), {METRIC_SRID})"
+    point = f"ST_Transform(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), {int(metric_srid())})"
     ids = (
         session.execute(
             text(f"""

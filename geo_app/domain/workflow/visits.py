@@ -8,9 +8,10 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from geo_app.domain.core.deployment import metric_srid
 from geo_app.domain.core.validation import clean_text, parse_datetime
 from geo_app.domain.errors import Forbidden, NotFound, ValidationError
-from geo_app.models import METRIC_SRID, ReceptionHall, User, Visit
+from geo_app.models import ReceptionHall, User, Visit
 
 TOPICS_MAX = 1000
 PEOPLE_MAX = 500
@@ -124,11 +125,11 @@ def segments_near(session: Session, lon: float, lat: float, radius_m: float, lim
     return [
         dict(r)
         for r in session.execute(
-            text(f"""
+            text("""
         SELECT code, street_name FROM street_segments
         WHERE retired_at IS NULL
-          AND ST_DWithin(geom_m, ST_Transform(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), {METRIC_SRID}), :r)
+          AND ST_DWithin(geom_m, ST_Transform(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :srid), :r)
         ORDER BY street_name, code LIMIT :n"""),
-            {"lon": lon, "lat": lat, "r": radius_m, "n": limit},
+            {"lon": lon, "lat": lat, "r": radius_m, "n": limit, "srid": metric_srid()},
         ).mappings()
     ]

@@ -13,6 +13,7 @@ from geo_app.domain.errors import DomainError, ValidationError
 from geo_app.domain.open311 import georeport
 from geo_app.domain.open311.xml_documents import list_document, object_document
 from geo_app.extensions import csrf, db, db_session
+from geo_app.web.home import place_name
 from geo_app.web.i18n import select_locale
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
@@ -45,7 +46,7 @@ def discovery(fmt: str) -> ResponseReturnValue:
     base = url_for("open311.services", fmt="json", _external=True).rsplit("/", 1)[0]
     data = {
         "changeset": "2020-11-06T00:00:00+08:00",
-        "contact": "街长制 command centre (street-chief platform)",
+        "contact": f"{place_name() or '街长制'} command centre (street-chief platform)",
         "key_service": "API keys are issued by the platform's administrators (flask api-key add LABEL).",
         "endpoints": [
             {

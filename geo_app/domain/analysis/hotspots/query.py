@@ -33,10 +33,10 @@ from sqlalchemy.orm import Session
 from geo_app.domain.analysis import cache
 from geo_app.domain.analysis.hotspots import gistar
 from geo_app.domain.analysis.hotspots.dbscan import dbscan_labels
+from geo_app.domain.core.deployment import metric_srid
 from geo_app.domain.core.localtime import zone as local_zone
 from geo_app.domain.core.validation import period_bounds
 from geo_app.domain.errors import ValidationError
-from geo_app.models import METRIC_SRID
 
 if TYPE_CHECKING:
     import psycopg
@@ -134,7 +134,7 @@ def _clusters(session: Session, where: str, params: dict[str, Any], radius_m: fl
     group = np.repeat(np.arange(len(cluster_ids)), counts)
     areas = shapely.buffer(shapely.convex_hull(shapely.multipoints(pts, indices=group)), radius_m / 2, quad_segs=4)
     area_m2 = shapely.area(areas)
-    to_lonlat = Transformer.from_crs(METRIC_SRID, 4326, always_xy=True)
+    to_lonlat = Transformer.from_crs(metric_srid(), 4326, always_xy=True)
     areas = shapely.transform(areas, lambda c: np.round(np.column_stack(to_lonlat.transform(c[:, 0], c[:, 1])), 6))
     first, last = np.minimum.reduceat(epochs, starts), np.maximum.reduceat(epochs, starts)
     per_cat = np.bincount(group * len(names) + codes, minlength=len(cluster_ids) * len(names))

@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from geo_app.domain.analysis.reports.report import HEADLINE
+from geo_app.domain.core import deployment
 
 LABELS_ZH = {
     "visits": "接待群众（人次）",
@@ -28,9 +29,9 @@ def as_json(report: dict[str, Any]) -> str:
 
 def as_text(report: dict[str, Any]) -> str:
     """Return the report as aligned lines for a terminal."""
-    lines = [
-        f"大塘街道 report {report['start']} .. {report['end']}" + (f" ({report['area']})" if report["area"] else "")
-    ]
+    profile = deployment.active_or_none()
+    place = f"{profile.name} " if profile and profile.name else ""
+    lines = [f"{place}report {report['start']} .. {report['end']}" + (f" ({report['area']})" if report["area"] else "")]
     for key in HEADLINE + ("rejected",):
         lines.append(f"  {key:<18} {report[key]:>7}  {LABELS_ZH[key]}")
     if report.get("by_category"):

@@ -13,13 +13,13 @@ from pyproj import Transformer
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from geo_app.domain.core.deployment import metric_srid
 from geo_app.domain.core.nearest_line import nearest_ids
-from geo_app.models import METRIC_SRID
 
 
 def metric_xy(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Return the rows' coordinates in the metric CRS."""
-    x, y = Transformer.from_crs(4326, METRIC_SRID, always_xy=True).transform(
+    x, y = Transformer.from_crs(4326, metric_srid(), always_xy=True).transform(
         rows["lon"].to_numpy(float), rows["lat"].to_numpy(float)
     )
     return np.asarray(x), np.asarray(y)
