@@ -16,9 +16,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import RowMapping, bindparam, select, text
 from sqlalchemy.orm import Session
 
+from geo_app.domain.core import positions
 from geo_app.domain.core.accounts import key_digest
 from geo_app.domain.core.localtime import zone as local_zone
-from geo_app.domain.core.validation import clean_email, clean_text, parse_coordinate, parse_datetime
+from geo_app.domain.core.validation import clean_email, clean_text, parse_datetime
 from geo_app.domain.errors import Forbidden, NotFound, ValidationError
 from geo_app.domain.workflow.intake import NAME_MAX, IntakeSettings, create_issue
 from geo_app.models import ApiKey, Category
@@ -302,6 +303,7 @@ def post_request(session: Session, form: dict[str, Any], settings: IntakeSetting
         },
         None,
         settings,
+        location_fields=("long", "lat"),
     )
     return [{"service_request_id": issue.ref, "token": issue.ref, "service_notice": "", "account_id": None}]
 
@@ -328,7 +330,7 @@ def _location(session: Session, form: dict[str, Any]) -> tuple[float, float]:
     if lat not in (None, "") or lon not in (None, ""):
         if lat in (None, "") or lon in (None, ""):
             raise ValidationError("lat: lat and long are required together", "lat" if lat in (None, "") else "long")
-        return parse_coordinate(lon, "long", -180, 180), parse_coordinate(lat, "lat", -90, 90)
+        return positions.parse(session, lon, lat, "long", "lat")
     address = form.get("address_string")
     if not isinstance(address, str) or not address.strip():
         raise ValidationError("lat: a location is required: lat and long, or address_string", "lat")

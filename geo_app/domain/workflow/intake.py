@@ -11,9 +11,9 @@ from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
 from geo_app.domain.analysis import fire_lanes
-from geo_app.domain.core import refs, snapping
+from geo_app.domain.core import positions, refs, snapping
 from geo_app.domain.core.deployment import metric_srid
-from geo_app.domain.core.validation import clean_email, clean_text, parse_lonlat
+from geo_app.domain.core.validation import clean_email, clean_text
 from geo_app.domain.errors import ValidationError
 from geo_app.models import Category, Issue, IssueEvent, User, Visit
 from geo_app.models.issue import DESCRIPTION_MAX
@@ -27,18 +27,6 @@ class IntakeSettings:
     snap_max_m: float = 60.0
     ref_prefix: str = "DT"
     fire_lane_link_m: float = 30.0
-
-
-def in_service_area(session: Session, lon: float, lat: float) -> bool:
-    """Return True when the point lies in a stored administrative area (or none are stored yet)."""
-    row = session.execute(
-        text("""
-        SELECT EXISTS (SELECT 1 FROM admin_areas) AS any_area,
-               EXISTS (SELECT 1 FROM admin_areas
-                       WHERE ST_Covers(geom, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326))) AS inside"""),
-        {"lon": lon, "lat": lat},
-    ).one()
-    return row.inside or not row.any_area
 
 
 def _category(session: Session, code: object) -> Category:
@@ -58,13 +46,12 @@ def create_issue(
     actor: User | None,
     settings: IntakeSettings,
     reported_at: datetime | None = None,
+    location_fields: tuple[str, str] = ("lon", "lat"),
 ) -> Issue:
     """Validate `data`, store the issue linked to its nearest segment and team, and log its first event."""
     category = _category(session, data.get("category"))
     description = clean_text(data.get("description"), "description", DESCRIPTION_MAX, required=True)
-    lon, lat = parse_lonlat(data.get("lon"), data.get("lat"))
-    if not in_service_area(session, lon, lat):
-        raise ValidationError("lon: the location is outside the service area", "lon")
+    lon, lat = positions.parse(session, data.get("lon"), data.get("lat"), *location_fields)
     channel = data.get("channel") or "web"
     if channel not in CHANNELS:
         raise ValidationError(f"channel: must be one of {', '.join(CHANNELS)}", "channel")

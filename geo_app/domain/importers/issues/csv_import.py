@@ -65,6 +65,9 @@ def _context(session: Session) -> Context:
     categories = frozenset(session.execute(text("SELECT code FROM categories")).scalars())
     visits: dict[str, int] = dict(session.execute(text("SELECT code, id FROM visits WHERE code IS NOT NULL")).all())
     wkb = session.execute(text("SELECT ST_AsBinary(ST_Union(geom)) FROM admin_areas")).scalar()
+    if wkb is None and session.execute(text("SELECT to_regclass('deployment') IS NOT NULL")).scalar():
+        # no areas yet: the profile's service area (positions.check reads the same)
+        wkb = session.execute(text("SELECT ST_AsBinary(service_area) FROM deployment")).scalar()
     area = shapely.from_wkb(bytes(wkb)) if wkb else None
     if area is not None:
         shapely.prepare(area)

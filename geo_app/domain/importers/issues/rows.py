@@ -21,6 +21,7 @@ import pandas as pd
 import shapely
 
 from geo_app.domain.core.localtime import zone as local_zone
+from geo_app.domain.core.positions import MAX_LAT
 from geo_app.domain.core.refs import REF_PATTERN
 from geo_app.domain.core.validation import parse_datetime
 from geo_app.domain.errors import DomainError
@@ -194,15 +195,20 @@ def validate(frame: pd.DataFrame, mapping: Mapping, ctx: Context) -> tuple[pd.Da
     ref = pd.Series(col["ref"], index=frame.index, dtype=object)
     visit_code = pd.Series(col["visit_code"], index=frame.index, dtype=object)
     inside = np.ones(len(frame), dtype=bool)
+    swapped = np.zeros(len(frame), dtype=bool)
     if ctx.service_area is not None:
-        inside = shapely.contains_xy(ctx.service_area, lon.fillna(0).to_numpy(), lat.fillna(0).to_numpy())
+        x, y = lon.fillna(0).to_numpy(), lat.fillna(0).to_numpy()
+        inside = shapely.contains_xy(ctx.service_area, x, y)
+        swapped = ~inside & (np.abs(x) <= 90) & shapely.contains_xy(ctx.service_area, y, x)
     checks = [
         (has_ref & ~looks_like_ref(text["ref"], REF_PATTERN), "ref", "ref: must look like DT-2020-00123"),
         (~cat.isin(ctx.categories), "category", "category: unknown category"),
         (lon.isna() | lat.isna(), "lon", "lon/lat: a number is required (lon and lat, or a point)"),
         (~np.isfinite(lon.fillna(0)) | ~np.isfinite(lat.fillna(0)), "lon", "lon/lat: must be finite numbers"),
+        (pd.Series(swapped, index=frame.index), "lon", "lon/lat: looks swapped: lat,lon is inside the service area"),
         ((lon.abs() > 180) | (lat.abs() > 90), "lon", "lon/lat: out of range"),
         ((lon.abs() < 1e-9) & (lat.abs() < 1e-9), "lon", "lon: 0,0 is not a real location"),
+        (lat.abs() > MAX_LAT, "lat", f"lat: a latitude beyond ±{MAX_LAT:g}° is not a place streets serve"),
         (pd.Series(~inside, index=frame.index), "lon", "lon: the location is outside the service area"),
         (reported_at.isna(), "reported_at", "reported_at: not a date/time"),
         (
