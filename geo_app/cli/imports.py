@@ -195,10 +195,14 @@ def import_streets_command(
         highways=None if all_lines else (tuple(highways) or DEFAULT_HIGHWAYS),
         retire_missing=not keep_missing,
     )
+    from geo_app.domain.core.deployment import refresh_service_area, table_exists
+
     try:
         r = import_streets(db_session(), file, options)
     except DomainError as err:
         fail(err)
+    if table_exists(db_session()):
+        refresh_service_area(db_session())  # the areas, else the streets' hull, plus a margin
     db.session.commit()
     click.echo(
         f"ways read {r.ways_read}, kept {r.ways_kept}; segments made {r.segments_made} ({r.km:.2f} km): "

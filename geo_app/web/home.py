@@ -46,7 +46,10 @@ def healthz() -> ResponseReturnValue:
 @bp.get("/api/deployment")
 def deployment() -> ResponseReturnValue:
     """Return the deployment profile: name, name_en, timezone, metric_srid, ref_prefix, bbox."""
-    profile = app_profile.current(current_app)
+    from geo_app.domain.core.deployment import load
+    from geo_app.extensions import db_session
+
+    profile = load(db_session())  # fresh: the service area grows with the streets and areas imported
     if profile is None:
         return {"error": {"code": "no_deployment", "message": "no deployment profile yet", "field": None}}, 404
     return profile.as_json()
