@@ -195,15 +195,27 @@ def import_streets_command(
         highways=None if all_lines else (tuple(highways) or DEFAULT_HIGHWAYS),
         retire_missing=not keep_missing,
     )
-    from geo_app.domain.core.deployment import refresh_service_area, table_exists
+    from geo_app.domain.core.deployment import refresh_service_area, settle_auto_srid, table_exists
 
     try:
         r = import_streets(db_session(), file, options)
     except DomainError as err:
         fail(err)
+    settled = None
     if table_exists(db_session()):
+        settled = settle_auto_srid(db_session())  # --metric-srid auto without --center: these streets decide
         refresh_service_area(db_session())  # the areas, else the streets' hull, plus a margin
     db.session.commit()
+    if settled:
+        from flask import current_app
+
+        from geo_app import profile as app_profile
+        from geo_app.domain.core.deployment import load
+
+        made = load(db_session())
+        assert made is not None  # settle_auto_srid found the profile
+        app_profile.remember(current_app._get_current_object(), made)  # type: ignore[attr-defined]
+        click.echo(f"metric CRS: EPSG:{settled} (the UTM zone of these streets)")
     click.echo(
         f"ways read {r.ways_read}, kept {r.ways_kept}; segments made {r.segments_made} ({r.km:.2f} km): "
         f"new {r.inserted}, updated {r.updated}, unchanged {r.unchanged}, retired {r.retired}; "

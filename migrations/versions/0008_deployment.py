@@ -60,6 +60,8 @@ def upgrade() -> None:
         name_en text NOT NULL,
         timezone text NOT NULL,
         metric_srid integer NOT NULL,
+        -- `auto` without a centre: the UTM zone of the first streets imported decides, then this is false
+        metric_srid_pending boolean NOT NULL DEFAULT false,
         ref_prefix text NOT NULL CONSTRAINT ck_deployment_ref_prefix CHECK (ref_prefix ~ '^[A-Z]{1,6}$'),
         service_area geometry(MultiPolygon, 4326),
         created_at timestamptz NOT NULL DEFAULT now()

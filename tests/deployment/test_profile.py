@@ -57,7 +57,6 @@ def test_init_deployment_runs_once_and_refuses_bad_input(bare_app):
     assert _init(bare_app, *LA, "--timezone", "Mars/Olympus", "--metric-srid", "32611").exit_code == 2
     bad = _init(bare_app, *LA[:2], "--timezone", "Mars/Olympus", "--metric-srid", "32611")
     assert bad.exit_code == 2 and "time zone" in bad.output
-    assert "--center" in _init(bare_app, *LA, "--metric-srid", "auto").output
     assert "metres" in _init(bare_app, *LA, "--metric-srid", "4326").output  # degrees are not metres
     assert bare_app.test_client().get("/healthz").status_code == 503  # nothing stored so far
     assert _init(bare_app, *LA, "--metric-srid", "32611").exit_code == 0
@@ -175,3 +174,21 @@ def test_demo_profile_is_the_deployment_of_the_demo(client):
     page = client.get("/").get_data(as_text=True)
     assert "大塘街道" in page
     assert "Datang Subdistrict" in client.get("/?lang=en").get_data(as_text=True)
+
+
+def test_auto_crs_without_a_centre_is_settled_by_the_first_streets(bare_app, tmp_path):
+    from tests.deployment.test_los_angeles import _grid
+
+    assert _init(bare_app, *LA, "--metric-srid", "auto").exit_code == 0  # no centre: the streets decide
+    streets = tmp_path / "grid.geojson"
+    _grid(streets)
+    out = bare_app.test_cli_runner().invoke(args=["import-streets", str(streets)])
+    assert out.exit_code == 0 and "EPSG:32611" in out.output, out.output
+    assert set(_srids(bare_app).values()) == {32611}
+    with bare_app.app_context():
+        lengths = db.session.execute(text("SELECT min(length_m), max(length_m) FROM street_segments")).one()
+        db.session.remove()
+    assert 799.9 < lengths[0] <= lengths[1] < 800.1  # recomputed in the UTM zone, not in the default CRS
+    assert bare_app.test_client().get("/api/deployment").get_json()["metric_srid"] == 32611
+    again = bare_app.test_cli_runner().invoke(args=["import-streets", str(streets)])
+    assert again.exit_code == 0 and "EPSG" not in again.output  # settled once

@@ -35,10 +35,13 @@ def _metric_columns(session: Session) -> list[tuple[str, str, int]]:
     ]
 
 
-def move_schema(session: Session, srid: int) -> None:
-    """Rebuild every generated metric column (and its indexes) in `srid`; refused once geometry exists."""
+def move_schema(session: Session, srid: int, recompute: tuple[str, ...] = ()) -> None:
+    """Rebuild every generated metric column (and its indexes) in `srid`; refused once geometry exists,
+    except in the tables of `recompute` (streets just imported under an `auto` CRS: recomputed from lon/lat)."""
     columns = _metric_columns(session)
     for table, _col, _old in columns:
+        if table in recompute:
+            continue
         if session.execute(text(f"SELECT EXISTS (SELECT 1 FROM {table})")).scalar():
             raise Conflict(f"the metric CRS cannot change once geometry exists ({table} has rows)", "metric_srid")
     for table, _col, old in columns:

@@ -131,12 +131,11 @@ def contradictions(profile: Profile, env: dict[str, str]) -> list[str]:
     ]
 
 
-def resolve_srid(value: str, center: tuple[float, float] | None) -> int:
-    """Return the metric SRID asked for: a number, or `auto` (the UTM zone of `center`)."""
+def resolve_srid(value: str, center: tuple[float, float] | None) -> int | None:
+    """Return the metric SRID asked for: a number, or `auto` (the UTM zone of `center`; None without one:
+    the first streets imported decide)."""
     if value.strip().lower() == "auto":
-        if center is None:
-            raise ValidationError("--metric-srid auto needs --center LON,LAT on an empty database", "metric_srid")
-        return utm_srid(*center)
+        return utm_srid(*center) if center is not None else None
     try:
         srid = int(value)
     except ValueError:
@@ -148,12 +147,13 @@ def create(
     session: Session,
     name: str,
     timezone: str,
-    metric_srid: int,
+    metric_srid: int | None,
     ref_prefix: str,
     name_en: str = "",
     center: tuple[float, float] | None = None,
 ) -> Profile:
-    """Store the deployment profile (once); the caller commits. Moves the schema to `metric_srid` if needed."""
+    """Store the deployment profile (once); the caller commits. Moves the schema to `metric_srid` if needed;
+    None (auto without a centre) keeps the schema's until the first streets are imported."""
     from geo_app.domain.core import crs
 
     name, name_en, ref_prefix = name.strip(), name_en.strip(), ref_prefix.strip().upper()
@@ -170,13 +170,17 @@ def create(
         raise Conflict("the database is not migrated: run `flask --app geo_app db upgrade` first", "deployment")
     if load(session) is not None:
         raise Conflict("this database already has its deployment profile (init-deployment runs once)", "deployment")
+    pending = metric_srid is None
+    if metric_srid is None:
+        metric_srid = schema_srid(session) or 0
     crs.check_srid(session, metric_srid)
     if schema_srid(session) != metric_srid:
         crs.move_schema(session, metric_srid)
     session.execute(
         text("""
-        INSERT INTO deployment (id, name, name_en, timezone, metric_srid, ref_prefix, service_area)
-        VALUES (1, :name, :name_en, :tz, :srid, :prefix,
+        INSERT INTO deployment (id, name, name_en, timezone, metric_srid, metric_srid_pending, ref_prefix,
+                                service_area)
+        VALUES (1, :name, :name_en, :tz, :srid, :pending, :prefix,
                 ST_Multi(ST_Transform(ST_Buffer(ST_Transform(
                     ST_SetSRID(ST_MakePoint(CAST(:lon AS float8), CAST(:lat AS float8)), 4326), :srid),
                     :radius), 4326)))
@@ -186,6 +190,7 @@ def create(
             "name_en": name_en or name,
             "tz": timezone,
             "srid": metric_srid,
+            "pending": pending,
             "prefix": ref_prefix,
             "lon": center[0] if center else None,
             "lat": center[1] if center else None,
@@ -201,6 +206,26 @@ def create(
 CENTER_RADIUS_M = 20_000.0
 # The service area reaches this far beyond the areas (or the streets' hull): a report at the edge stays in.
 SERVICE_MARGIN_M = 1_000.0
+
+
+def settle_auto_srid(session: Session) -> int | None:
+    """If the profile's CRS is `auto` and still open, fix it to the UTM zone of the streets' extent and move
+    the schema there (only streets exist yet: their metric copies are recomputed); return the new SRID."""
+    from geo_app.domain.core import crs
+
+    row = session.execute(
+        text("""
+        SELECT ST_X(c) lon, ST_Y(c) lat FROM (
+            SELECT ST_Centroid(ST_Extent(geom)::geometry) c FROM street_segments WHERE retired_at IS NULL) q
+        WHERE EXISTS (SELECT 1 FROM deployment WHERE metric_srid_pending) AND c IS NOT NULL""")
+    ).first()
+    if row is None:
+        return None
+    srid = utm_srid(row.lon, row.lat)
+    if schema_srid(session) != srid:
+        crs.move_schema(session, srid, recompute=("street_segments",))
+    session.execute(text("UPDATE deployment SET metric_srid = :s, metric_srid_pending = false"), {"s": srid})
+    return srid
 
 
 def refresh_service_area(session: Session, margin_m: float = SERVICE_MARGIN_M) -> bool:
