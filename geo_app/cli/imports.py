@@ -96,10 +96,17 @@ def _mapping(mapping_file: Path | None, columns: tuple[str, ...], categories: tu
     "reads included, until the import commits. auto: from IMPORT_BULK_MIN_ROWS accepted rows "
     "(default 50000).",
 )
+@click.option(
+    "--timezone",
+    default=None,
+    metavar="ZONE",
+    help="IANA zone of the file's naive times (default: the deployment's); times with an offset keep it.",
+)
 @click.option("--progress/--no-progress", default=True, show_default=True, help="Progress bar on stderr.")
 @with_appcontext
 def import_issues_command(
     file: Path,
+    timezone: str | None,
     rejected_path: Path | None,
     columns: tuple[str, ...],
     categories: tuple[str, ...],
@@ -111,12 +118,20 @@ def import_issues_command(
     """Import issues from a CSV file: accepted rows all in (or none), every rejected row reported.
 
     Large files go in bulk mode, which locks the issue tables for the import's duration (see --bulk)."""
+    from dataclasses import replace
+
     from flask import current_app
     from tqdm import tqdm
 
+    from geo_app.domain.core.deployment import check_zone
     from geo_app.domain.importers.issues.csv_import import import_issues
 
     mapping = _mapping(mapping_file, columns, categories)
+    if timezone:
+        try:
+            mapping = replace(mapping, timezone=check_zone(timezone))
+        except DomainError as err:
+            fail(err)
     bulk_min = {"auto": current_app.config["IMPORT_BULK_MIN_ROWS"], "always": 0, "never": None}[bulk]
     bar = tqdm(unit=" rows", desc="reading", disable=not progress, file=sys.stderr)
     try:

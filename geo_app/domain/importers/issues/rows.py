@@ -12,8 +12,10 @@ import contextlib
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import tzinfo
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import numpy.typing as npt
@@ -78,6 +80,7 @@ class Mapping:
     categories: dict[str, str] = field(default_factory=dict)
     statuses: dict[str, str] = field(default_factory=dict)
     default_resolution: str = "team"
+    timezone: str | None = None  # naive times are in this IANA zone (default: the deployment's)
 
 
 @dataclass
@@ -133,8 +136,10 @@ def read_frame(
     return frame
 
 
-def _times(column: TextColumn, field_name: str) -> pd.Series:
-    """Parse (stripped) date/times column-wise: ISO 8601 fast, other common formats one by one; naive = local."""
+def _times(column: TextColumn, field_name: str, zone: tzinfo | None = None) -> pd.Series:
+    """Parse (stripped) date/times column-wise: ISO 8601 fast, other common formats one by one; naive times
+    are in `zone` (default: the deployment's)."""
+    zone = zone or local_zone()
     text, given = pd.Series(column.values, dtype=object), column.lengths > 0
     out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns, UTC]")
     aware = ends_with_offset(column, _TZ_END)  # the column's code points, not a second copy of them
@@ -143,10 +148,10 @@ def _times(column: TextColumn, field_name: str) -> pd.Series:
     naive = ~aware & given
     if naive.any():
         local = pd.to_datetime(text[naive], format="ISO8601", errors="coerce")
-        out[naive] = local.dt.tz_localize(local_zone(), ambiguous="NaT", nonexistent="NaT").dt.tz_convert("UTC")
+        out[naive] = local.dt.tz_localize(zone, ambiguous="NaT", nonexistent="NaT").dt.tz_convert("UTC")
     for idx in out.index[out.isna().to_numpy() & given]:  # the slow path: '2020/5/6 9:20', '06.05.2020' …
         with contextlib.suppress(DomainError):  # left NaT: the row is rejected with the field's reason
-            out[idx] = pd.Timestamp(parse_datetime(text[idx], field_name)).tz_convert("UTC")
+            out[idx] = pd.Timestamp(parse_datetime(text[idx], field_name, zone)).tz_convert("UTC")
     return out
 
 
@@ -185,12 +190,13 @@ def validate(frame: pd.DataFrame, mapping: Mapping, ctx: Context) -> tuple[pd.Da
     )
     status_raw = pd.Series([v.lower() for v in col["status"]], index=frame.index, dtype=object)
     status = status_raw.map({**STATUS_WORDS, **mapping.statuses})
-    closed_at = _times(text["closed_at"], "closed_at")
+    zone = ZoneInfo(mapping.timezone) if mapping.timezone else None
+    closed_at = _times(text["closed_at"], "closed_at", zone)
     status = status.where(text["status"].lengths > 0, np.where(closed_at.notna(), "closed", "reported"))
     resolution = pd.Series(col["resolution"], index=frame.index, dtype=object).replace("", mapping.default_resolution)
     channel = pd.Series(col["channel"], index=frame.index, dtype=object).replace("", "web")
     lon, lat = _points(text)
-    reported_at = _times(text["reported_at"], "reported_at")
+    reported_at = _times(text["reported_at"], "reported_at", zone)
     has_ref = pd.Series(text["ref"].lengths > 0, index=frame.index)
     ref = pd.Series(col["ref"], index=frame.index, dtype=object)
     visit_code = pd.Series(col["visit_code"], index=frame.index, dtype=object)
