@@ -192,3 +192,15 @@ def test_auto_crs_without_a_centre_is_settled_by_the_first_streets(bare_app, tmp
     assert bare_app.test_client().get("/api/deployment").get_json()["metric_srid"] == 32611
     again = bare_app.test_cli_runner().invoke(args=["import-streets", str(streets)])
     assert again.exit_code == 0 and "EPSG" not in again.output  # settled once
+
+
+def test_the_demo_goes_only_into_a_database_without_a_deployment(bare_app):
+    assert _init(bare_app, *LA, "--metric-srid", "32611").exit_code == 0
+    runner = bare_app.test_cli_runner()
+    skipped = runner.invoke(args=["load-demo", "--if-empty"])  # what `make run` does
+    assert skipped.exit_code == 0 and "demo not loaded" in skipped.output
+    refused = runner.invoke(args=["load-demo"])
+    assert refused.exit_code == 2 and "not the demo" in refused.output
+    with bare_app.app_context():
+        assert db.session.execute(text("SELECT count(*) FROM street_segments")).scalar() == 0
+        db.session.remove()

@@ -30,8 +30,10 @@ def _reply(fmt: str, kind: str, data: list[dict[str, Any]] | dict[str, Any], sta
     """Render a list document (services, requests, errors) or an object document in the asked format."""
     if fmt == "xml":
         body = list_document(kind, data) if isinstance(data, list) else object_document(kind, data)
-        return Response(body, status, mimetype="text/xml")
-    return Response(json.dumps(data, ensure_ascii=False), status, mimetype="application/json")
+        # exactly `text/xml`: validators compare the header whole, and Flask would add "; charset=utf-8"
+        # to a text/* mimetype (the XML declaration carries the encoding)
+        return Response(body, status, content_type="text/xml")
+    return Response(json.dumps(data, ensure_ascii=False), status, content_type="application/json")
 
 
 @bp.errorhandler(DomainError)
