@@ -180,7 +180,21 @@ def import_issues_command(
     multiple=True,
     help="Highway classes to keep (repeatable); default: drivable and pedestrian streets.",
 )
-@click.option("--all-lines", is_flag=True, help="Keep every line, whatever its highway class.")
+@click.option(
+    "--profile",
+    type=click.Choice(["drive", "walk", "all"]),
+    default=None,
+    help="Which ways are streets: drive (drivable; the default for .osm.pbf), walk (and pedestrian ways, "
+    "footways; the default for other files) or all.",
+)
+@click.option("--all-lines", is_flag=True, help="Keep every line, whatever its highway class (= --profile all).")
+@click.option(
+    "--dropped",
+    "dropped_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the dropped ways (source id, name, highway, reason) to this CSV file.",
+)
 @click.option("--keep-missing", is_flag=True, help="Do not retire segments of the namespace missing from the file.")
 @click.option(
     "--report",
@@ -194,22 +208,21 @@ def import_streets_command(
     file: Path,
     source: str | None,
     highways: tuple[str, ...],
+    profile: str | None,
     all_lines: bool,
+    dropped_path: Path | None,
     keep_missing: bool,
     report_path: Path | None,
 ) -> None:
     """Import streets from GeoJSON, GeoPackage, Shapefile or OSM .pbf, cut at intersections."""
-    from geo_app.domain.importers.streets import (
-        DEFAULT_HIGHWAYS,
-        StreetOptions,
-        import_streets,
-    )
+    from geo_app.domain.importers.street_profiles import PROFILES, summary
+    from geo_app.domain.importers.streets import StreetOptions, import_streets
 
-    options = StreetOptions(
-        source=source,
-        highways=None if all_lines else (tuple(highways) or DEFAULT_HIGHWAYS),
-        retire_missing=not keep_missing,
-    )
+    if all_lines:
+        profile = "all"
+    osm = file.name.endswith(".pbf")
+    chosen = tuple(highways) if highways and profile is None else PROFILES[profile or ("drive" if osm else "walk")]
+    options = StreetOptions(source=source, highways=chosen, retire_missing=not keep_missing)
     from geo_app.domain.core.deployment import refresh_service_area, settle_auto_srid, table_exists
 
     try:
@@ -236,6 +249,10 @@ def import_streets_command(
         f"new {r.inserted}, updated {r.updated}, unchanged {r.unchanged}, retired {r.retired}; "
         f"repaired {len(r.repaired)}, rejected {len(r.rejected)}"
     )
+    click.echo(summary(r.dropped))
+    if dropped_path is not None and r.dropped_rows is not None:
+        r.dropped_rows.to_csv(dropped_path, index=False)
+        click.echo(f"dropped ways: {dropped_path}")
     if r.issues_on_retired:
         click.echo(f"note: {r.issues_on_retired} issues stay linked to retired segments")
     if r.repaired or r.rejected:

@@ -26,29 +26,14 @@ from sqlalchemy import CursorResult, text
 from sqlalchemy.orm import Session
 
 from geo_app.domain.importers.geojson_layers import ImportFailed
+from geo_app.domain.importers.street_profiles import SKIP_KINDS, WALK, drop_reasons
 
 if TYPE_CHECKING:
     import psycopg
 
-# Drivable and pedestrian ways a street chief answers for; motorways, tracks, paths and cycleways are not.
-DEFAULT_HIGHWAYS = (
-    "trunk",
-    "trunk_link",
-    "primary",
-    "primary_link",
-    "secondary",
-    "secondary_link",
-    "tertiary",
-    "tertiary_link",
-    "unclassified",
-    "residential",
-    "living_street",
-    "service",
-    "pedestrian",
-    "footway",
-)
-# Sub-kinds that are parts of a street rather than streets (sidewalks, crossings, driveways).
-SKIP_KINDS = ("sidewalk", "crossing", "driveway", "parking_aisle", "drive-through")
+# The former default (drivable and pedestrian ways); `import-streets --profile` chooses among profiles.
+DEFAULT_HIGHWAYS = WALK
+__all__ = ["DEFAULT_HIGHWAYS", "SKIP_KINDS", "StreetImportResult", "StreetOptions", "import_streets"]
 NAME_COLUMNS = ("name", "street_name", "NAME", "Name", "name_zh")
 ID_COLUMNS = ("osm_id", "id", "code", "ID")
 HIGHWAY_COLUMNS = ("highway", "fclass", "type")
@@ -75,6 +60,8 @@ class StreetImportResult:
     issues_on_retired: int = 0
     repaired: list[str] = field(default_factory=list)
     rejected: list[str] = field(default_factory=list)
+    dropped: dict[str, int] = field(default_factory=dict)  # reason -> ways
+    dropped_rows: pd.DataFrame | None = None  # source_id, name, highway, reason
 
 
 def read_lines(path: Path) -> tuple[gpd.GeoDataFrame, str]:
@@ -185,10 +172,10 @@ def prepare(path: Path, options: StreetOptions, result: StreetImportResult) -> t
     frame, default_source = read_lines(path)
     source = options.source or default_source
     result.ways_read = len(frame)
-    keep = np.ones(len(frame), dtype=bool)
-    if options.highways is not None and frame["highway"].notna().any():
-        keep &= frame["highway"].isin(options.highways).to_numpy()
-        keep &= ~frame["kind"].isin(SKIP_KINDS).to_numpy()
+    reasons = drop_reasons(frame, options.highways)
+    keep = reasons.isna().to_numpy()
+    result.dropped = {str(k): int(v) for k, v in reasons[~keep].value_counts().items()}
+    result.dropped_rows = frame.loc[~keep, ["source_id", "name", "highway"]].assign(reason=reasons[~keep])
     frame = frame[keep].reset_index(drop=True)
     parts = _clean_geometries(frame, result)
     result.ways_kept = len({row for row, _ in parts})
