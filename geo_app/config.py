@@ -10,6 +10,7 @@ from typing import Any
 
 from geo_app import localdb
 from geo_app.domain.workflow.intake import IntakeSettings
+from geo_app.domain.workflow.policy import WorkflowPolicy
 
 INSTANCE_DIR = localdb.PROJECT_ROOT / "var"
 # The zone a database without a deployment profile runs in (until init-deployment or load-demo); the
@@ -62,12 +63,33 @@ def from_env_without_db() -> dict[str, Any]:
         "IMPORT_BULK_MIN_ROWS": int(os.environ.get("IMPORT_BULK_MIN_ROWS", "50000")),
         "TIMEZONE": os.environ.get("TIMEZONE", DEFAULT_TIMEZONE),
         "REF_PREFIX": os.environ.get("REF_PREFIX", "DT"),
+        # the deployment's workflow rules (both on for the demo): 验收 by someone else, 回访 before closing
+        "SEPARATE_VERIFIER": _flag("SEPARATE_VERIFIER", True),
+        "FOLLOW_UP_BEFORE_CLOSE": _flag("FOLLOW_UP_BEFORE_CLOSE", True),
         "TILE_URL": os.environ.get("TILE_URL") or None,
         "TILE_ATTRIBUTION": os.environ.get("TILE_ATTRIBUTION", ""),
         "DEMO_DIR": Path(os.environ.get("DEMO_DIR", localdb.PROJECT_ROOT / "data" / "demo")),
         "BABEL_DEFAULT_LOCALE": "zh",
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("TIMEZONE", DEFAULT_TIMEZONE),
     }
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    return default if value is None or not value.strip() else value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def workflow_policy(config: Mapping[str, Any] | None = None) -> WorkflowPolicy:
+    """Return the workflow rules (snap distance, separation of duties, 回访 before closing) of the running app."""
+    if config is None:
+        from flask import current_app
+
+        config = current_app.config
+    return WorkflowPolicy(
+        snap_max_m=config["SNAP_MAX_M"],
+        separate_verifier=config.get("SEPARATE_VERIFIER", True),
+        follow_up_before_close=config.get("FOLLOW_UP_BEFORE_CLOSE", True),
+    )
 
 
 def intake_settings(config: Mapping[str, Any] | None = None) -> IntakeSettings:

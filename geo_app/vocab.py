@@ -17,6 +17,7 @@ TEAM_ROLES = ("chief", "secretary")  # scoped to their street-chief team
 INTAKE_ROLES = ("admin", "clerk", "chief", "secretary")  # clerks at the hall, chiefs who find problems on patrol
 RECEPTION_ROLES = ("admin", "clerk")  # the reception hall's visit log and intake pages
 SITE_VISIT_ROLES = ("admin", "chief", "secretary")  # 书记在现场
+REVIEW_ROLES = ("admin", "secretary")  # the review queue of unlinked issues (no segment, no team)
 ESCALATION_ROLES = ("admin", "planner", "secretary")  # the list of overdue issues (督办)
 WORKLIST_ROLES = ("admin", "planner", "clerk", "chief", "secretary")
 DISPATCH_ROLES = ("admin", "staff")  # department staff answer the whistle

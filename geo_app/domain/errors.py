@@ -21,9 +21,14 @@ class DomainError(Exception):
         code: str | None = None,
         http_status: int | None = None,
         details: dict[str, Any] | None = None,
+        msgid: str | None = None,
+        params: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
+        # an English template (`msgid`) and its values, for the web layer to translate; None: `message` is all
+        self.msgid = msgid
+        self.params = params or {}
         self.field = field
         self.details = details or {}
         if code:

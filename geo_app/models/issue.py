@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
@@ -53,6 +54,7 @@ class Issue(Base):
         Index("ix_issues_reported_at", "reported_at"),
         Index("ix_issues_reported_cover", "reported_at", postgresql_include=["geom", "status", "category"]),  # 0006
         Index("ix_issues_status_category", "status", "category"),
+        Index("ix_issues_unlinked", "id", postgresql_where=text("segment_id IS NULL")),  # 0009: the review queue
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -68,6 +70,9 @@ class Issue(Base):
     segment_id: Mapped[int | None] = mapped_column(ForeignKey("street_segments.id"), index=True)
     snap_distance_m: Mapped[float | None] = mapped_column(Float)
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
+    # 0009: an unlinked issue is filed only with the clerk's reason, and waits with an owner until relocated
+    unlinked_reason: Mapped[str | None] = mapped_column(Text)
+    review_owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     fire_lane_id: Mapped[int | None] = mapped_column(ForeignKey("fire_lanes.id"), index=True)
     channel: Mapped[str] = mapped_column(String(20))
     reporter_name: Mapped[str | None] = mapped_column(String(80))
@@ -119,6 +124,8 @@ class Dispatch(Base):
             "arrived_at IS NULL OR (acknowledged_at IS NOT NULL AND arrived_at >= acknowledged_at)", name="arrive_after"
         ),
         CheckConstraint("done_at IS NULL OR (arrived_at IS NOT NULL AND done_at >= arrived_at)", name="done_after"),
+        CheckConstraint("returned_at IS NULL OR done_at IS NULL", name="returned_not_done"),  # 0009
+        CheckConstraint("returned_at IS NULL OR return_reason IS NOT NULL", name="returned_has_reason"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -130,6 +137,9 @@ class Dispatch(Base):
     acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     arrived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    result_note: Mapped[str | None] = mapped_column(Text)  # 0009: what the department did
+    returned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # 0009: 退单
+    return_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class RefCounter(Base):

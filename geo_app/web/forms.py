@@ -114,6 +114,9 @@ def register_template_helpers(app: App) -> None:
     app.add_template_filter(localtime)
     app.add_template_global(NEXT_STEP, "NEXT_STEP")  # type: ignore[arg-type]  # typed for callables; any value works
     app.add_template_global(lang_url)
+    from geo_app.web.errors import localize
+
+    app.add_template_global(localize, "error_text")
 
 
 def lang_url(code: str) -> str:

@@ -9,7 +9,30 @@
   var map = L.map(el, {maxZoom: 19, minZoom: 12}).setView(start, 16);
   var streets = L.geoJSON(null, {style: {color: "#607d8b", weight: 5, opacity: 0.8}}).addTo(map);
   var marker = null;
-  var seq = 0;
+  var seq = 0, snapSeq = 0;
+  var preview = document.getElementById("snap-preview"), unlinkedBox = document.getElementById("unlinked-box");
+  var T = (preview && preview.dataset) || {};
+
+  /* Say, before filing, where the point goes: its segment and team and the distance, or that it has no street. */
+  function showSnap(lng, lat) {
+    if (!preview) { return; }
+    var mine = ++snapSeq;
+    fetch(preview.dataset.url + "?lon=" + lng.toFixed(6) + "&lat=" + lat.toFixed(6), {credentials: "same-origin"})
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (s) {
+        if (!s || mine !== snapSeq) { return; }
+        var n = s.nearest || {}, d = Math.round(n.distance_m || 0);
+        preview.classList.toggle("snap-far", !s.linked);
+        if (s.linked) {
+          preview.textContent = T.linked.replace("{street}", n.street_name + " " + n.segment)
+            .replace("{team}", n.team_name || T.noteam).replace("{d}", d);
+        } else {
+          preview.textContent = T.far.replace("{m}", Math.round(s.snap_max_m))
+            .replace("{street}", n.street_name || "—").replace("{d}", d);
+        }
+        if (unlinkedBox) { unlinkedBox.hidden = s.linked; }
+      });
+  }
 
   function place(latlng, segmentCode) {
     lonInput.value = latlng.lng.toFixed(6);
@@ -19,6 +42,8 @@
       marker = L.circleMarker(latlng, {radius: 9, color: "#b71c1c", weight: 3, fillColor: "#ef5350", fillOpacity: 0.9})
         .addTo(map);
     }
+    if (!segmentCode) { showSnap(latlng.lng, latlng.lat); }
+    else if (preview) { preview.textContent = ""; preview.classList.remove("snap-far"); if (unlinkedBox) { unlinkedBox.hidden = true; } }
   }
 
   function load() {

@@ -45,6 +45,22 @@ def nearest_segment(session: Session, lon: float, lat: float, max_m: float) -> S
     return Snap(row.id, float(row.d)) if row else Snap(None, None)
 
 
+def nearest_any(session: Session, lon: float, lat: float) -> dict[str, Any] | None:
+    """Return the nearest live segment at any distance: id, code, street, team and distance in metres."""
+    row = session.execute(text(_NEAREST_SQL), {"lon": lon, "lat": lat, "max_m": float("inf")}).first()
+    if row is None:
+        return None
+    info = session.execute(
+        text("""
+        SELECT s.code AS segment, s.street_name, t.code AS team, t.name AS team_name
+        FROM street_segments s
+        LEFT JOIN teams t ON t.id = (SELECT min(team_id) FROM team_segments WHERE segment_id = s.id)
+        WHERE s.id = :s"""),
+        {"s": row.id},
+    ).one()
+    return {"segment_id": row.id, "distance_m": round(float(row.d), 1), **info._asdict()}
+
+
 def team_for_segment(session: Session, segment_id: int | None) -> int | None:
     """Return the team responsible for a segment (the lowest team id where two teams overlap)."""
     if segment_id is None:

@@ -304,6 +304,7 @@ def post_request(session: Session, form: dict[str, Any], settings: IntakeSetting
         None,
         settings,
         location_fields=("long", "lat"),
+        unlinked_default="Open311: no street segment within the snap distance",  # nobody to ask: review queue
     )
     return [{"service_request_id": issue.ref, "token": issue.ref, "service_notice": "", "account_id": None}]
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from geo_app.domain.errors import ValidationError
 from geo_app.domain.workflow.params import reason
+from geo_app.domain.workflow.policy import HISTORY, WorkflowPolicy
 from geo_app.models import Issue, User
 
 
@@ -30,13 +31,15 @@ def close(session: Session, issue: Issue, actor: User | None, params: dict[str, 
     return {}
 
 
-def verify_and_close(session: Session, ref: str, actor: User, params: dict[str, Any], version: object) -> Issue:
+def verify_and_close(
+    session: Session, ref: str, actor: User, params: dict[str, Any], version: object, policy: WorkflowPolicy = HISTORY
+) -> Issue:
     """Pass the acceptance check (验收) and close the issue in one step (two events)."""
     # imported here: the actions module imports this one for its handler table
     from geo_app.domain.workflow.actions import apply_action, apply_checked
 
-    apply_checked(session, ref, "verify", actor, {**params, "passed": True}, version)
-    return apply_action(session, ref, "close", actor, {}, None)
+    apply_checked(session, ref, "verify", actor, {**params, "passed": True}, version, policy)
+    return apply_action(session, ref, "close", actor, {}, None, policy=policy)
 
 
 HANDLERS = {"verify": verify, "close": close}

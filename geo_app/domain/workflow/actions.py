@@ -14,11 +14,17 @@ from sqlalchemy.orm import Session
 
 from geo_app.domain.core import permissions
 from geo_app.domain.errors import Conflict, Forbidden, IllegalTransition, NotFound, ValidationError
-from geo_app.domain.workflow import acceptance, states, triage, whistle
+from geo_app.domain.workflow import acceptance, relocate, states, triage, whistle
+from geo_app.domain.workflow.policy import HISTORY, WorkflowPolicy
 from geo_app.models import Issue, IssueEvent, User
 
 log = logging.getLogger(__name__)
-HANDLERS: dict[str, whistle.Handler] = {**triage.HANDLERS, **whistle.HANDLERS, **acceptance.HANDLERS}
+HANDLERS: dict[str, whistle.Handler] = {
+    **triage.HANDLERS,
+    **whistle.HANDLERS,
+    **acceptance.HANDLERS,
+    **relocate.HANDLERS,
+}
 
 
 def load_for_update(session: Session, ref: str) -> Issue:
@@ -39,8 +45,12 @@ def apply_action(
     params: dict[str, Any],
     expected_version: int | None,
     at: datetime | None = None,
+    policy: WorkflowPolicy = HISTORY,
 ) -> Issue:
-    """Perform `action` on issue `ref` as `actor`; raise 409 on a stale version, 422 on an illegal move."""
+    """Perform `action` on issue `ref` as `actor`; raise 409 on a stale version, 422 on an illegal move.
+
+    `policy` holds the deployment's switchable rules; the default (HISTORY) enforces none of them, for
+    replays and imports of what already happened. People's requests come through apply_checked."""
     if action not in states.ACTIONS:
         raise ValidationError(f"unknown action {action!r}; one of {', '.join(states.ACTIONS)}", "action")
     issue = load_for_update(session, ref)
@@ -60,6 +70,8 @@ def apply_action(
             details={"status": issue.status, "allowed": states.allowed_actions(issue.status)},
         )
     at = at or datetime.now(UTC)
+    # the policy travels with the parameters; a client's own underscore keys never reach a handler
+    params = {k: v for k, v in params.items() if not k.startswith("_")} | {"_policy": policy}
     data = HANDLERS[action](session, issue, actor, params, at)
     from_state = issue.status
     issue.status = to_state
@@ -90,7 +102,13 @@ def parse_version(value: object) -> int:
 
 
 def apply_checked(
-    session: Session, ref: str, action: object, actor: User, params: dict[str, Any], version: object
+    session: Session,
+    ref: str,
+    action: object,
+    actor: User,
+    params: dict[str, Any],
+    version: object,
+    policy: WorkflowPolicy = HISTORY,
 ) -> Issue:
     """Like apply_action for people: version required, and 403 when out of scope before anything else."""
     if not isinstance(action, str) or action not in states.ACTIONS:
@@ -104,4 +122,4 @@ def apply_checked(
         raise NotFound(f"no issue {ref}", "ref")
     if not permissions.can_act(session, actor, issue, action, params):
         raise Forbidden(f"you may not {action} issue {ref}", "action")
-    return apply_action(session, ref, action, actor, params, version)
+    return apply_action(session, ref, action, actor, params, version, policy=policy)

@@ -14,7 +14,7 @@ from geo_app.domain.analysis import fire_lanes
 from geo_app.domain.core import positions, refs, snapping
 from geo_app.domain.core.deployment import metric_srid
 from geo_app.domain.core.validation import clean_email, clean_text
-from geo_app.domain.errors import ValidationError
+from geo_app.domain.errors import DomainError, ValidationError
 from geo_app.models import Category, Issue, IssueEvent, User, Visit
 from geo_app.models.issue import DESCRIPTION_MAX
 from geo_app.vocab import CHANNELS, OPEN_STATUSES
@@ -47,8 +47,13 @@ def create_issue(
     settings: IntakeSettings,
     reported_at: datetime | None = None,
     location_fields: tuple[str, str] = ("lon", "lat"),
+    unlinked_default: str | None = None,
 ) -> Issue:
-    """Validate `data`, store the issue linked to its nearest segment and team, and log its first event."""
+    """Validate `data`, store the issue linked to its nearest segment and team, and log its first event.
+
+    Beyond the snap distance the issue is refused (422 `no_segment`, naming the nearest segment) unless
+    `data` confirms it (`confirm_unlinked` and `unlinked_reason`) or the channel cannot ask anyone
+    (`unlinked_default` is then the reason); an unlinked issue waits in the review queue with an owner."""
     category = _category(session, data.get("category"))
     description = clean_text(data.get("description"), "description", DESCRIPTION_MAX, required=True)
     lon, lat = positions.parse(session, data.get("lon"), data.get("lat"), *location_fields)
@@ -62,6 +67,7 @@ def create_issue(
         raise ValidationError("visit_id: no such visit", "visit_id")
     reported_at = reported_at or datetime.now(UTC)
     snap = snapping.nearest_segment(session, lon, lat, settings.snap_max_m)
+    unlinked_reason = None if snap.linked else _confirm_unlinked(session, data, lon, lat, settings, unlinked_default)
     issue = Issue(
         ref=refs.next_ref(session, settings.ref_prefix, reported_at.year),
         category=category.code,
@@ -71,6 +77,8 @@ def create_issue(
         segment_id=snap.segment_id,
         snap_distance_m=snap.distance_m,
         team_id=snapping.team_for_segment(session, snap.segment_id),
+        unlinked_reason=unlinked_reason,
+        review_owner_id=None if snap.linked else review_owner(session),
         channel=channel,
         visit_id=visit_id,
         reporter_name=clean_text(data.get("reporter_name"), "reporter_name", NAME_MAX),
@@ -95,12 +103,66 @@ def create_issue(
             action="report",
             from_status=None,
             to_status="reported",
-            data={"channel": channel, "linked": snap.linked},
+            data={"channel": channel, "linked": snap.linked}
+            | ({"unlinked_reason": unlinked_reason} if unlinked_reason else {}),
         )
     )
     session.flush()
     session.refresh(issue)
     return issue
+
+
+def no_segment_error(session: Session, lon: float, lat: float, max_m: float) -> DomainError:
+    """Return the 422 `no_segment` refusal for a point beyond the snap distance, naming the nearest segment."""
+    nearest = snapping.nearest_any(session, lon, lat)
+    values = {"m": round(max_m), "street": nearest["street_name"] if nearest else "—"}
+    values["d"] = round(nearest["distance_m"]) if nearest else 0
+    msgid = (
+        "No street segment within %(m)d m; the nearest is %(street)s (%(d)d m away). "
+        "Move the point onto the street, or confirm that the problem has no street."
+    )
+    return DomainError(
+        "lon: " + msgid % values,
+        "lon",
+        code="no_segment",
+        http_status=422,
+        details={"nearest": nearest, "snap_max_m": max_m},
+        msgid=msgid,
+        params=values,
+    )
+
+
+def _confirm_unlinked(
+    session: Session, data: dict[str, Any], lon: float, lat: float, settings: IntakeSettings, default: str | None
+) -> str:
+    confirmed = data.get("confirm_unlinked") in (True, "true", "1", "on")
+    if not confirmed and default is None:
+        raise no_segment_error(session, lon, lat, settings.snap_max_m)
+    reason = clean_text(data.get("unlinked_reason"), "unlinked_reason", ADDRESS_MAX, required=default is None)
+    return reason or str(default)
+
+
+def where_filed(session: Session, issue: Issue) -> dict[str, Any] | None:
+    """Return the segment, street and team an issue is linked to, or None when it is unlinked."""
+    row = session.execute(
+        text("""
+        SELECT s.code AS segment, s.street_name, t.code AS team, t.name AS team_name
+        FROM street_segments s LEFT JOIN teams t ON t.id = :t WHERE s.id = :s"""),
+        {"s": issue.segment_id, "t": issue.team_id},
+    ).first()
+    return dict(row._mapping) if row else None
+
+
+def review_owner(session: Session) -> int | None:
+    """Return who owns the review queue of unlinked issues: the first active admin."""
+    return session.execute(text("SELECT id FROM users WHERE role = 'admin' AND active ORDER BY id LIMIT 1")).scalar()
+
+
+def snap_preview(session: Session, lon: float, lat: float, max_m: float) -> dict[str, Any]:
+    """Return where a point would go before filing: nearest segment, street, team, distance and whether it links."""
+    nearest = snapping.nearest_any(session, lon, lat)
+    linked = nearest is not None and nearest["distance_m"] <= max_m
+    return {"linked": linked, "snap_max_m": max_m, "nearest": nearest}
 
 
 def _phone(value: object) -> str | None:

@@ -28,6 +28,7 @@ STAY_ACTIONS: dict[str, tuple[str, ...]] = {
     "acknowledge": ("dispatched", "in_progress", "resolved", "verified", "closed"),
     "arrive": ("dispatched", "in_progress", "resolved", "verified", "closed"),
     "done": ("dispatched", "in_progress", "resolved", "verified", "closed"),
+    "relocate": OPEN_STATUSES,
 }
 
 ACTIONS = (
@@ -43,6 +44,7 @@ ACTIONS = (
     "acknowledge",
     "arrive",
     "done",
+    "relocate",
 )
 
 

@@ -36,6 +36,7 @@ class IssueFilter:
     start: date | None = None
     end: date | None = None
     overdue: bool = False
+    unlinked: bool = False  # the review queue: no segment, so no team would ever see them
     page: int = 1
     per_page: int = 50
 
@@ -92,6 +93,7 @@ def parse_filter(session: Session, args: Mapping[str, Any]) -> IssueFilter:
     if f.start and f.end and f.end < f.start:
         raise ValidationError("end: the period ends before it starts", "end")
     f.overdue = str(args.get("overdue", "")).lower() in ("1", "true", "yes")
+    f.unlinked = str(args.get("unlinked", "")).lower() in ("1", "true", "yes")
     f.page = _int(args.get("page"), "page", 1, 1, 1_000_000)
     f.per_page = _int(args.get("per_page"), "per_page", 50, 1, PER_PAGE_MAX)
     return f
@@ -123,13 +125,16 @@ def _where(user: User, f: IssueFilter, now: datetime) -> tuple[str, dict[str, An
         params.update(lo=lo, hi=hi)
     if f.overdue:
         conds.append("i.status IN :open AND i.due_at < :now")
+    if f.unlinked:
+        conds.append("i.segment_id IS NULL")
     return " AND ".join(conds), params
 
 
 _LIST = """
 SELECT i.id, i.ref, i.category, c.name_zh AS category_zh, c.name_en AS category_en, i.status, i.resolution,
        i.priority, i.channel, i.address, left(i.description, 80) AS summary, i.reported_at, i.due_at, i.version,
-       s.code AS segment, s.street_name, t.code AS team, t.name AS team_name,
+       s.code AS segment, s.street_name, t.code AS team, t.name AS team_name, i.unlinked_reason,
+       (SELECT u.username FROM users u WHERE u.id = i.review_owner_id) AS review_owner,
        (i.status IN :open AND i.due_at < :now) AS overdue, ST_AsGeoJSON(i.geom, 6) AS geometry
 FROM issues i JOIN categories c ON c.code = i.category
 LEFT JOIN street_segments s ON s.id = i.segment_id LEFT JOIN teams t ON t.id = i.team_id

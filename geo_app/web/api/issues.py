@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, current_app, g, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from geo_app.config import intake_settings
+from geo_app.config import intake_settings, workflow_policy
 from geo_app.domain.errors import ValidationError
 from geo_app.domain.workflow import actions, intake, issue_view, worklists
 from geo_app.extensions import csrf, db, db_session
@@ -94,7 +94,9 @@ def act(ref: str) -> ResponseReturnValue:
     """Apply {action, version, ...} to the issue; 409 stale, 422 illegal, 403 out of scope."""
     data = _body()
     params = {k: v for k, v in data.items() if k not in ("action", "version")}
-    issue = actions.apply_checked(db_session(), ref, data.get("action"), g.user, params, data.get("version"))
+    issue = actions.apply_checked(
+        db_session(), ref, data.get("action"), g.user, params, data.get("version"), workflow_policy()
+    )
     body = issue_view.api_issue(db_session(), issue, g.user)
     db.session.commit()
     return jsonify(body)

@@ -28,7 +28,7 @@ from geo_app.web.auth import page_route
 from geo_app.web.errors import committed
 
 bp = Blueprint("intake", __name__, url_prefix="/intake")
-ISSUE_FIELDS = ("category", "description", "address", "reporter_name", "reporter_phone")
+ISSUE_FIELDS = ("category", "description", "address", "reporter_name", "reporter_phone", "unlinked_reason")
 NEAR_HALL_M = 3000  # segments offered in the picker: those within this distance of the hall
 
 
@@ -86,7 +86,7 @@ def create_issue(visit_id: int) -> ResponseReturnValue:
     """File an issue from the visit at the clicked point or the picked segment; then offer duplicates."""
     visits.visit_detail(db_session(), visit_id, g.user)  # 404/403 before anything is read from the form
     data: dict[str, Any] = {k: request.form.get(k) for k in ISSUE_FIELDS}
-    data.update(channel="reception_hall", visit_id=visit_id)
+    data.update(channel="reception_hall", visit_id=visit_id, confirm_unlinked=request.form.get("confirm_unlinked"))
 
     def file_issue() -> tuple[Issue, list[Issue]]:
         if request.form.get("lon") or request.form.get("lat"):
@@ -100,10 +100,34 @@ def create_issue(visit_id: int) -> ResponseReturnValue:
     if isinstance(filed, DomainError):
         return _visit_page(visit_id, filed, filed.http_status)
     issue, offers = filed
-    flash(_("Issue %(ref)s filed", ref=issue.ref), "ok")
+    flash(_filed_message(issue), "ok")
     if offers:
         return redirect(url_for("intake.duplicates", ref=issue.ref))
     return redirect(url_for("intake.visit", visit_id=visit_id))
+
+
+def _filed_message(issue: Issue) -> str:
+    """Say where the new issue went: its street segment and team, or the review queue."""
+    where = intake.where_filed(db_session(), issue)
+    if where is None:
+        return _("Issue %(ref)s filed without a street: it waits in the review queue", ref=issue.ref)
+    return _(
+        "Issue %(ref)s filed: %(street)s %(segment)s, team %(team)s",
+        ref=issue.ref,
+        street=where["street_name"],
+        segment=where["segment"],
+        team=where["team_name"] or _("none"),
+    )
+
+
+@bp.get("/snap.json")
+@page_route(*RECEPTION_ROLES)
+def snap() -> ResponseReturnValue:
+    """Return where a point would be filed (segment, team, distance) before the clerk files it."""
+    from geo_app.domain.core.validation import parse_lonlat
+
+    lon, lat = parse_lonlat(request.args.get("lon"), request.args.get("lat"))
+    return jsonify(intake.snap_preview(db_session(), lon, lat, intake_settings().snap_max_m))
 
 
 @bp.get("/issues/<ref>/duplicates")

@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, r
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
+from geo_app.config import workflow_policy
 from geo_app.domain.errors import DomainError
 from geo_app.domain.workflow import acceptance, actions, issue_view, worklists
 from geo_app.extensions import db, db_session
@@ -60,8 +61,8 @@ def act(ref: str) -> ResponseReturnValue:
 
     def apply() -> Issue:
         if action == "verify_close":
-            return acceptance.verify_and_close(db_session(), ref, g.user, params, version)
-        return actions.apply_checked(db_session(), ref, action, g.user, params, version)
+            return acceptance.verify_and_close(db_session(), ref, g.user, params, version, workflow_policy())
+        return actions.apply_checked(db_session(), ref, action, g.user, params, version, workflow_policy())
 
     err = committed(apply)
     if isinstance(err, DomainError):

@@ -1,0 +1,44 @@
+"""The daily loop: unlinked issues wait with a reason and an owner; a dispatch keeps its result note or its
+return (退单).
+
+An issue beyond the snap distance is filed only when the clerk confirms it, with the reason kept on the
+issue (`unlinked_reason`), and it waits in a review queue with an owner (`review_owner_id`) until someone
+relocates it. A dispatch is done with a result note, or returned by the department with a reason; a
+returned dispatch is no longer waited for. Escalations (督办), extension requests and follow-ups (回访) are
+events in issue_events and need no columns.
+
+Revision ID: 0009
+Revises: 0007
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0009"
+down_revision = "0007"  # 0008 is added in parallel; re-chained at merge
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.add_column("issues", sa.Column("unlinked_reason", sa.Text(), nullable=True))
+    op.add_column("issues", sa.Column("review_owner_id", sa.Integer(), nullable=True))
+    op.create_foreign_key(op.f("fk_issues_review_owner_id_users"), "issues", "users", ["review_owner_id"], ["id"])
+    op.create_index("ix_issues_unlinked", "issues", ["id"], postgresql_where=sa.text("segment_id IS NULL"))
+    op.add_column("dispatches", sa.Column("result_note", sa.Text(), nullable=True))
+    op.add_column("dispatches", sa.Column("returned_at", sa.DateTime(timezone=True), nullable=True))
+    op.add_column("dispatches", sa.Column("return_reason", sa.Text(), nullable=True))
+    op.create_check_constraint("returned_not_done", "dispatches", "returned_at IS NULL OR done_at IS NULL")
+    op.create_check_constraint("returned_has_reason", "dispatches", "returned_at IS NULL OR return_reason IS NOT NULL")
+
+
+def downgrade() -> None:
+    op.drop_constraint(op.f("ck_dispatches_returned_has_reason"), "dispatches", type_="check")
+    op.drop_constraint(op.f("ck_dispatches_returned_not_done"), "dispatches", type_="check")
+    op.drop_column("dispatches", "return_reason")
+    op.drop_column("dispatches", "returned_at")
+    op.drop_column("dispatches", "result_note")
+    op.drop_index("ix_issues_unlinked", "issues")
+    op.drop_constraint(op.f("fk_issues_review_owner_id_users"), "issues", type_="foreignkey")
+    op.drop_column("issues", "review_owner_id")
+    op.drop_column("issues", "unlinked_reason")

@@ -1,0 +1,93 @@
+"""Write translations/loop/zh/LC_MESSAGES/messages.po from the table below (the daily loop's words, issue 15)."""
+
+from pathlib import Path
+
+ZH = {
+    "No street segment within %(m)d m; the nearest is %(street)s (%(d)d m away). "
+    "Move the point onto the street, or confirm that the problem has no street.": (
+        "%(m)d 米内没有街段；最近的是%(street)s（相距 %(d)d 米）。请把位置移到街上，或确认该问题不在任何街道上。"
+    ),
+    "Issue %(ref)s filed without a street: it waits in the review queue": (
+        "事件 %(ref)s 已登记，但未关联街道：已进入待复核队列"
+    ),
+    "Issue %(ref)s filed: %(street)s %(segment)s, team %(team)s": (
+        "事件 %(ref)s 已登记：%(street)s %(segment)s，街长团队 %(team)s"
+    ),
+    "none": "无",
+    "no team": "无团队",
+    "Goes to {street}, team {team} ({d} m from the point)": "将归入 {street}，街长团队 {team}（距该点 {d} 米）",
+    "No street within {m} m: the nearest is {street}, {d} m away. Move the point or confirm below.": (
+        "{m} 米内没有街段：最近的是{street}，相距 {d} 米。请移动位置，或在下方确认。"
+    ),
+    "No street segment within %(m)d m. The nearest is %(street)s (%(d)d m away). Move the point onto the street, "
+    "or confirm that the problem has no street.": (
+        "%(m)d 米内没有街段。最近的是%(street)s（相距 %(d)d 米）。请把位置移到街上，或确认该问题不在任何街道上。"
+    ),
+    "File it without a street (it waits in the review queue)": "不关联街道登记（进入待复核队列）",
+    "Why has it no street?": "为什么不在街道上？",
+    "The request could not be used": "请求有误",
+    "Please log in": "请先登录",
+    "Not allowed": "无权操作",
+    "Not found": "未找到",
+    "Someone else changed this meanwhile": "其他人刚刚修改了此事件",
+    "Too large": "内容过大",
+    "Not possible now": "当前状态下不能这样操作",
+    "Too many requests": "请求过于频繁",
+    "Something went wrong on our side": "系统出错了",
+    "Location": "位置",
+    "Category": "类别",
+    "Description": "描述",
+    "Version": "版本",
+    "Reason": "原因",
+    "Note": "说明",
+    "Date": "日期",
+    "Departments": "部门",
+    "Satisfaction": "满意度",
+    "The form had expired. Go back, reload the page and send it again.": "表单已过期，请返回、刷新页面后重新提交。",
+    "This page or issue belongs to someone else’s work. Ask your team or the administrator if you need it.": (
+        "此页面或事件不在您的工作范围内。如需处理，请联系您的团队或管理员。"
+    ),
+    "Check the address or the reference.": "请检查网址或事件编号。",
+    "Reload the page to see the latest version, then try again.": "请刷新页面查看最新情况后再试。",
+    "Home": "首页",
+    # fixed words of field errors ("field: words"), translated after the field's label
+    "is required": "必填",
+    "a number is required": "需要一个数字",
+    "must be a number": "必须是数字",
+    "must be a finite number": "必须是有限的数字",
+    "must be text": "必须是文字",
+    "HTML or script is not allowed": "不允许 HTML 或脚本",
+    "control characters are not allowed": "不允许控制字符",
+    "cannot be in the future": "不能晚于现在",
+    "a non-empty list of department codes is required": "请至少选择一个部门",
+    "the location is outside the service area": "该位置不在服务区域内",
+    "a date/time is required": "需要日期/时间",
+    "must be true or false": "必须是“是”或“否”",
+    "the issue's current version (a positive integer) is required": "缺少事件的当前版本号，请刷新页面",
+    "must be on_site or team": "必须是“现场解决”或“团队解决”",
+}
+
+
+def _q(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def main() -> None:
+    out = [
+        'msgid ""',
+        'msgstr ""',
+        '"Language: zh\\n"',
+        '"MIME-Version: 1.0\\n"',
+        '"Content-Type: text/plain; charset=utf-8\\n"',
+        '"Plural-Forms: nplurals=1; plural=0;\\n"',
+        "",
+    ]
+    for en, zh in ZH.items():
+        flag = "#, python-format\n" if "%(" in en else ""
+        out.append(f"{flag}msgid {_q(en)}\nmsgstr {_q(zh)}\n")
+    path = Path(__file__).resolve().parents[1] / "translations/loop/zh/LC_MESSAGES/messages.po"
+    path.write_text("\n".join(out), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
