@@ -50,6 +50,30 @@ ZH = {
     "Check the address or the reference.": "请检查网址或事件编号。",
     "Reload the page to see the latest version, then try again.": "请刷新页面查看最新情况后再试。",
     "Home": "首页",
+    "Unlinked": "待复核",
+    "Unlinked issues": "未关联街道的事件",
+    "These issues are farther from every street than the snap distance, so no team sees them. Move each to where "
+    "the problem is; it then goes to that street’s team.": (
+        "这些事件离所有街道都超过吸附距离，没有团队能看到。请把每件移到问题所在位置，它就会转给该街道的街长团队。"
+    ),
+    "Owner": "负责人",
+    "Reference": "编号",
+    "Reported at": "登记时间",
+    "No issue waits for a street.": "没有待复核的事件。",
+    "Move the point": "修改位置",
+    "Give the right position; the issue is linked again to the nearest street segment and its team.": (
+        "填写正确位置；事件将重新关联到最近的街段及其街长团队。"
+    ),
+    "Longitude": "经度",
+    "Latitude": "纬度",
+    "Move and link again": "移动并重新关联",
+    "move the point": "修改位置",
+    "return the dispatch": "退单",
+    "press for action": "督办",
+    "request a later date": "延期申请",
+    "decide on the later date": "延期审批",
+    "follow up with the resident": "回访",
+    "reopen": "重新打开",
     # fixed words of field errors ("field: words"), translated after the field's label
     "is required": "必填",
     "a number is required": "需要一个数字",

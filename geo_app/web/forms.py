@@ -31,6 +31,13 @@ ACTION_LABELS = {
     "acknowledge": _l("acknowledge"),
     "arrive": _l("arrived"),
     "done": _l("done"),
+    "relocate": _l("move the point"),
+    "return": _l("return the dispatch"),
+    "escalate": _l("press for action"),
+    "request_extension": _l("request a later date"),
+    "decide_extension": _l("decide on the later date"),
+    "follow_up": _l("follow up with the resident"),
+    "reopen": _l("reopen"),
 }
 RESOLUTION_LABELS = {"on_site": _l("on site"), "team": _l("by the team")}
 DISPATCH_STATES = {
@@ -82,7 +89,7 @@ def action_form(form: MultiDict[str, str]) -> tuple[str, object, dict[str, Any]]
     """Return (action, version, params) from an issue action form."""
     action = form.get("action", "")
     params: dict[str, Any] = {}
-    for name in ("reason", "note", "into", "resolution", "dispatch_id"):
+    for name in ("reason", "note", "into", "resolution", "dispatch_id", "lon", "lat", "confirm_unlinked", "method"):
         if form.get(name, "").strip():
             params[name] = form[name].strip()
     if "departments" in form:
@@ -96,6 +103,11 @@ def action_form(form: MultiDict[str, str]) -> tuple[str, object, dict[str, Any]]
         params["due_at"] = None
     if "passed" in form:
         params["passed"] = form["passed"] == "true"
+    for flag in ("approve",):
+        if flag in form:
+            params[flag] = form[flag] == "true"
+    if form.get("satisfaction", "").strip():
+        params["satisfaction"] = form["satisfaction"].strip()
     return action, form.get("version"), params
 
 

@@ -164,3 +164,35 @@ def test_intake_page_shows_where_a_point_goes_and_requires_the_confirmation(clie
     res = post_form(client, page, f"{page}/issues", {**form, "lon": near_lon, "lat": near_lat}, follow_redirects=True)
     html = res.get_data(as_text=True)
     assert "银湖南路" in html and csrf_of(client, page)
+
+
+def test_review_page_lists_unlinked_issues_and_the_issue_page_relocates(client, session):
+    res = client.post(
+        "/api/issues",
+        json=_body(session, confirm_unlinked=True, unlinked_reason="河边空地 <script>x</script>"),
+        headers=token(client, "clerk"),
+    )
+    assert res.status_code == 400  # markup in the reason is refused like any text field
+    res = client.post(
+        "/api/issues",
+        json=_body(session, confirm_unlinked=True, unlinked_reason="河边空地"),
+        headers=token(client, "clerk"),
+    )
+    ref = res.get_json()["id"]
+    login(client, "chief")
+    assert client.get("/review").status_code == 403
+    login(client, "secretary")
+    html = client.get("/review").get_data(as_text=True)
+    assert ref in html and "河边空地" in html and "admin" in html
+    lon, lat = point_on(session, "银湖南路")
+    res = post_form(
+        client,
+        f"/issues/{ref}",
+        f"/issues/{ref}/actions",
+        {"action": "relocate", "version": version_of(session, ref), "lon": lon, "lat": lat},
+    )
+    assert res.status_code == 302, res.get_data(as_text=True)[:500]
+    assert f">{ref}</a>" not in client.get("/review").get_data(as_text=True)
+    res = client.get("/issues/nope-404")
+    page = res.get_data(as_text=True)
+    assert res.status_code == 404 and "未找到" in page and "<nav" in page  # inside the normal layout

@@ -7,7 +7,7 @@ from flask.typing import ResponseReturnValue
 
 from geo_app.domain.workflow import worklists
 from geo_app.extensions import db_session
-from geo_app.vocab import ESCALATION_ROLES, WORKLIST_ROLES
+from geo_app.vocab import ESCALATION_ROLES, REVIEW_ROLES, WORKLIST_ROLES
 from geo_app.web.auth import page_route
 
 bp = Blueprint("work", __name__)
@@ -38,3 +38,11 @@ def escalation() -> ResponseReturnValue:
     """Gather the overdue open issues in the user's scope, most overdue first."""
     page = worklists.parse_filter(db_session(), {"page": request.args.get("page")}).page
     return render_template("work/escalation.html", listing=worklists.escalations(db_session(), g.user, page))
+
+
+@bp.get("/review")
+@page_route(*REVIEW_ROLES)
+def review() -> ResponseReturnValue:
+    """List the open issues with no street segment (the review queue), each with its reason and owner."""
+    f = worklists.parse_filter(db_session(), {"unlinked": "1", "status": "open", "page": request.args.get("page")})
+    return render_template("work/review.html", listing=worklists.list_issues(db_session(), g.user, f))
