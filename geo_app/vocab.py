@@ -40,6 +40,7 @@ STATUSES = (
 )
 OPEN_STATUSES = ("reported", "accepted", "dispatched", "in_progress")
 SOLVED_STATUSES = ("resolved", "verified", "closed")
+WITH_DEPARTMENTS_STATUSES = ("dispatched", "in_progress")  # departments may still be at work (待验收 when all done)
 TERMINAL_STATUSES = ("closed", "rejected", "duplicate")
 COUNTED_STATUSES = tuple(s for s in STATUSES if s != "duplicate")  # a merged duplicate is not a second issue
 

@@ -39,12 +39,18 @@ ACTION_LABELS = {
     "follow_up": _l("follow up with the resident"),
     "reopen": _l("reopen"),
 }
+BUTTON_LABELS = {  # what a department's button says it does: verbs, not the state it leads to
+    "acknowledge": _l("Report for duty"),
+    "arrive": _l("We are on site"),
+    "done": _l("Finished: send the result"),
+}
 RESOLUTION_LABELS = {"on_site": _l("on site"), "team": _l("by the team")}
 DISPATCH_STATES = {
     "sent": _l("waiting"),
     "acknowledged": _l("acknowledged"),
     "arrived": _l("arrived"),
     "done": _l("done"),
+    "returned": _l("returned"),
 }
 CHANNEL_LABELS = {
     "reception_hall": _l("reception hall"),
@@ -63,6 +69,7 @@ def label(kind: str, code: str | None) -> str:
     table: Mapping[Any, object] = {  # asked with None too (no code yet)
         "status": STATUS_LABELS,
         "action": ACTION_LABELS,
+        "button": BUTTON_LABELS,
         "resolution": RESOLUTION_LABELS,
         "dispatch": DISPATCH_STATES,
         "channel": CHANNEL_LABELS,

@@ -52,6 +52,7 @@ def _department_answers(client, session, username, ref, department):
                 "version": version_of(session, ref),
                 "next": "/dispatches",
                 "csrf_token": csrf_of(client, "/dispatches"),
+                **({"note": f"{department}: 已到场处置"} if step == "done" else {}),
             },
         )
         assert res.status_code == 302 and res.headers["Location"].endswith("/dispatches"), res.get_data(as_text=True)

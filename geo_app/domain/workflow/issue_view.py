@@ -14,7 +14,7 @@ from geo_app.domain.core.localtime import zone as local_zone
 from geo_app.domain.errors import Forbidden, NotFound
 from geo_app.domain.workflow import states
 from geo_app.models import Issue, User
-from geo_app.vocab import OPEN_STATUSES
+from geo_app.vocab import OPEN_STATUSES, WITH_DEPARTMENTS_STATUSES
 
 PERSONAL = ("reporter_name", "reporter_phone", "reporter_email")
 
@@ -44,14 +44,17 @@ WHERE e.issue_id = :id ORDER BY e.at, e.id
 
 _DISPATCHES = """
 SELECT d.id, dep.code AS department, dep.name_zh AS department_zh, dep.name_en AS department_en, d.reason,
-       d.created_at, d.acknowledged_at, d.arrived_at, d.done_at, u.username AS created_by
+       d.created_at, d.acknowledged_at, d.arrived_at, d.done_at, u.username AS created_by,
+       d.result_note, d.returned_at, d.return_reason
 FROM dispatches d JOIN departments dep ON dep.id = d.department_id LEFT JOIN users u ON u.id = d.created_by
 WHERE d.issue_id = :id ORDER BY d.created_at, d.id
 """
 
 
 def dispatch_state(row: RowMapping) -> str:
-    """Return a dispatch's stage: sent, acknowledged, arrived or done."""
+    """Return a dispatch's stage: sent, acknowledged, arrived, done or returned (退单)."""
+    if row.get("returned_at"):
+        return "returned"
     if row["done_at"]:
         return "done"
     if row["arrived_at"]:
@@ -85,6 +88,10 @@ def issue_detail(session: Session, issue: Issue, user: User | None, now: datetim
         d["state"] = dispatch_state(r)
         dispatches.append(d)
     facts["dispatches"] = dispatches
+    standing = [d for d in dispatches if d["state"] != "returned"]
+    facts["awaiting_acceptance"] = (
+        facts["status"] in WITH_DEPARTMENTS_STATUSES and bool(standing) and all(d["state"] == "done" for d in standing)
+    )
     allowed = states.allowed_actions(facts["status"])
     facts["allowed_actions"] = [
         a for a in allowed if user is not None and permissions.can_act(session, user, issue, a, {})

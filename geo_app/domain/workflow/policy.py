@@ -14,7 +14,8 @@ class WorkflowPolicy:
     snap_max_m: float = 60.0
     separate_verifier: bool = True  # whoever resolved an issue does not verify it (验收 by someone else)
     follow_up_before_close: bool = False  # closing needs a 回访 record
+    done_needs_note: bool = True  # a department says what it did when it marks a dispatch done
 
 
 DEFAULT = WorkflowPolicy()
-HISTORY = WorkflowPolicy(separate_verifier=False, follow_up_before_close=False)
+HISTORY = WorkflowPolicy(separate_verifier=False, follow_up_before_close=False, done_needs_note=False)

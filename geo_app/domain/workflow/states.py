@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from geo_app.vocab import OPEN_STATUSES
+from geo_app.vocab import OPEN_STATUSES, WITH_DEPARTMENTS_STATUSES
 
 MOVES: dict[str, dict[str, str]] = {
     "accept": {"reported": "accepted"},
@@ -29,6 +29,7 @@ STAY_ACTIONS: dict[str, tuple[str, ...]] = {
     "arrive": ("dispatched", "in_progress", "resolved", "verified", "closed"),
     "done": ("dispatched", "in_progress", "resolved", "verified", "closed"),
     "relocate": OPEN_STATUSES,
+    "return": WITH_DEPARTMENTS_STATUSES,
 }
 
 ACTIONS = (
@@ -45,6 +46,7 @@ ACTIONS = (
     "arrive",
     "done",
     "relocate",
+    "return",
 )
 
 

@@ -59,13 +59,17 @@ def dispatch_step(column: str, before: str | None) -> Handler:
             raise IllegalTransition(
                 f"dispatch {found.id} needs {before} first", "dispatch_id", details={"status": issue.status}
             )
+        if found.returned_at is not None:
+            raise IllegalTransition(
+                f"dispatch {found.id} was returned", "dispatch_id", details={"status": issue.status}
+            )
         setattr(found, column, at)
-        return {"dispatch_id": found.id, "department": params.get("department") or _dept_code(session, found)}
+        return {"dispatch_id": found.id, "department": params.get("department") or dept_code(session, found)}
 
     return handler
 
 
-def _dept_code(session: Session, found: Dispatch) -> str:
+def dept_code(session: Session, found: Dispatch) -> str:
     department = session.get(Department, found.department_id)
     return department.code if department else ""
 
@@ -87,7 +91,9 @@ def find_dispatch(session: Session, issue: Issue, actor: User | None, params: di
         )
         if dep_id is None:
             raise ValidationError("dispatch_id: which dispatch? give dispatch_id or department", "dispatch_id")
-        q = q.where(Dispatch.department_id == dep_id, Dispatch.done_at.is_(None)).order_by(Dispatch.id)
+        q = q.where(
+            Dispatch.department_id == dep_id, Dispatch.done_at.is_(None), Dispatch.returned_at.is_(None)
+        ).order_by(Dispatch.id)
     found = session.execute(q).scalars().first()
     if found is None:
         raise NotFound("no such dispatch on this issue", "dispatch_id")
@@ -100,5 +106,4 @@ HANDLERS: dict[str, Handler] = {
     "dispatch": dispatch,
     "acknowledge": dispatch_step("acknowledged_at", None),
     "arrive": dispatch_step("arrived_at", "acknowledged_at"),
-    "done": dispatch_step("done_at", "arrived_at"),
-}
+}  # done and return (退单): workflow.loop

@@ -16,6 +16,7 @@ from geo_app.domain.core import permissions
 from geo_app.domain.core.localtime import zone as local_zone
 from geo_app.domain.core.validation import parse_coordinate, parse_date, period_bounds
 from geo_app.domain.errors import ValidationError
+from geo_app.domain.workflow.loop import AWAITING_ACCEPTANCE_SQL
 from geo_app.models import User
 from geo_app.vocab import OPEN_STATUSES, STATUSES
 
@@ -37,6 +38,7 @@ class IssueFilter:
     end: date | None = None
     overdue: bool = False
     unlinked: bool = False  # the review queue: no segment, so no team would ever see them
+    awaiting: bool = False  # 待验收: every department summoned is done
     page: int = 1
     per_page: int = 50
 
@@ -94,6 +96,7 @@ def parse_filter(session: Session, args: Mapping[str, Any]) -> IssueFilter:
         raise ValidationError("end: the period ends before it starts", "end")
     f.overdue = str(args.get("overdue", "")).lower() in ("1", "true", "yes")
     f.unlinked = str(args.get("unlinked", "")).lower() in ("1", "true", "yes")
+    f.awaiting = str(args.get("awaiting", "")).lower() in ("1", "true", "yes")
     f.page = _int(args.get("page"), "page", 1, 1, 1_000_000)
     f.per_page = _int(args.get("per_page"), "per_page", 50, 1, PER_PAGE_MAX)
     return f
@@ -127,6 +130,8 @@ def _where(user: User, f: IssueFilter, now: datetime) -> tuple[str, dict[str, An
         conds.append("i.status IN :open AND i.due_at < :now")
     if f.unlinked:
         conds.append("i.segment_id IS NULL")
+    if f.awaiting:
+        conds.append(AWAITING_ACCEPTANCE_SQL)
     return " AND ".join(conds), params
 
 
@@ -135,6 +140,11 @@ SELECT i.id, i.ref, i.category, c.name_zh AS category_zh, c.name_en AS category_
        i.priority, i.channel, i.address, left(i.description, 80) AS summary, i.reported_at, i.due_at, i.version,
        s.code AS segment, s.street_name, t.code AS team, t.name AS team_name, i.unlinked_reason,
        (SELECT u.username FROM users u WHERE u.id = i.review_owner_id) AS review_owner,
+       {awaiting} AS awaiting_acceptance,
+       CASE WHEN i.status IN :open AND i.due_at < :now
+            THEN floor(extract(epoch FROM (:now - i.due_at)) / 86400)::int END AS days_overdue,
+       (SELECT count(*) FROM dispatches rd WHERE rd.issue_id = i.id AND rd.returned_at IS NOT NULL) AS returned,
+       (SELECT count(*) FROM issue_events ee WHERE ee.issue_id = i.id AND ee.action = 'escalate') AS escalations,
        (i.status IN :open AND i.due_at < :now) AS overdue, ST_AsGeoJSON(i.geom, 6) AS geometry
 FROM issues i JOIN categories c ON c.code = i.category
 LEFT JOIN street_segments s ON s.id = i.segment_id LEFT JOIN teams t ON t.id = i.team_id
@@ -161,7 +171,7 @@ def list_issues(
     total = session.execute(_sql(f"SELECT count(*) FROM issues i WHERE {where}", params), params).scalar_one()
     rows = (
         session.execute(
-            _sql(_LIST.format(where=where, order=order), params),
+            _sql(_LIST.format(where=where, order=order, awaiting=AWAITING_ACCEPTANCE_SQL), params),
             {**params, "limit": f.per_page, "offset": (f.page - 1) * f.per_page},
         )
         .mappings()
@@ -215,10 +225,10 @@ def department_dispatches(
 ) -> list[dict[str, Any]]:
     """Return the dispatches of the user's department (admin: every department), open ones oldest first."""
     dep_cond = "TRUE" if user.role == "admin" else "d.department_id = :dep"
-    done_cond = "TRUE" if include_done else "d.done_at IS NULL"
+    done_cond = "TRUE" if include_done else "d.done_at IS NULL AND d.returned_at IS NULL"
     rows = session.execute(
         text(f"""
-        SELECT d.id, d.reason, d.created_at, d.acknowledged_at, d.arrived_at, d.done_at,
+        SELECT d.id, d.reason, d.created_at, d.acknowledged_at, d.arrived_at, d.done_at, d.returned_at, d.return_reason,
                dep.code AS department, dep.name_zh AS department_zh, dep.name_en AS department_en,
                i.ref, i.category, c.name_zh AS category_zh, c.name_en AS category_en, i.status, i.version,
                i.address, s.street_name, t.name AS team_name,

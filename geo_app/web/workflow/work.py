@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, g, render_template, request
 from flask.typing import ResponseReturnValue
 
-from geo_app.domain.workflow import worklists
+from geo_app.domain.workflow import todo, worklists
 from geo_app.extensions import db_session
 from geo_app.vocab import ESCALATION_ROLES, REVIEW_ROLES, WORKLIST_ROLES
 from geo_app.web.auth import page_route
@@ -18,7 +18,7 @@ bp = Blueprint("work", __name__)
 def work_list() -> ResponseReturnValue:
     """List the user's issues (open by default), overdue first, then newest."""
     args = request.args.to_dict()
-    args.setdefault("status", "open")
+    args.setdefault("status", "open" if not args.get("awaiting") else "all")
     if args["status"] == "all":
         args.pop("status")
     f = worklists.parse_filter(db_session(), args)
@@ -29,6 +29,7 @@ def work_list() -> ResponseReturnValue:
         status=request.args.get("status", "open"),
         categories=worklists.categories(db_session()),
         category=f.category,
+        todo=todo.counts(db_session(), g.user),
     )
 
 
