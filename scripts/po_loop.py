@@ -96,6 +96,24 @@ ZH = {
     "Pressed": "督办",
     "Returned by a department": "部门退单",
     "Extension requests": "延期申请",
+    "Extension requested to %(d)s: %(r)s": "已申请延期至 %(d)s：%(r)s",
+    "Approve the extension": "批准延期",
+    "Refuse the extension": "不予延期",
+    "Request a later date (延期申请)": "延期申请",
+    "New date": "新日期",
+    "Send the request": "提交申请",
+    "Press for action (督办)": "督办",
+    "Note to the team": "督办意见",
+    "Press the team": "督办",
+    "%(ref)s: acceptance check failed, the issue goes back to work": "%(ref)s：验收未通过，已退回处理",
+    "%(ref)s: extension approved": "%(ref)s：已批准延期",
+    "%(ref)s: extension refused": "%(ref)s：不予延期",
+    "Acceptance check not done: you resolved this issue, so someone else of the team must check it.": (
+        "验收未完成：此事件由您办结，须由团队中的其他人验收。"
+    ),
+    "The issue is overdue: a new date needs an extension request (延期申请) that a secretary decides.": (
+        "此事件已超期：更改日期须提交延期申请，由书记审批。"
+    ),
     # fixed words of field errors ("field: words"), translated after the field's label
     "is required": "必填",
     "a number is required": "需要一个数字",

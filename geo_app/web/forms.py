@@ -106,7 +106,7 @@ def action_form(form: MultiDict[str, str]) -> tuple[str, object, dict[str, Any]]
     if form.get("due_at", "").strip():
         due = form["due_at"].strip()
         params["due_at"] = f"{due}T{ACCEPTANCE_HOUR}" if len(due) == 10 else due
-    elif action == "set_due":
+    elif action in ("set_due", "request_extension"):
         params["due_at"] = None
     if "passed" in form:
         params["passed"] = form["passed"] == "true"

@@ -141,7 +141,12 @@ def test_fumes_story_from_intake_to_closed(client, session):
     _ok(_act(client, session, ref, "start"))
     _ok(_act(client, session, ref, "resolve", resolution="team", note="加装油烟净化器"))
     assert status_of(session, ref) == "resolved"
-    # first acceptance fails: back to work, with the reason
+    # the chief resolved it, so the chief cannot check it (验收 by someone else): refused, with the reason
+    res = _act(client, session, ref, "verify_close", passed="true", note="自己验收")
+    assert res.status_code == 403 and "须由团队中的其他人验收" in res.get_data(as_text=True)
+    assert status_of(session, ref) == "resolved"
+    # first acceptance, by the team's secretary, fails: back to work, with the reason
+    login(client, "secretary")
     _ok(_act(client, session, ref, "verify", passed="false", note="油烟仍超标"))
     assert status_of(session, ref) == "in_progress"
     _ok(
@@ -159,6 +164,7 @@ def test_fumes_story_from_intake_to_closed(client, session):
     _department_answers(client, session, "staff", ref, "market_reg")
     login(client, "chief")
     _ok(_act(client, session, ref, "resolve", resolution="team", note="排烟管道加高，限定营业时间"))
+    login(client, "secretary")
     _ok(_act(client, session, ref, "verify_close", passed="true", note="验收通过"))
     assert status_of(session, ref) == "closed"
 
@@ -185,7 +191,7 @@ def test_fumes_story_from_intake_to_closed(client, session):
         "verify",
         "close",
     ]
-    assert events[0].username == "clerk" and events[-1].username == "chief"
+    assert events[0].username == "clerk" and events[-1].username == "secretary"
     assert {e.username for e in events if e.action == "acknowledge"} == {"staff", "staff_environment"}
 
     page = client.get(f"/issues/{ref}").get_data(as_text=True)

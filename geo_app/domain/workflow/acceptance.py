@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from geo_app.domain.errors import ValidationError
+from geo_app.domain.errors import Forbidden, ValidationError
 from geo_app.domain.workflow.params import reason
 from geo_app.domain.workflow.policy import HISTORY, WorkflowPolicy
 from geo_app.models import Issue, User
@@ -18,11 +19,27 @@ def verify(session: Session, issue: Issue, actor: User | None, params: dict[str,
     passed = params.get("passed")
     if not isinstance(passed, bool):
         raise ValidationError("passed: must be true or false", "passed")
+    policy: WorkflowPolicy = params["_policy"]
+    if policy.separate_verifier and actor is not None and resolver_id(session, issue.id) == actor.id:
+        raise Forbidden(
+            "acceptance check not done: you resolved this issue, so someone else must check it",
+            "action",
+            code="same_person",
+            msgid="Acceptance check not done: you resolved this issue, so someone else of the team must check it.",
+        )
     note = reason(params, "note", required=not passed)
     if not passed:
         issue.resolution = None
         issue.resolved_at = None
     return {"passed": passed, "note": note}
+
+
+def resolver_id(session: Session, issue_id: int) -> int | None:
+    """Return who resolved the issue last (the actor of its latest resolve event)."""
+    return session.execute(
+        text("SELECT actor_id FROM issue_events WHERE issue_id = :i AND action = 'resolve' ORDER BY id DESC LIMIT 1"),
+        {"i": issue_id},
+    ).scalar()
 
 
 def close(session: Session, issue: Issue, actor: User | None, params: dict[str, Any], at: datetime) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from geo_app.domain.core import permissions
 from geo_app.domain.errors import Conflict, Forbidden, IllegalTransition, NotFound, ValidationError
-from geo_app.domain.workflow import acceptance, loop, relocate, states, triage, whistle
+from geo_app.domain.workflow import acceptance, escalation, extension, loop, relocate, states, triage, whistle
 from geo_app.domain.workflow.policy import HISTORY, WorkflowPolicy
 from geo_app.models import Issue, IssueEvent, User
 
@@ -25,6 +25,8 @@ HANDLERS: dict[str, whistle.Handler] = {
     **acceptance.HANDLERS,
     **relocate.HANDLERS,
     **loop.HANDLERS,
+    **escalation.HANDLERS,
+    **extension.HANDLERS,
 }
 
 

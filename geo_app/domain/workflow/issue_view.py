@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from geo_app.domain.core import permissions
 from geo_app.domain.core.localtime import zone as local_zone
 from geo_app.domain.errors import Forbidden, NotFound
-from geo_app.domain.workflow import states
+from geo_app.domain.workflow import extension, states
 from geo_app.models import Issue, User
 from geo_app.vocab import OPEN_STATUSES, WITH_DEPARTMENTS_STATUSES
 
@@ -92,6 +92,8 @@ def issue_detail(session: Session, issue: Issue, user: User | None, now: datetim
     facts["awaiting_acceptance"] = (
         facts["status"] in WITH_DEPARTMENTS_STATUSES and bool(standing) and all(d["state"] == "done" for d in standing)
     )
+    facts["pending_extension"] = extension.pending_request(session, issue.id)
+    facts["escalations"] = sum(1 for e in facts["events"] if e["action"] == "escalate")
     allowed = states.allowed_actions(facts["status"])
     facts["allowed_actions"] = [
         a for a in allowed if user is not None and permissions.can_act(session, user, issue, a, {})

@@ -30,6 +30,9 @@ STAY_ACTIONS: dict[str, tuple[str, ...]] = {
     "done": ("dispatched", "in_progress", "resolved", "verified", "closed"),
     "relocate": OPEN_STATUSES,
     "return": WITH_DEPARTMENTS_STATUSES,
+    "escalate": OPEN_STATUSES,
+    "request_extension": OPEN_STATUSES,
+    "decide_extension": OPEN_STATUSES,
 }
 
 ACTIONS = (
@@ -47,6 +50,9 @@ ACTIONS = (
     "done",
     "relocate",
     "return",
+    "escalate",
+    "request_extension",
+    "decide_extension",
 )
 
 

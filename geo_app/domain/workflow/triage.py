@@ -10,8 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from geo_app.domain.core.validation import parse_datetime
-from geo_app.domain.errors import ValidationError
+from geo_app.domain.errors import Forbidden, ValidationError
 from geo_app.domain.workflow.params import reason
+from geo_app.domain.workflow.policy import WorkflowPolicy
 from geo_app.models import Issue, User
 from geo_app.vocab import RESOLUTIONS
 
@@ -59,6 +60,15 @@ def resolve(session: Session, issue: Issue, actor: User | None, params: dict[str
 def set_due(session: Session, issue: Issue, actor: User | None, params: dict[str, Any], at: datetime) -> dict[str, Any]:
     """Set the due and acceptance date (定好验收时间)."""
     due = parse_datetime(params.get("due_at"), "due_at")
+    policy: WorkflowPolicy = params["_policy"]
+    overdue = issue.due_at is not None and issue.due_at < at
+    if policy.extension_needs_approval and overdue and actor is not None and actor.role == "chief":
+        raise Forbidden(
+            "due_at: the issue is overdue; request an extension (延期申请) for a secretary to decide",
+            "due_at",
+            code="extension_required",
+            msgid="The issue is overdue: a new date needs an extension request (延期申请) that a secretary decides.",
+        )
     issue.due_at = due
     issue.acceptance_at = due
     return {"due_at": due.isoformat()}

@@ -66,11 +66,17 @@ def act(ref: str) -> ResponseReturnValue:
 
     err = committed(apply)
     if isinstance(err, DomainError):
-        if err.http_status in (403, 404):
+        if err.code in ("forbidden", "not_found"):  # out of scope: the error page; a refused rule: this page again
             raise err
         return _render(ref, err, err.http_status)
-    done = label("action", "verify" if action == "verify_close" else action)
-    flash(_("%(ref)s: %(action)s done", ref=ref, action=done), "ok")
+    if action == "verify" and params.get("passed") is False:
+        flash(_("%(ref)s: acceptance check failed, the issue goes back to work", ref=ref), "ok")
+    elif action == "decide_extension":
+        approved = params.get("approve") is True
+        flash(_("%(ref)s: extension approved", ref=ref) if approved else _("%(ref)s: extension refused", ref=ref), "ok")
+    else:
+        done = label("action", "verify" if action == "verify_close" else action)
+        flash(_("%(ref)s: %(action)s done", ref=ref, action=done), "ok")
     return redirect(safe_next(url_for("issues.show", ref=ref)))
 
 
