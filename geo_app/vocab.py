@@ -46,6 +46,8 @@ COUNTED_STATUSES = tuple(s for s in STATUSES if s != "duplicate")  # a merged du
 
 CHANNELS = ("reception_hall", "phone", "wechat", "patrol", "web", "open311")
 RESOLUTIONS = ("on_site", "team")
+SATISFACTION = ("satisfied", "basic", "unsatisfied")  # 回访: 满意 / 基本满意 / 不满意
+FOLLOW_UP_METHODS = ("phone", "visit", "wechat", "sms", "other")
 LANE_STATUSES = ("blocked", "partly_blocked", "clear")
 LANE_BLOCKED_STATUSES = ("blocked", "partly_blocked")  # a lane is "opened" when it goes from one of these to clear
 AREA_LEVELS = ("district", "subdistrict", "community")

@@ -52,6 +52,18 @@ DISPATCH_STATES = {
     "done": _l("done"),
     "returned": _l("returned"),
 }
+SATISFACTION_LABELS = {
+    "satisfied": _l("satisfied"),
+    "basic": _l("basically satisfied"),
+    "unsatisfied": _l("not satisfied"),
+}
+METHOD_LABELS = {
+    "phone": _l("phone call"),
+    "visit": _l("home visit"),
+    "wechat": _l("WeChat"),
+    "sms": _l("text message"),
+    "other": _l("other"),
+}
 CHANNEL_LABELS = {
     "reception_hall": _l("reception hall"),
     "phone": _l("phone"),
@@ -70,6 +82,8 @@ def label(kind: str, code: str | None) -> str:
         "status": STATUS_LABELS,
         "action": ACTION_LABELS,
         "button": BUTTON_LABELS,
+        "satisfaction": SATISFACTION_LABELS,
+        "method": METHOD_LABELS,
         "resolution": RESOLUTION_LABELS,
         "dispatch": DISPATCH_STATES,
         "channel": CHANNEL_LABELS,
@@ -131,6 +145,8 @@ def register_template_helpers(app: App) -> None:
     app.add_template_global(label)
     app.add_template_global(localized)
     app.add_template_filter(localtime)
+    app.add_template_global(vocab.SATISFACTION, "SATISFACTION")  # type: ignore[arg-type]
+    app.add_template_global(vocab.FOLLOW_UP_METHODS, "FOLLOW_UP_METHODS")  # type: ignore[arg-type]
     app.add_template_global(NEXT_STEP, "NEXT_STEP")  # type: ignore[arg-type]  # typed for callables; any value works
     app.add_template_global(lang_url)
     from geo_app.web.errors import localize

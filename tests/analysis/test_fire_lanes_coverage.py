@@ -27,6 +27,7 @@ def _point_near_lane(session, code, offset_m, east_m=0):
 
 def _report(session, category, lon, lat):
     data = {"category": category, "description": "车辆堵塞消防通道", "lon": lon, "lat": lat, "channel": "phone"}
+    data |= {"confirm_unlinked": True, "unlinked_reason": "测试：离街道较远"}  # some points lie beyond the snap
     return create_issue(
         session, data, user(session, "clerk"), IntakeSettings(fire_lane_link_m=30.0), reported_at=at("2021-03-01")
     )

@@ -101,9 +101,18 @@ def test_far_issue_is_kept_and_flagged_unlinked(session):
     lon, lat = TO_LL.transform(x0 + 75, y0 + 75 + 0.0)  # centre of a 150 m block: 75 m from every street
     issue = create_issue(
         session,
-        {"category": "noise", "description": "far from any street", "lon": lon, "lat": lat, "channel": "web"},
+        {
+            "category": "noise",
+            "description": "far from any street",
+            "lon": lon,
+            "lat": lat,
+            "channel": "web",
+            "confirm_unlinked": True,
+            "unlinked_reason": "in a block",
+        },
         None,
         IntakeSettings(snap_max_m=MAX_M),
     )
     assert issue.id is not None and issue.segment_id is None and issue.team_id is None
+    assert issue.unlinked_reason == "in a block" and issue.review_owner_id is not None
     assert session.execute(text("SELECT count(*) FROM issues WHERE id = :i"), {"i": issue.id}).scalar() == 1

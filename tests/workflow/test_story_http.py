@@ -165,6 +165,10 @@ def test_fumes_story_from_intake_to_closed(client, session):
     login(client, "chief")
     _ok(_act(client, session, ref, "resolve", resolution="team", note="排烟管道加高，限定营业时间"))
     login(client, "secretary")
+    # closing needs a 回访 (on for the demo): refused first, then the resident is called
+    res = _act(client, session, ref, "verify_close", passed="true", note="验收通过")
+    assert res.status_code == 422 and "请先记录回访" in res.get_data(as_text=True)
+    _ok(_act(client, session, ref, "follow_up", satisfaction="satisfied", method="phone", note="群众满意"))
     _ok(_act(client, session, ref, "verify_close", passed="true", note="验收通过"))
     assert status_of(session, ref) == "closed"
 
@@ -188,6 +192,7 @@ def test_fumes_story_from_intake_to_closed(client, session):
         "arrive",
         "done",
         "resolve",
+        "follow_up",
         "verify",
         "close",
     ]

@@ -57,4 +57,16 @@ def test_every_target_is_a_known_state_and_every_state_is_reachable():
 
 
 def test_allowed_actions_from_resolved():
-    assert states.allowed_actions("resolved") == ["verify", "set_due", "acknowledge", "arrive", "done"]
+    assert states.allowed_actions("resolved") == ["verify", "set_due", "acknowledge", "arrive", "done", "follow_up"]
+
+
+def test_the_daily_loop_moves():
+    assert states.target_state("follow_up", {"satisfaction": "unsatisfied"}, "resolved") == "in_progress"
+    assert states.target_state("follow_up", {"satisfaction": "basic"}, "verified") == "verified"
+    assert states.target_state("reopen", {}, "closed") == "in_progress"
+    assert states.target_state("reopen", {}, "in_progress") is None
+    assert states.target_state("return", {}, "dispatched") == "dispatched"
+    assert states.target_state("return", {}, "resolved") is None
+    assert states.target_state("relocate", {}, "closed") is None
+    assert "escalate" in states.allowed_actions("accepted") and "escalate" not in states.allowed_actions("closed")
+    assert states.allowed_actions("closed")[-2:] == ["follow_up", "reopen"]

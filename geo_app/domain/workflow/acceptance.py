@@ -9,6 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from geo_app.domain.errors import Forbidden, ValidationError
+from geo_app.domain.workflow.follow_up import require_follow_up
 from geo_app.domain.workflow.params import reason
 from geo_app.domain.workflow.policy import HISTORY, WorkflowPolicy
 from geo_app.models import Issue, User
@@ -43,7 +44,10 @@ def resolver_id(session: Session, issue_id: int) -> int | None:
 
 
 def close(session: Session, issue: Issue, actor: User | None, params: dict[str, Any], at: datetime) -> dict[str, Any]:
-    """Close a verified issue."""
+    """Close a verified issue (after a 回访 where the deployment asks for one)."""
+    policy: WorkflowPolicy = params["_policy"]
+    if policy.follow_up_before_close:
+        require_follow_up(session, issue)
     issue.closed_at = at
     return {}
 

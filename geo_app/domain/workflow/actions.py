@@ -14,7 +14,17 @@ from sqlalchemy.orm import Session
 
 from geo_app.domain.core import permissions
 from geo_app.domain.errors import Conflict, Forbidden, IllegalTransition, NotFound, ValidationError
-from geo_app.domain.workflow import acceptance, escalation, extension, loop, relocate, states, triage, whistle
+from geo_app.domain.workflow import (
+    acceptance,
+    escalation,
+    extension,
+    follow_up,
+    loop,
+    relocate,
+    states,
+    triage,
+    whistle,
+)
 from geo_app.domain.workflow.policy import HISTORY, WorkflowPolicy
 from geo_app.models import Issue, IssueEvent, User
 
@@ -27,6 +37,7 @@ HANDLERS: dict[str, whistle.Handler] = {
     **loop.HANDLERS,
     **escalation.HANDLERS,
     **extension.HANDLERS,
+    **follow_up.HANDLERS,
 }
 
 

@@ -94,6 +94,11 @@ def issue_detail(session: Session, issue: Issue, user: User | None, now: datetim
     )
     facts["pending_extension"] = extension.pending_request(session, issue.id)
     facts["escalations"] = sum(1 for e in facts["events"] if e["action"] == "escalate")
+    facts["follow_ups"] = [
+        {"at": e["at"], "actor": e["actor"], **{k: e["data"].get(k) for k in ("satisfaction", "method", "note")}}
+        for e in facts["events"]
+        if e["action"] == "follow_up"
+    ]
     allowed = states.allowed_actions(facts["status"])
     facts["allowed_actions"] = [
         a for a in allowed if user is not None and permissions.can_act(session, user, issue, a, {})

@@ -21,6 +21,10 @@ MOVES: dict[str, dict[str, str]] = {
     "verify_passed": {"resolved": "verified"},
     "verify_failed": {"resolved": "in_progress"},  # 验收 failed: back to work
     "close": {"verified": "closed"},
+    # 回访: a satisfied or basically satisfied resident leaves the state; "not satisfied" reopens
+    "follow_up": {"resolved": "resolved", "verified": "verified", "closed": "closed"},
+    "follow_up_unsatisfied": {"resolved": "in_progress", "verified": "in_progress", "closed": "in_progress"},
+    "reopen": {"closed": "in_progress"},
 }
 
 STAY_ACTIONS: dict[str, tuple[str, ...]] = {
@@ -53,6 +57,8 @@ ACTIONS = (
     "escalate",
     "request_extension",
     "decide_extension",
+    "follow_up",
+    "reopen",
 )
 
 
@@ -60,6 +66,8 @@ def move_key(action: str, params: dict[str, Any]) -> str:
     """Return the MOVES key of an action (verify splits on its `passed` flag)."""
     if action == "verify":
         return "verify_passed" if params.get("passed") else "verify_failed"
+    if action == "follow_up" and params.get("satisfaction") == "unsatisfied":
+        return "follow_up_unsatisfied"
     return action
 
 
@@ -77,7 +85,9 @@ def allowed_actions(current: str) -> list[str]:
     """Return the actions allowed from `current`, in a stable order."""
     allowed = []
     for action in ACTIONS:
-        keys = ["verify_passed", "verify_failed"] if action == "verify" else [action]
+        keys = {"verify": ["verify_passed", "verify_failed"], "follow_up": ["follow_up", "follow_up_unsatisfied"]}.get(
+            action, [action]
+        )
         if any(current in MOVES.get(k, {}) or current in STAY_ACTIONS.get(k, ()) for k in keys):
             allowed.append(action)
     return allowed
