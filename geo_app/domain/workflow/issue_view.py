@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 from geo_app.domain.core import permissions
 from geo_app.domain.core.localtime import zone as local_zone
 from geo_app.domain.errors import Forbidden, NotFound
-from geo_app.domain.workflow import extension, states
+from geo_app.domain.workflow import extension, follow_up, loop, states
 from geo_app.models import Issue, User
-from geo_app.vocab import OPEN_STATUSES, WITH_DEPARTMENTS_STATUSES
+from geo_app.vocab import OPEN_STATUSES
 
 PERSONAL = ("reporter_name", "reporter_phone", "reporter_email")
 
@@ -88,9 +88,9 @@ def issue_detail(session: Session, issue: Issue, user: User | None, now: datetim
         d["state"] = dispatch_state(r)
         dispatches.append(d)
     facts["dispatches"] = dispatches
-    standing = [d for d in dispatches if d["state"] != "returned"]
-    facts["awaiting_acceptance"] = (
-        facts["status"] in WITH_DEPARTMENTS_STATUSES and bool(standing) and all(d["state"] == "done" for d in standing)
+    facts["awaiting_acceptance"] = loop.all_done(session, issue.id)
+    facts["needs_follow_up"] = facts["status"] in ("resolved", "verified") and not follow_up.has_follow_up(
+        session, issue.id
     )
     facts["pending_extension"] = extension.pending_request(session, issue.id)
     facts["escalations"] = sum(1 for e in facts["events"] if e["action"] == "escalate")

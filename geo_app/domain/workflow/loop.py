@@ -16,11 +16,14 @@ from geo_app.domain.workflow.policy import WorkflowPolicy
 from geo_app.models import Issue, User
 from geo_app.vocab import WITH_DEPARTMENTS_STATUSES, sql_in
 
-# SQL condition on issues `i`: summoned departments, and every dispatch not returned is done
+# SQL condition on issues `i`: summoned departments, every dispatch not returned is done, and nobody has
+# resolved the issue since (a failed acceptance check leaves the old dispatches done, but it is back at work)
 AWAITING_ACCEPTANCE_SQL = f"""({sql_in("i.status", WITH_DEPARTMENTS_STATUSES)}
   AND EXISTS (SELECT 1 FROM dispatches ad WHERE ad.issue_id = i.id AND ad.returned_at IS NULL)
   AND NOT EXISTS (SELECT 1 FROM dispatches ad WHERE ad.issue_id = i.id AND ad.returned_at IS NULL
-                  AND ad.done_at IS NULL))"""
+                  AND ad.done_at IS NULL)
+  AND NOT EXISTS (SELECT 1 FROM issue_events ae WHERE ae.issue_id = i.id AND ae.action = 'resolve'
+                  AND ae.at >= (SELECT max(ad.done_at) FROM dispatches ad WHERE ad.issue_id = i.id)))"""
 
 
 def all_done(session: Session, issue_id: int) -> bool:
