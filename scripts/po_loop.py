@@ -112,7 +112,7 @@ ZH = {
     "WeChat": "微信",
     "text message": "短信",
     "other": "其他",
-    "Not closed: record the follow-up with the resident (回访) first.": "未办结：请先记录回访。",
+    "Record the follow-up with the resident (回访) before closing.": "办结前请先记录回访。",
     "Extension requested to %(d)s: %(r)s": "已申请延期至 %(d)s：%(r)s",
     "Approve the extension": "批准延期",
     "Refuse the extension": "不予延期",
@@ -125,8 +125,8 @@ ZH = {
     "%(ref)s: acceptance check failed, the issue goes back to work": "%(ref)s：验收未通过，已退回处理",
     "%(ref)s: extension approved": "%(ref)s：已批准延期",
     "%(ref)s: extension refused": "%(ref)s：不予延期",
-    "Acceptance check not done: you resolved this issue, so someone else of the team must check it.": (
-        "验收未完成：此事件由您办结，须由团队中的其他人验收。"
+    "You resolved this issue, so someone else of the team must do the acceptance check.": (
+        "此事件由您办结，须由团队中的其他人验收。"
     ),
     "The issue is overdue: a new date needs an extension request (延期申请) that a secretary decides.": (
         "此事件已超期：更改日期须提交延期申请，由书记审批。"

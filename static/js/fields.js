@@ -2,7 +2,7 @@
 (function () {
   "use strict";
   var alert = document.querySelector(".flash-error[data-field]");
-  if (!alert || !alert.dataset.field) { return; }
+  if (!alert || !alert.dataset.field || alert.dataset.field === "action" || alert.dataset.field === "version") { return; }
   var names = alert.dataset.field === "lon" ? ["lon", "lat"] : [alert.dataset.field];
   var first = null;
   names.forEach(function (name) {

@@ -58,7 +58,7 @@ def test_a_failed_self_check_in_the_browser_says_it_failed_and_why(client, sessi
         {"action": "verify_close", "version": version_of(session, ref), "passed": "true"},
     )
     html = res.get_data(as_text=True)
-    assert res.status_code == 403 and "验收未完成" in html and "完成</p>" not in html
+    assert res.status_code == 403 and "须由团队中的其他人验收" in html and "完成</p>" not in html
 
 
 def test_escalate_records_who_pressed_whom_and_is_counted(client, session):

@@ -26,7 +26,7 @@ def verify(session: Session, issue: Issue, actor: User | None, params: dict[str,
             "acceptance check not done: you resolved this issue, so someone else must check it",
             "action",
             code="same_person",
-            msgid="Acceptance check not done: you resolved this issue, so someone else of the team must check it.",
+            msgid="You resolved this issue, so someone else of the team must do the acceptance check.",
         )
     note = reason(params, "note", required=not passed)
     if not passed:

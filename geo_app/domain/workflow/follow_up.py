@@ -65,7 +65,7 @@ def require_follow_up(session: Session, issue: Issue) -> None:
             "action",
             code="follow_up_required",
             details={"status": issue.status},
-            msgid="Not closed: record the follow-up with the resident (回访) first.",
+            msgid="Record the follow-up with the resident (回访) before closing.",
         )
 
 

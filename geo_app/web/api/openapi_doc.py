@@ -200,6 +200,8 @@ def _api_paths() -> JSON:
             "reporter_name": {"type": "string", "maxLength": 80},
             "reporter_phone": {"type": "string", "maxLength": 40},
             "visit_id": {"type": "integer"},
+            "confirm_unlinked": {"type": "boolean", "description": "file a point beyond the snap distance"},
+            "unlinked_reason": {"type": "string", "maxLength": 200},
         },
     }
     action_in = {
@@ -216,6 +218,12 @@ def _api_paths() -> JSON:
             "into": {"type": "string"},
             "due_at": {"type": "string", "format": "date-time"},
             "note": {"type": "string"},
+            "lon": {"type": "number", "minimum": -180, "maximum": 180},
+            "lat": {"type": "number", "minimum": -90, "maximum": 90},
+            "confirm_unlinked": {"type": "boolean"},
+            "approve": {"type": "boolean"},
+            "satisfaction": {"type": "string", "enum": list(vocab.SATISFACTION)},
+            "method": {"type": "string", "enum": list(vocab.FOLLOW_UP_METHODS)},
         },
     }
     list_of = {"type": "array", "items": {"type": "object"}}
@@ -261,6 +269,8 @@ def _api_paths() -> JSON:
                     _q("segment", "segment code or id"),
                     START,
                     END,
+                    _q("unlinked", "true: the review queue of issues with no segment", {"type": "boolean"}),
+                    _q("awaiting", "true: 待验收, every department summoned is done", {"type": "boolean"}),
                     _q("page", "page number", {"type": "integer", "minimum": 1}),
                     _q("per_page", "page size", {"type": "integer", "minimum": 1, "maximum": 1000}),
                 ],
