@@ -8,14 +8,14 @@ returned dispatch is no longer waited for. Escalations (督办), extension reque
 events in issue_events and need no columns.
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0007"  # 0008 is added in parallel; re-chained at merge
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

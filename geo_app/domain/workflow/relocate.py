@@ -12,18 +12,18 @@ from geoalchemy2.elements import WKTElement
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from geo_app.domain.core import snapping
-from geo_app.domain.core.validation import clean_text, parse_coordinate, parse_lonlat
+from geo_app.domain.core import positions, snapping
+from geo_app.domain.core.validation import clean_text
 from geo_app.domain.errors import ValidationError
 from geo_app.domain.workflow import intake
 from geo_app.domain.workflow.policy import WorkflowPolicy
 from geo_app.models import Issue, User
 
 
-def _number(value: object, field: str) -> float:
+def _present(value: object, field: str) -> object:
     if isinstance(value, bool) or value is None:
         raise ValidationError(f"{field}: a number is required", field)
-    return parse_coordinate(value, field, -180 if field == "lon" else -90, 180 if field == "lon" else 90)
+    return value
 
 
 def relocate(
@@ -31,9 +31,8 @@ def relocate(
 ) -> dict[str, Any]:
     """Move the point to (`lon`, `lat`) and re-snap; beyond the snap distance only with `confirm_unlinked`."""
     policy: WorkflowPolicy = params["_policy"]
-    lon, lat = parse_lonlat(_number(params.get("lon"), "lon"), _number(params.get("lat"), "lat"))
-    if not intake.in_service_area(session, lon, lat):
-        raise ValidationError("lon: the location is outside the service area", "lon")
+    # the same checks as intake: range, (0,0), the service area, a swapped pair said so
+    lon, lat = positions.parse(session, _present(params.get("lon"), "lon"), _present(params.get("lat"), "lat"))
     old = session.execute(text("SELECT ST_X(geom), ST_Y(geom) FROM issues WHERE id = :i"), {"i": issue.id}).one()
     snap = snapping.nearest_segment(session, lon, lat, policy.snap_max_m)
     if not snap.linked and params.get("confirm_unlinked") not in (True, "true", "1", "on"):
