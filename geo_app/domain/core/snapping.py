@@ -47,7 +47,9 @@ def nearest_segment(session: Session, lon: float, lat: float, max_m: float) -> S
 
 def nearest_any(session: Session, lon: float, lat: float) -> dict[str, Any] | None:
     """Return the nearest live segment at any distance: id, code, street, team and distance in metres."""
-    row = session.execute(text(_NEAREST_SQL), {"lon": lon, "lat": lat, "max_m": float("inf")}).first()
+    row = session.execute(
+        text(_NEAREST_SQL), {"lon": lon, "lat": lat, "max_m": float("inf"), "srid": metric_srid()}
+    ).first()
     if row is None:
         return None
     info = session.execute(
