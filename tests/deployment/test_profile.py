@@ -204,3 +204,10 @@ def test_the_demo_goes_only_into_a_database_without_a_deployment(bare_app):
     with bare_app.app_context():
         assert db.session.execute(text("SELECT count(*) FROM street_segments")).scalar() == 0
         db.session.remove()
+
+
+def test_openapi_documents_the_deployment_and_the_dbscan_parameters(client):
+    doc = client.get("/api/openapi.json").get_json()
+    assert {"/api/deployment", "/healthz"} <= set(doc["paths"])
+    names = {p["name"] for p in doc["paths"]["/api/hotspots"]["get"]["parameters"]}
+    assert {"radius", "min_size"} <= names

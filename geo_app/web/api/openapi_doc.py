@@ -332,8 +332,36 @@ def _api_paths() -> JSON:
                     CATEGORY,
                     START,
                     END,
+                    _q(
+                        "radius",
+                        "dbscan: neighbourhood radius in metres (default 150)",
+                        {"type": "number", "minimum": 0, "exclusiveMinimum": True, "maximum": 5000},
+                    ),
+                    _q(
+                        "min_size",
+                        "dbscan: fewest issues within the radius that make a cluster's core (default 5)",
+                        {"type": "integer", "minimum": 2},
+                    ),
                 ],
                 FC,
+            )
+        },
+        "/api/deployment": {
+            "get": _get(
+                "The deployment profile: name, name_en, timezone, metric_srid, ref_prefix, bbox",
+                [],
+                {"type": "object"},
+                secured=False,
+                errors=(404,),
+            )
+        },
+        "/healthz": {
+            "get": _get(
+                "200 when the app, its database and its profile answer",
+                [],
+                {"type": "object"},
+                secured=False,
+                errors=(),
             )
         },
         "/tiles/{layer}/{z}/{x}/{y}.pbf": {
