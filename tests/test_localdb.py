@@ -34,9 +34,12 @@ def test_a_fast_cluster_is_not_restarted_while_others_use_it():
     assert localdb.must_restart(running_fast=True, fast=False, others=0)
 
 
-def test_wanting_durable_never_restarts_a_cluster_other_processes_use(pg_server, caplog):
+def test_wanting_durable_never_restarts_a_cluster_other_processes_use(pg_server, caplog, monkeypatch):
     """This test's own connection is another client: the running cluster (fast under the tests) stays up."""
     import psycopg
+
+    # alembic's fileConfig (migrations/env.py) disables loggers that exist when a migration runs in-process
+    monkeypatch.setattr(localdb.log, "disabled", False)
 
     params = {"host": "127.0.0.1", "port": localdb.DEFAULT_PORT, "user": "postgres", "dbname": "postgres"}
     with psycopg.connect(**params, autocommit=True) as held:
