@@ -3,13 +3,14 @@
 from geo_app.web import auth, home
 from geo_app.web.analysis import api as analysis_api
 from geo_app.web.analysis import reports
-from geo_app.web.api import issues, openapi
+from geo_app.web.api import deployment, issues, openapi
 from geo_app.web.maps import pages, public_api, tiles
 from geo_app.web.open311 import routes as open311
 from geo_app.web.workflow import dispatches, intake, issue_pages, on_site, work
 
 BLUEPRINTS = [
     home.bp,
+    deployment.bp,
     auth.bp,
     issues.bp,
     intake.bp,

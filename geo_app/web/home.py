@@ -1,4 +1,4 @@
-"""The front page, the health check and the deployment profile (what place this installation serves)."""
+"""The front page, the health check, and the place's name for every page."""
 
 from flask import Blueprint, current_app, render_template
 from flask.typing import ResponseReturnValue
@@ -41,15 +41,3 @@ def healthz() -> ResponseReturnValue:
     if app_profile.current(current_app) is None:
         return {"status": "no_deployment", "message": "run flask --app geo_app init-deployment"}, 503
     return {"status": "ok"}
-
-
-@bp.get("/api/deployment")
-def deployment() -> ResponseReturnValue:
-    """Return the deployment profile: name, name_en, timezone, metric_srid, ref_prefix, bbox."""
-    from geo_app.domain.core.deployment import load
-    from geo_app.extensions import db_session
-
-    profile = load(db_session())  # fresh: the service area grows with the streets and areas imported
-    if profile is None:
-        return {"error": {"code": "no_deployment", "message": "no deployment profile yet", "field": None}}, 404
-    return profile.as_json()

@@ -211,3 +211,33 @@ def test_openapi_documents_the_deployment_and_the_dbscan_parameters(client):
     assert {"/api/deployment", "/healthz"} <= set(doc["paths"])
     names = {p["name"] for p in doc["paths"]["/api/hotspots"]["get"]["parameters"]}
     assert {"radius", "min_size"} <= names
+
+
+@pytest.fixture()
+def keeps_the_apps_profile(app):
+    """The change is rolled back with the test's transaction; the app's remembered profile is put back too."""
+    saved = app.extensions[app_profile.KEY]
+    yield
+    app_profile.remember(app, saved)
+
+
+def test_an_admin_changes_what_may_change_and_nothing_else(client, session, keeps_the_apps_profile):
+    from tests.workflow.helpers import token
+
+    admin, clerk = token(client, "admin"), token(client, "clerk")
+    assert client.patch("/api/deployment", json={"name_en": "Datang"}).status_code == 401
+    assert client.patch("/api/deployment", headers=clerk, json={"name_en": "Datang"}).status_code == 403
+    for body, field in (
+        ({"timezone": "Europe/Paris"}, "timezone"),
+        ({"metric_srid": 3857}, "metric_srid"),
+        ({"ref_prefix": "d-t"}, "ref_prefix"),
+        ({"name": ""}, "name"),
+        ({"colour": "red"}, "colour"),
+    ):
+        res = client.patch("/api/deployment", headers=admin, json=body)
+        assert res.status_code == 400 and res.get_json()["error"]["field"] == field, (body, res.get_json())
+    res = client.patch("/api/deployment", headers=admin, json={"name_en": "Datang Street", "ref_prefix": "dtx"})
+    assert res.status_code == 200 and res.get_json()["ref_prefix"] == "DTX"
+    assert client.get("/api/deployment").get_json()["name_en"] == "Datang Street"
+    assert "Datang Street" in client.get("/?lang=en").get_data(as_text=True)  # the header follows
+    assert client.get("/api/deployment").get_json()["timezone"] == deployment.active().timezone

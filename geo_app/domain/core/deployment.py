@@ -244,3 +244,41 @@ def refresh_service_area(session: Session, margin_m: float = SERVICE_MARGIN_M) -
         {"margin": margin_m},
     ).first()
     return done is not None
+
+
+CHANGEABLE = ("name", "name_en", "ref_prefix")
+FIXED = {
+    "timezone": "the time zone is fixed once issues exist: their local days and rollup months depend on it",
+    "metric_srid": "the metric CRS is fixed once geometry exists (import-streets settles an open auto CRS)",
+    "bbox": "the service area follows the areas and streets imported",
+}
+
+
+def update(session: Session, changes: dict[str, object]) -> Profile:
+    """Change what may change (name, name_en, ref_prefix; new references only); the caller commits."""
+    current = load(session)
+    if current is None:
+        raise Conflict("no deployment profile yet: run init-deployment", "deployment")
+    for key in changes:
+        if key in FIXED:
+            raise ValidationError(f"{key}: {FIXED[key]}", key)
+        if key not in CHANGEABLE:
+            raise ValidationError(f"{key}: not a field of the deployment profile", key)
+    values = {"name": current.name, "name_en": current.name_en, "ref_prefix": current.ref_prefix}
+    for key, value in changes.items():
+        if not isinstance(value, str):
+            raise ValidationError(f"{key}: must be text", key)
+        values[key] = value.strip().upper() if key == "ref_prefix" else value.strip()
+    if not values["name"] or len(values["name"]) > NAME_MAX:
+        raise ValidationError(f"name: required, at most {NAME_MAX} characters", "name")
+    if len(values["name_en"]) > NAME_MAX:
+        raise ValidationError(f"name_en: at most {NAME_MAX} characters", "name_en")
+    if not REF_PREFIX_RE.match(values["ref_prefix"]):
+        raise ValidationError("ref_prefix: 1 to 6 letters A-Z", "ref_prefix")
+    session.execute(
+        text("UPDATE deployment SET name = :name, name_en = :name_en, ref_prefix = :ref_prefix"),
+        {**values, "name_en": values["name_en"] or values["name"]},
+    )
+    updated = load(session)
+    assert updated is not None  # just updated
+    return updated

@@ -353,7 +353,13 @@ def _api_paths() -> JSON:
                 {"type": "object"},
                 secured=False,
                 errors=(404,),
-            )
+            ),
+            "patch": {
+                "summary": "Change name, name_en or ref_prefix (admin); time zone and CRS are fixed",
+                "security": BEARER,
+                "requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}},
+                "responses": {"200": _json({"type": "object"}), "400": ERR, "401": ERR, "403": ERR},
+            },
         },
         "/healthz": {
             "get": _get(
