@@ -89,3 +89,18 @@ def test_import_rejects_impossible_rows_with_their_reasons(runner, session, tmp_
             assert word in rejected[ref], (ref, rejected[ref])
     stored = session.execute(text("SELECT ref FROM issues WHERE ref LIKE 'PS-%'")).scalars().all()
     assert stored == ["PS-2021-00001"]
+
+
+def test_the_rejected_file_lists_every_reason_of_a_row(runner, session, tmp_path):
+    path = tmp_path / "many.csv"
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        out = csv.writer(f)
+        out.writerow(["ref", "category", "description", "lon", "lat", "channel", "reported_at"])
+        out.writerow(["MR-2021-00001", "ufo", "<script>x</script>", 0, 0, "pigeon", "yesterday-ish"])
+    assert runner.invoke(args=["import-issues", str(path), "--no-progress"]).exit_code == 0
+    with open(tmp_path / "many.rejected.csv", newline="", encoding="utf-8") as f:
+        (row,) = list(csv.DictReader(f))
+    reason = row["reason"]
+    for word in ("category", "0,0", "reported_at", "channel", "description"):
+        assert word in reason, (word, reason)
+    assert "outside the service area" not in reason  # one reason per group: 0,0 says it all

@@ -246,18 +246,22 @@ def validate(frame: pd.DataFrame, mapping: Mapping, ctx: Context) -> tuple[pd.Da
     ):
         checks.extend(_text_checks(text[name], name, limit))
     failed = pd.Series(False, index=frame.index)
-    errors = []
+    errors: dict[Any, RowError] = {}
+    told: dict[str, pd.Series] = {}  # per group of checks, the rows already given a reason in it
     for mask, field_name, message in checks:
-        new = pd.Series(mask, index=frame.index).fillna(True).astype(bool) & ~failed
+        # every reason of a row is listed, but only the first of each group: a missing position is not
+        # also "outside the service area", nor a swapped one "out of range"
+        group = "position" if field_name in ("lon", "lat") else field_name
+        seen = told.setdefault(group, pd.Series(False, index=frame.index))
+        new = pd.Series(mask, index=frame.index).fillna(True).astype(bool) & ~seen
         for idx in frame.index[new]:
-            errors.append(
-                RowError(
-                    int(frame.at[idx, "line"]),
-                    field_name,
-                    f"{message} ({_show(frame, idx, field_name)})",
-                    raw={orig: frame.at[idx, cur] for orig, cur in frame.attrs["original"]},
-                )
-            )
+            reason = f"{message} ({_show(frame, idx, field_name)})"
+            if idx in errors:
+                errors[idx].message += f"; {reason}"
+            else:
+                raw = {orig: frame.at[idx, cur] for orig, cur in frame.attrs["original"]}
+                errors[idx] = RowError(int(frame.at[idx, "line"]), field_name, reason, raw=raw)
+        told[group] = seen | new
         failed |= new
     ok = ~failed
     valid = pd.DataFrame(
@@ -279,8 +283,8 @@ def validate(frame: pd.DataFrame, mapping: Mapping, ctx: Context) -> tuple[pd.Da
             "visit_id": visit_code.map(ctx.visits)[ok],
         }
     )
-    errors.sort(key=lambda e: e.line)
-    return valid.reset_index(drop=True), errors
+    listed = sorted(errors.values(), key=lambda e: e.line)
+    return valid.reset_index(drop=True), listed
 
 
 def _show(frame: pd.DataFrame, idx: Any, field_name: str) -> str:
