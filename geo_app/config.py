@@ -68,6 +68,10 @@ def from_env_without_db() -> dict[str, Any]:
         "FOLLOW_UP_BEFORE_CLOSE": _flag("FOLLOW_UP_BEFORE_CLOSE", True),
         "TILE_URL": os.environ.get("TILE_URL") or None,
         "TILE_ATTRIBUTION": os.environ.get("TILE_ATTRIBUTION", ""),
+        # photos live on disk (never in a database row); a request larger than this is refused with 413
+        "PHOTO_DIR": Path(os.environ.get("PHOTO_DIR", INSTANCE_DIR / "photos")),
+        "PHOTO_MAX_BYTES": int(os.environ.get("PHOTO_MAX_BYTES", str(10 * 1024 * 1024))),
+        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(16 * 1024 * 1024))),
         "DEMO_DIR": Path(os.environ.get("DEMO_DIR", localdb.PROJECT_ROOT / "data" / "demo")),
         "BABEL_DEFAULT_LOCALE": "zh",
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("TIMEZONE", DEFAULT_TIMEZONE),

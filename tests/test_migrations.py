@@ -28,6 +28,7 @@ TABLES = {
     "issues",
     "issue_events",
     "dispatches",
+    "photos",
     "ref_counters",
     "issue_cells",
     "public_cells",

@@ -6,7 +6,7 @@ from geo_app.web.analysis import reports
 from geo_app.web.api import deployment, issues, openapi
 from geo_app.web.maps import pages, public_api, tiles
 from geo_app.web.open311 import routes as open311
-from geo_app.web.workflow import dispatches, intake, issue_pages, on_site, work
+from geo_app.web.workflow import dispatches, intake, issue_pages, on_site, photos, work
 
 BLUEPRINTS = [
     home.bp,
@@ -18,6 +18,7 @@ BLUEPRINTS = [
     dispatches.bp,
     issue_pages.bp,
     on_site.bp,
+    photos.bp,
     open311.bp,
     openapi.bp,
     pages.bp,

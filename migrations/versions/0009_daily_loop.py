@@ -21,6 +21,34 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "photos",
+        sa.Column("id", sa.BigInteger(), nullable=False),
+        sa.Column(
+            "issue_id",
+            sa.BigInteger(),
+            sa.ForeignKey("issues.id", name=op.f("fk_photos_issue_id_issues")),
+            nullable=False,
+        ),
+        sa.Column(
+            "dispatch_id",
+            sa.BigInteger(),
+            sa.ForeignKey("dispatches.id", name=op.f("fk_photos_dispatch_id_dispatches")),
+        ),
+        sa.Column("stage", sa.String(10), nullable=False),
+        sa.Column("public", sa.Boolean(), server_default="false", nullable=False),
+        sa.Column("path", sa.String(200), nullable=False),
+        sa.Column("thumb_path", sa.String(200), nullable=False),
+        sa.Column("width", sa.Integer(), nullable=False),
+        sa.Column("height", sa.Integer(), nullable=False),
+        sa.Column("bytes", sa.Integer(), nullable=False),
+        sa.Column("created_by", sa.Integer(), sa.ForeignKey("users.id", name=op.f("fk_photos_created_by_users"))),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        sa.CheckConstraint("stage IN ('before', 'after')", name=op.f("ck_photos_stage")),
+        sa.CheckConstraint("bytes > 0", name=op.f("ck_photos_bytes")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_photos")),
+    )
+    op.create_index(op.f("ix_photos_issue_id"), "photos", ["issue_id"])
     op.add_column("issues", sa.Column("unlinked_reason", sa.Text(), nullable=True))
     op.add_column("issues", sa.Column("review_owner_id", sa.Integer(), nullable=True))
     op.create_foreign_key(op.f("fk_issues_review_owner_id_users"), "issues", "users", ["review_owner_id"], ["id"])
@@ -33,6 +61,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_photos_issue_id"), "photos")
+    op.drop_table("photos")
     op.drop_constraint(op.f("ck_dispatches_returned_has_reason"), "dispatches", type_="check")
     op.drop_constraint(op.f("ck_dispatches_returned_not_done"), "dispatches", type_="check")
     op.drop_column("dispatches", "return_reason")

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from geo_app.domain.core import permissions
 from geo_app.domain.core.localtime import zone as local_zone
 from geo_app.domain.errors import Forbidden, NotFound
-from geo_app.domain.workflow import extension, follow_up, loop, states
+from geo_app.domain.workflow import extension, follow_up, loop, photos, states
 from geo_app.models import Issue, User
 from geo_app.vocab import OPEN_STATUSES
 
@@ -94,6 +94,7 @@ def issue_detail(session: Session, issue: Issue, user: User | None, now: datetim
     )
     facts["pending_extension"] = extension.pending_request(session, issue.id)
     facts["escalations"] = sum(1 for e in facts["events"] if e["action"] == "escalate")
+    facts["photos"] = photos.photos_of(session, issue.id)
     facts["follow_ups"] = [
         {"at": e["at"], "actor": e["actor"], **{k: e["data"].get(k) for k in ("satisfaction", "method", "note")}}
         for e in facts["events"]
