@@ -50,6 +50,14 @@ ZH = {
     "Check the address or the reference.": "请检查网址或事件编号。",
     "Reload the page to see the latest version, then try again.": "请刷新页面查看最新情况后再试。",
     "Home": "首页",
+    "Street": "街道",
+    "Steps": "办理进度",
+    "Photos after the work": "整改后照片",
+    "Photo after the work": "整改后照片",
+    "What happens next: the street-chief team of this street handles it; you will be contacted for a follow-up "
+    "(回访) when it is solved.": "接下来：由该街道的街长团队办理；解决后将对您进行回访。",
+    "Track an issue": "查询事件",
+    "Reference, e.g. DT-2020-00001": "事件编号，如 DT-2020-00001",
     "Unlinked": "待复核",
     "Unlinked issues": "未关联街道的事件",
     "These issues are farther from every street than the snap distance, so no team sees them. Move each to where "

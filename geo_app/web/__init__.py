@@ -4,7 +4,7 @@ from geo_app.web import auth, home
 from geo_app.web.analysis import api as analysis_api
 from geo_app.web.analysis import reports
 from geo_app.web.api import deployment, issues, openapi
-from geo_app.web.maps import pages, public_api, tiles
+from geo_app.web.maps import pages, public_api, public_issue, tiles
 from geo_app.web.open311 import routes as open311
 from geo_app.web.workflow import dispatches, intake, issue_pages, on_site, photos, work
 
@@ -24,6 +24,7 @@ BLUEPRINTS = [
     pages.bp,
     tiles.bp,
     public_api.bp,
+    public_issue.bp,
     analysis_api.bp,
     reports.bp,
 ]
