@@ -84,6 +84,7 @@ def label(kind: str, code: str | None) -> str:
         "button": BUTTON_LABELS,
         "satisfaction": SATISFACTION_LABELS,
         "method": METHOD_LABELS,
+        "stage": {"before": _l("before"), "after": _l("after")},
         "resolution": RESOLUTION_LABELS,
         "dispatch": DISPATCH_STATES,
         "channel": CHANNEL_LABELS,

@@ -121,3 +121,14 @@ def test_access_staff_in_scope_only_and_the_public_sees_published_after_photos(c
         {"r": ref},
     ).scalar()
     assert events == 2
+
+
+def test_the_issue_page_shows_the_photos_to_staff(client, session, photo_dir):
+    from tests.workflow.helpers import login
+
+    ref = new_issue(session).ref
+    session.commit()
+    assert _post(client, ref, "chief", _jpeg_with_gps(), stage="before").status_code == 201
+    login(client, "chief")
+    html = client.get(f"/issues/{ref}").get_data(as_text=True)
+    assert 'class="thumb"' in html and "整改前" in html

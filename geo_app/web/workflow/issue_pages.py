@@ -74,6 +74,8 @@ def act(ref: str) -> ResponseReturnValue:
     elif action == "decide_extension":
         approved = params.get("approve") is True
         flash(_("%(ref)s: extension approved", ref=ref) if approved else _("%(ref)s: extension refused", ref=ref), "ok")
+    elif action in ("acknowledge", "arrive", "done"):
+        flash(_("%(ref)s: %(step)s recorded", ref=ref, step=label("button", action)), "ok")
     else:
         done = label("action", "verify" if action == "verify_close" else action)
         flash(_("%(ref)s: %(action)s done", ref=ref, action=done), "ok")
