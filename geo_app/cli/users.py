@@ -94,4 +94,24 @@ def api_key_list() -> None:
         click.echo(f"{label}\t{'active' if active else 'revoked'}\t{created:%Y-%m-%d}")
 
 
-COMMANDS = [create_user_command, api_key_group]
+@click.group("tokens")
+def tokens_group() -> None:
+    """Manage users' bearer tokens and login sessions."""
+
+
+@tokens_group.command("revoke")
+@click.argument("username")
+@with_appcontext
+def tokens_revoke(username: str) -> None:
+    """End every bearer token and login session of USERNAME (they must log in again)."""
+    from geo_app.domain.core.accounts import revoke_sessions, user_by_name
+
+    try:
+        revoke_sessions(user_by_name(db_session(), username))
+    except DomainError as err:
+        fail(err)
+    db.session.commit()
+    click.echo(f"tokens and sessions of {username} revoked")
+
+
+COMMANDS = [create_user_command, api_key_group, tokens_group]

@@ -13,7 +13,7 @@ from geo_app.models.geography import (
 from geo_app.models.issue import Dispatch, Issue, IssueEvent, RefCounter
 from geo_app.models.organisation import Category, Department, Team, TeamMember, team_segments
 from geo_app.models.photo import Photo
-from geo_app.models.user import ApiKey, User
+from geo_app.models.user import ApiKey, LoginThrottle, User
 from geo_app.models.visit import SiteVisit, Visit, site_visit_issues
 
 __all__ = [
@@ -37,6 +37,7 @@ __all__ = [
     "TeamMember",
     "team_segments",
     "ApiKey",
+    "LoginThrottle",
     "User",
     "SiteVisit",
     "Visit",

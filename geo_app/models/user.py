@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, String, func
+from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from geo_app.models.base import Base
@@ -28,6 +28,8 @@ class User(Base):
     hall_id: Mapped[int | None] = mapped_column(ForeignKey("reception_halls.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # Part of every session id and token: bumping it (logout, revocation) ends them all.
+    auth_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     # The four members a login session asks of a user (Flask-Login's protocol, without importing it).
     is_authenticated = True
@@ -38,7 +40,8 @@ class User(Base):
         return bool(self.active)
 
     def get_id(self) -> str:
-        return str(self.id)
+        # The epoch travels in the session cookie: a cookie from before a logout no longer matches.
+        return f"{self.id}:{self.auth_epoch}"
 
 
 class ApiKey(Base):
@@ -51,3 +54,14 @@ class ApiKey(Base):
     key_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class LoginThrottle(Base):
+    """Failed logins of one account (`user:NAME`) or one client address (`addr:IP`)."""
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    last_failure: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    locked_until: Mapped[datetime] = mapped_column(DateTime(timezone=True))

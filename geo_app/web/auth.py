@@ -15,16 +15,19 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_user, logout_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from geo_app.domain.core.accounts import authenticate
+from geo_app.domain.core.accounts import revoke_sessions
 from geo_app.domain.errors import DomainError, Forbidden, ValidationError
-from geo_app.extensions import csrf, db, db_session, login_manager
+from geo_app.extensions import csrf, db, login_manager
 from geo_app.models import User
+from geo_app.web import login_guard
+from geo_app.web.redirects import safe_next
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 bp = Blueprint("auth", __name__)
-TOKEN_MAX_AGE = 12 * 3600
+# Short-lived: a client refreshes with POST /api/token/refresh; logout and `tokens revoke` end them sooner.
+TOKEN_MAX_AGE = 3600
 
 
 class Unauthorized(DomainError):
@@ -32,9 +35,15 @@ class Unauthorized(DomainError):
     code = "unauthorized"
 
 
-def _load_user(user_id: str) -> User | None:
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.active else None
+def _load_user(session_id: str) -> User | None:
+    """Return the session's user while the session's epoch is still the user's (see User.get_id)."""
+    uid, _, epoch = session_id.partition(":")
+    if not (uid.isdigit() and epoch.isdigit() and len(uid) < 19 and len(epoch) < 10):
+        return None
+    user = db.session.get(User, int(uid))
+    if user is None or not user.active or user.auth_epoch != int(epoch):
+        return None
+    return user
 
 
 # Registered by a call rather than as a decorator: Flask-Login has no types, so the decorator form
@@ -48,7 +57,7 @@ def _serializer() -> URLSafeTimedSerializer:
 
 def issue_token(user: User) -> str:
     """Return a signed bearer token for the user (valid TOKEN_MAX_AGE seconds)."""
-    return _serializer().dumps({"uid": user.id})
+    return _serializer().dumps({"uid": user.id, "ep": user.auth_epoch})
 
 
 def token_user() -> User | None:
@@ -65,9 +74,10 @@ def token_user() -> User | None:
         raise Unauthorized("token expired; ask /api/token for a new one", "Authorization") from None
     except BadSignature:
         raise Unauthorized("token not valid", "Authorization") from None
-    user = db.session.get(User, data.get("uid"))
-    if user is None or not user.active:
-        raise Unauthorized("token not valid", "Authorization")
+    uid, epoch = (data.get("uid"), data.get("ep")) if isinstance(data, dict) else (None, None)
+    user = db.session.get(User, uid) if isinstance(uid, int) else None
+    if user is None or not user.active or user.auth_epoch != epoch:
+        raise Unauthorized("token not valid (expired, revoked or logged out)", "Authorization")
     return user
 
 
@@ -127,28 +137,27 @@ class _LoginRedirect(Exception):
     pass
 
 
-def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("home.index")
-
-
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> ResponseReturnValue:
     """Show the login form, or log the user in (the same message whether or not the user exists)."""
     error = None
     if request.method == "POST":
-        user = authenticate(db_session(), request.form.get("username", "").strip(), request.form.get("password", ""))
+        username = request.form.get("username", "").strip()
+        user = login_guard.attempt(username, request.form.get("password", ""))
         if user is not None:
             login_user(user)
-            return redirect(_safe_next(request.args.get("next")))
+            target = safe_next(request.args.get("next") or request.form.get("next"), url_for("home.index"))
+            return login_guard.remember_device(redirect(target), user)
         error = "invalid"
     return render_template("auth/login.html", error=error), (401 if error else 200)
 
 
 @bp.post("/logout")
 def logout() -> ResponseReturnValue:
-    """End the session."""
+    """End the session here and everywhere: a copied cookie (or a token) of this user stops working."""
+    if current_user.is_authenticated:
+        revoke_sessions(cast(User, current_user._get_current_object()))
+        db.session.commit()
     logout_user()
     return redirect(url_for("home.index"))
 
@@ -162,12 +171,28 @@ def token() -> ResponseReturnValue:
     for field in ("username", "password"):
         if not isinstance(body.get(field), str) or not body[field]:
             raise ValidationError(f"{field}: is required", field)
-    user = authenticate(db_session(), body["username"], body["password"])
+    user = login_guard.attempt(body["username"], body["password"])
     if user is None:
         raise Unauthorized("username or password is wrong", "password")
     return {"token": issue_token(user), "expires_in": TOKEN_MAX_AGE, "role": user.role}
 
 
+@bp.post("/api/token/refresh")
+def refresh_token() -> ResponseReturnValue:
+    """Exchange a valid bearer token for a fresh one (same user, same epoch)."""
+    user = api_user()
+    return {"token": issue_token(user), "expires_in": TOKEN_MAX_AGE, "role": user.role}
+
+
+@bp.post("/api/token/revoke")
+def revoke_token() -> ResponseReturnValue:
+    """Revoke every token and session of the bearer's user (an API client's logout)."""
+    revoke_sessions(api_user())
+    db.session.commit()
+    return {"revoked": True}
+
+
 # Exempted by a call, like the API blueprints: Flask-WTF has no types, so the decorator form would
-# leave `token` untyped. The exemption is by the view's dotted name, so its place here changes nothing.
-csrf.exempt(token)
+# leave the views untyped. The exemption is by the view's dotted name, so its place here changes nothing.
+for _view in (token, refresh_token, revoke_token):
+    csrf.exempt(_view)

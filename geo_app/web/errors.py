@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
@@ -88,11 +88,15 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain_error(err: DomainError) -> ResponseReturnValue:
         db.session.rollback()
+        retry = getattr(err, "retry_after", None)
+        headers = {"Retry-After": str(retry)} if retry else {}
         if _wants_json():
             body = err.to_dict()
             body["error"]["message"] = _api_message(err)
-            return jsonify(body), err.http_status
-        return _page(err.http_status, localize(err), err.field)
+            return jsonify(body), err.http_status, headers
+        page = make_response(_page(err.http_status, localize(err), err.field))
+        page.headers.update(headers)
+        return page
 
     @app.errorhandler(HTTPException)
     def _http_error(err: HTTPException) -> ResponseReturnValue:

@@ -11,6 +11,7 @@ from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 
 from geo_app import vocab
+from geo_app.web import redirects
 
 if TYPE_CHECKING:
     from flask.sansio.app import App
@@ -134,11 +135,8 @@ def action_form(form: MultiDict[str, str]) -> tuple[str, object, dict[str, Any]]
 
 
 def safe_next(default: str) -> str:
-    """Return the form's `next` path when it is a local path, else `default`."""
-    target = request.form.get("next") or request.args.get("next") or ""
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
+    """Return the form's (or query's) `next` path when it is on this site, else `default`."""
+    return redirects.safe_next(request.form.get("next") or request.args.get("next"), default)
 
 
 def register_template_helpers(app: App) -> None:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from geo_app.domain.errors import Conflict, ValidationError
+from geo_app.domain.errors import Conflict, NotFound, ValidationError
 from geo_app.models import ApiKey, Department, ReceptionHall, Team, User
 from geo_app.vocab import ROLES
 
@@ -74,6 +74,19 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
         check_password_hash(_DUMMY_HASH, password or "")
         return None
     return user if check_password_hash(user.password_hash, password or "") else None
+
+
+def revoke_sessions(user: User) -> None:
+    """End every login session and bearer token of `user` (the caller commits)."""
+    user.auth_epoch = (user.auth_epoch or 0) + 1
+
+
+def user_by_name(session: Session, username: str) -> User:
+    """Return the user called `username`; NotFound otherwise."""
+    user = session.execute(select(User).where(User.username == username)).scalar()
+    if user is None:
+        raise NotFound(f"username: no user {username!r}", "username")
+    return user
 
 
 def key_digest(key: str) -> str:

@@ -25,6 +25,7 @@ from geo_app.domain.maps.page_data import MapFilters
 from geo_app.extensions import db_session
 from geo_app.vocab import CHIEF_MAP_ROLES, LANE_STATUS_LABELS, OPEN_STATUSES, PLANNER_ROLES, STATUS_LABELS
 from geo_app.web.auth import page_route
+from geo_app.web.hardening import with_nonce
 from layers import overlays, styles
 from layers.base import add_legend, make_map
 from layers.tiles import MapConfig, tile_layer
@@ -118,8 +119,8 @@ def _render(
     return render_template(
         "maps/map.html",
         title=title,
-        header=root.header.render(),
-        map_html=root.html.render(),
+        header=with_nonce(root.header.render()),
+        map_html=with_nonce(root.html.render()),
         script=root.script.render(),
         form=form,
         filters=filters,

@@ -15,6 +15,7 @@ from geo_app.vocab import STAFF_ROLES
 from geo_app.web.auth import page_route
 from geo_app.web.errors import committed
 from geo_app.web.forms import action_form, label, register_template_helpers, safe_next
+from geo_app.web.hardening import with_nonce
 
 bp = Blueprint("issues", __name__)
 bp.record_once(lambda state: register_template_helpers(state.app))
@@ -110,4 +111,4 @@ def issue_map(ref: str) -> ResponseReturnValue:
         tile_url=cfg.get("TILE_URL"),
         attribution=cfg.get("TILE_ATTRIBUTION") or None,
     )
-    return m.get_root().render(), 200, {"Content-Type": "text/html; charset=utf-8"}
+    return with_nonce(m.get_root().render()), 200, {"Content-Type": "text/html; charset=utf-8"}
