@@ -73,6 +73,16 @@ def from_env_without_db() -> dict[str, Any]:
         "PHOTO_MAX_BYTES": int(os.environ.get("PHOTO_MAX_BYTES", str(10 * 1024 * 1024))),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(16 * 1024 * 1024))),
         "DEMO_DIR": Path(os.environ.get("DEMO_DIR", localdb.PROJECT_ROOT / "data" / "demo")),
+        # On a network: the site's public address (Open311 discovery), the Host names it answers to
+        # (others get 400), how many proxies in front set X-Forwarded-*, and cookies Secure always.
+        "PUBLIC_URL": os.environ.get("PUBLIC_URL") or None,
+        "TRUSTED_HOSTS": [h.strip() for h in os.environ["ALLOWED_HOSTS"].split(",")]
+        if os.environ.get("ALLOWED_HOSTS")
+        else None,
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
+        "SESSION_COOKIE_SECURE": os.environ.get("HTTPS_ONLY", "") == "1",
+        "FORCE_HTTPS": os.environ.get("HTTPS_ONLY", "") == "1",
+        "LOGIN_HASH_SLOTS": int(os.environ.get("LOGIN_HASH_SLOTS", "1")),
         "BABEL_DEFAULT_LOCALE": "zh",
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("TIMEZONE", DEFAULT_TIMEZONE),
     }

@@ -17,7 +17,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.wrappers import Response
 
 from geo_app.domain.core import throttle
-from geo_app.domain.core.accounts import authenticate
+from geo_app.domain.core.accounts import USERNAME, authenticate
 from geo_app.domain.errors import DomainError
 from geo_app.extensions import db, db_session
 from geo_app.models import User
@@ -62,7 +62,9 @@ def _device_of(username: str) -> str | None:
 
 def attempt(username: str, password: str) -> User | None:
     """Return the user when the password is right, None when wrong; raise 429 (throttled) or 503 (busy)."""
-    keys = throttle.Keys.of(username, request.remote_addr, _device_of(username))
+    # a name that cannot exist (NUL bytes, 5,000 characters) is counted under one key, never stored as is
+    account = username if USERNAME.match(username) else "(invalid)"
+    keys = throttle.Keys.of(account, request.remote_addr, _device_of(account))
     now = datetime.now(UTC)
     throttle.check(db_session(), keys, now)
     slot = _semaphore()

@@ -13,6 +13,7 @@ from geo_app.domain.core.localtime import zone as local_zone
 from geo_app.domain.errors import ValidationError
 
 _TAG = re.compile(r"<\s*[a-zA-Z!/?]|javascript\s*:", re.IGNORECASE)
+_YEAR = re.compile(r"(?<![0-9-])(19|20|21)[0-9]{2}(?![0-9])")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -53,6 +54,8 @@ def parse_coordinate(value: Any, field: str, low: float, high: float) -> float:
         number = float(value)
     except (TypeError, ValueError):
         raise ValidationError(f"{field}: must be a number", field) from None
+    if isinstance(value, str) and len(value) > 40:
+        raise ValidationError(f"{field}: at most 40 characters", field)
     if not math.isfinite(number):
         raise ValidationError(f"{field}: must be a finite number", field)
     if not low <= number <= high:
@@ -65,11 +68,38 @@ def parse_lonlat(lon: Any, lat: Any) -> tuple[float, float]:
     return parse_coordinate(lon, "lon", -180, 180), parse_coordinate(lat, "lat", -90, 90)
 
 
+# Dates beyond these are typing mistakes or probes: a period ending 9999-12-31 overflows a day later.
+EARLIEST = date(1900, 1, 1)
+LATEST = date(2100, 12, 31)
+
+
+def _in_calendar(day: date, field: str) -> None:
+    if not EARLIEST <= day <= LATEST:
+        raise ValidationError(f"{field}: must be between {EARLIEST} and {LATEST}", field)
+
+
+def parse_int(value: object, field: str, low: int = 0, high: int = 2**63 - 1) -> int:
+    """Return an integer within [low, high] from an int or a string of ASCII digits (no '²', no 5,000 digits)."""
+    if isinstance(value, bool):
+        raise ValidationError(f"{field}: must be a whole number", field)
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, str) and re.fullmatch(r"[+-]?[0-9]{1,19}", value.strip()):
+        number = int(value.strip())
+    else:
+        raise ValidationError(f"{field}: must be a whole number", field)
+    if not low <= number <= high:
+        raise ValidationError(f"{field}: must be between {low} and {high}", field)
+    return number
+
+
 def parse_datetime(value: object, field: str, tz: tzinfo | None = None) -> datetime:
     """Return an aware datetime from ISO 8601 or a common format; naive times are local (`tz` or the deployment's)."""
     if isinstance(value, datetime):
         parsed = value
     elif isinstance(value, str) and value.strip():
+        if len(value) > 64 or not _YEAR.search(value):  # dateutil reads "-1-01-01" as 2001: demand the year
+            raise ValidationError(f"{field}: not a date/time with a four-digit year: {value[:40]!r}", field)
         try:
             parsed = date_parser.parse(value.strip())
         except (ValueError, OverflowError):
@@ -78,17 +108,25 @@ def parse_datetime(value: object, field: str, tz: tzinfo | None = None) -> datet
         raise ValidationError(f"{field}: a date/time is required", field)
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=tz or local_zone())
+    _in_calendar(parsed.date(), field)
     return parsed
 
 
 def parse_date(value: object, field: str) -> date:
     """Return a date from YYYY-MM-DD."""
     if isinstance(value, date) and not isinstance(value, datetime):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise ValidationError(f"{field}: must be a date YYYY-MM-DD", field) from None
+        day = value
+    else:
+        text = str(value)
+        # fromisoformat also takes 20200501 and 2020-W18-5; the API promises YYYY-MM-DD, nothing looser
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+            raise ValidationError(f"{field}: must be a date YYYY-MM-DD", field)
+        try:
+            day = date.fromisoformat(text)
+        except ValueError:
+            raise ValidationError(f"{field}: must be a date YYYY-MM-DD", field) from None
+    _in_calendar(day, field)
+    return day
 
 
 def period_bounds(start: date, end: date, tz: tzinfo | None = None) -> tuple[datetime, datetime]:

@@ -14,7 +14,7 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
 from geo_app.domain.core.localtime import zone_name as local_zone_name
-from geo_app.domain.core.validation import parse_coordinate, period_bounds
+from geo_app.domain.core.validation import parse_coordinate, parse_int, period_bounds
 from geo_app.domain.errors import ValidationError
 from geo_app.domain.maps.filters import parse_categories, parse_period
 from geo_app.vocab import SOLVED_STATUSES
@@ -38,11 +38,7 @@ def parse_bbox(raw: str | None) -> tuple[float, float, float, float] | None:
 
 
 def _int(raw: Any, name: str, default: int, low: int, high: int) -> int:
-    if raw is None or raw == "":
-        return default
-    if not str(raw).isdigit() or not low <= int(raw) <= high:
-        raise ValidationError(f"{name}: a whole number between {low} and {high} is expected", name)
-    return int(raw)
+    return default if raw is None or raw == "" else parse_int(raw, name, low, high)
 
 
 def public_issues(session: Session, args: Mapping[str, Any], lang: str = "zh") -> dict[str, Any]:

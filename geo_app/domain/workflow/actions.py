@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from geo_app.domain.core import permissions
+from geo_app.domain.core.validation import parse_int
 from geo_app.domain.errors import Conflict, Forbidden, IllegalTransition, NotFound, ValidationError
 from geo_app.domain.workflow import (
     acceptance,
@@ -108,11 +109,9 @@ def apply_action(
 
 def parse_version(value: object) -> int:
     """Return the client's `version` as an int; refuse a missing or wrong-typed one (field `version`)."""
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+    if value is None or value == "":
         raise ValidationError("version: the issue's current version (a positive integer) is required", "version")
-    return value
+    return parse_int(value, "version", 1, 2**31 - 1)
 
 
 def apply_checked(

@@ -60,6 +60,8 @@ def resolve(session: Session, issue: Issue, actor: User | None, params: dict[str
 def set_due(session: Session, issue: Issue, actor: User | None, params: dict[str, Any], at: datetime) -> dict[str, Any]:
     """Set the due and acceptance date (定好验收时间)."""
     due = parse_datetime(params.get("due_at"), "due_at")
+    if issue.reported_at is not None and due < issue.reported_at:
+        raise ValidationError("due_at: must not be before the issue was reported", "due_at")
     policy: WorkflowPolicy = params["_policy"]
     overdue = issue.due_at is not None and issue.due_at < at
     if policy.extension_needs_approval and overdue and actor is not None and actor.role == "chief":

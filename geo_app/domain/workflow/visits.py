@@ -9,7 +9,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from geo_app.domain.core.deployment import metric_srid
-from geo_app.domain.core.validation import clean_text, parse_datetime
+from geo_app.domain.core.validation import clean_text, parse_datetime, parse_int
 from geo_app.domain.errors import Forbidden, NotFound, ValidationError
 from geo_app.models import ReceptionHall, User, Visit
 
@@ -33,13 +33,7 @@ def halls(session: Session) -> list[dict[str, Any]]:
 
 
 def _people(value: object) -> int:
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValidationError("people: a whole number of residents is required", "people")
-    if not 1 <= value <= PEOPLE_MAX:
-        raise ValidationError(f"people: must be between 1 and {PEOPLE_MAX}", "people")
-    return value
+    return parse_int(value, "people", 1, PEOPLE_MAX)
 
 
 def log_visit(session: Session, clerk: User, data: dict[str, Any], now: datetime | None = None) -> Visit:

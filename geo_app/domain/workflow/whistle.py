@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from geo_app.domain.core.validation import parse_int
 from geo_app.domain.errors import Forbidden, IllegalTransition, NotFound, ValidationError
 from geo_app.domain.workflow.params import reason
 from geo_app.models import Department, Dispatch, Issue, User
@@ -78,10 +79,7 @@ def find_dispatch(session: Session, issue: Issue, actor: User | None, params: di
     """Find the dispatch named by `dispatch_id`, or the open one of `department` (or the actor's)."""
     q = select(Dispatch).where(Dispatch.issue_id == issue.id).with_for_update()
     if params.get("dispatch_id") is not None:
-        try:
-            q = q.where(Dispatch.id == int(params["dispatch_id"]))
-        except (TypeError, ValueError):
-            raise ValidationError("dispatch_id: must be an integer", "dispatch_id") from None
+        q = q.where(Dispatch.id == parse_int(params["dispatch_id"], "dispatch_id", 1, 2**31 - 1))
     else:
         code = params.get("department") or None
         dep_id = (

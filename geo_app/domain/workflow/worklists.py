@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from geo_app.domain.core import permissions
 from geo_app.domain.core.localtime import zone as local_zone
-from geo_app.domain.core.validation import parse_coordinate, parse_date, period_bounds
+from geo_app.domain.core.validation import parse_coordinate, parse_date, parse_int, period_bounds
 from geo_app.domain.errors import ValidationError
 from geo_app.domain.workflow.loop import AWAITING_ACCEPTANCE_SQL
 from geo_app.models import User
@@ -63,15 +63,7 @@ def parse_bbox(value: object, required: bool = False) -> tuple[float, float, flo
 
 
 def _int(value: object, name: str, default: int, low: int, high: int) -> int:
-    if value in (None, ""):
-        return default
-    try:
-        number = int(str(value))
-    except ValueError:
-        raise ValidationError(f"{name}: must be an integer", name) from None
-    if not low <= number <= high:
-        raise ValidationError(f"{name}: must be between {low} and {high}", name)
-    return number
+    return default if value in (None, "") else parse_int(value, name, low, high)
 
 
 def parse_filter(session: Session, args: Mapping[str, Any]) -> IssueFilter:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, Response, request, url_for
+from flask import Blueprint, Response, current_app, request, url_for
 from flask.typing import ResponseReturnValue
 
 from geo_app.config import intake_settings
@@ -45,7 +45,11 @@ def _error(err: DomainError) -> ResponseReturnValue:
 @bp.get(f"/discovery.{FMT}")
 def discovery(fmt: str) -> ResponseReturnValue:
     """Return the discovery document: where the v2 endpoint is and what it speaks."""
-    base = url_for("open311.services", fmt="json", _external=True).rsplit("/", 1)[0]
+    # Never built from the request's Host header (anyone can send any): PUBLIC_URL when configured,
+    # else a path relative to wherever the client found this document.
+    path = url_for("open311.services", fmt="json").rsplit("/", 1)[0]
+    public = current_app.config.get("PUBLIC_URL")
+    base = public.rstrip("/") + path if public else path
     data = {
         "changeset": "2020-11-06T00:00:00+08:00",
         "contact": f"{place_name() or '街长制'} command centre (street-chief platform)",

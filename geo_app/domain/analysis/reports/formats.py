@@ -77,13 +77,29 @@ def rows(report: dict[str, Any]) -> list[tuple[str, Any, Any, str, Any]]:
     return out
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(value: object) -> object:
+    """Return a CSV cell that a spreadsheet will not run: text starting like a formula gets a leading '.
+
+    Names come from the organisation's data (a street or team called "=HYPERLINK(...)" would otherwise
+    run when the report is opened in Excel or LibreOffice: OWASP's CSV injection). Numbers stay numbers.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def as_csv(report: dict[str, Any]) -> str:
     """Return the report as CSV, one figure a row: section, key, name, measure, value."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["section", "key", "name", "measure", "value"])
     for row in rows(report):
-        writer.writerow(["" if v is None else v for v in row])
+        writer.writerow([cell(v) for v in row])
     return out.getvalue()
 
 
