@@ -16,7 +16,7 @@ db: setup
 
 run: db
 	@echo "serving http://127.0.0.1:$(PORT)  (Ctrl-C to stop)"
-	.venv/bin/waitress-serve --host 127.0.0.1 --port $(PORT) --threads 8 --call geo_app:serve_app
+	PORT=$(PORT) scripts/serve.sh
 
 test: setup-test
 	.venv/bin/python -m pytest

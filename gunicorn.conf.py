@@ -1,0 +1,32 @@
+"""The production server of `make run` (gunicorn; read by scripts/serve.sh).
+
+Worker processes × threads: one process per core, so Python runs on every core (one process is held to
+one core by the GIL), and threads in each so that requests waiting on PostgreSQL do not idle a core.
+gthread workers keep idle and kept-alive connections in a poller, not in a thread, so hundreds of silent
+sockets from one client cost a file descriptor each and no worker; a thread is handed a connection only
+once it has sent data, and gives it back after 5 s of waiting for the rest.
+Put nginx in front on a network (README: "Running it on a network"): it buffers slow uploads, holds TLS
+and limits connections per client address, which gunicorn does not do.
+"""
+
+import multiprocessing
+import os
+
+bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}"
+worker_class = "asgi"
+workers = int(os.environ.get("WEB_WORKERS", multiprocessing.cpu_count()))
+threads = int(os.environ.get("WEB_THREADS", "8"))
+worker_connections = 2000  # open connections per worker (idle ones included) before new ones wait
+backlog = 2048
+timeout = 60  # a worker silent this long (a request stuck in Python) is killed and replaced
+graceful_timeout = 20  # on SIGTERM: finish requests in flight for up to this long, accept no new ones
+keepalive = 5
+max_requests = 5000  # recycle workers now and then (memory held by folium/geopandas)
+max_requests_jitter = 500
+limit_request_line = 8190
+limit_request_fields = 100
+limit_request_field_size = 8190
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+accesslog = "-" if os.environ.get("ACCESS_LOG") else None
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "info")
