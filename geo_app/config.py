@@ -37,7 +37,8 @@ def database_url() -> str:
         if url.startswith("postgresql://") or url.startswith("postgres://"):
             url = "postgresql+psycopg://" + url.split("://", 1)[1]
         return url
-    return localdb.url(local_db_name())
+    # migrations and commands as the owner; the web server asks for geo_app (scripts/serve.sh)
+    return localdb.url(local_db_name(), role=os.environ.get("LOCAL_PG_ROLE", "geo_owner"))
 
 
 def local_db_name() -> str:

@@ -25,6 +25,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from geo_app import localauth
+
 log = logging.getLogger(__name__)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -80,7 +82,7 @@ def _chown_postgres(path: Path) -> None:
 
 
 def init_cluster() -> None:
-    """Create the cluster with trust auth on 127.0.0.1 if it does not exist yet."""
+    """Create the cluster with password (SCRAM) auth if it does not exist yet (see geo_app.localauth)."""
     pgdata = data_dir()
     if (pgdata / "PG_VERSION").exists():
         return
@@ -89,20 +91,29 @@ def init_cluster() -> None:
     pgdata.mkdir(parents=True, exist_ok=True)
     _chown_postgres(pgdata)
     os.chmod(pgdata, 0o700)
-    res = _as_postgres(
-        [
-            str(PG_BIN / "initdb"),
-            "-D",
-            str(pgdata),
-            "-U",
-            "postgres",
-            "--auth=trust",
-            "--encoding=UTF8",
-            "--locale=C.UTF-8",
-        ]
-    )
+    pwfile = pgdata.parent / ".initdb-password"  # read by initdb as the postgres user, removed right after
+    pwfile.write_text(localauth.password("postgres"))
+    os.chmod(pwfile, 0o600)
+    _chown_postgres(pwfile)
+    try:
+        res = _as_postgres(
+            [
+                str(PG_BIN / "initdb"),
+                "-D",
+                str(pgdata),
+                "-U",
+                "postgres",
+                "--auth=scram-sha-256",
+                f"--pwfile={pwfile}",
+                "--encoding=UTF8",
+                "--locale=C.UTF-8",
+            ]
+        )
+    finally:
+        pwfile.unlink(missing_ok=True)
     if res.returncode != 0:
         raise LocalDbError(f"initdb failed: {res.stderr.strip()}")
+    _as_postgres(["tee", str(pgdata / "pg_hba.conf")], input=localauth.HBA)
     log.info("initialised local cluster in %s", pgdata)
 
 
@@ -135,7 +146,8 @@ def runs_fast(port: int = DEFAULT_PORT) -> bool:
     """Return True when the running cluster has fsync off."""
     import psycopg  # local import: keeps `import geo_app` cheap
 
-    with psycopg.connect(host="127.0.0.1", port=port, user="postgres", dbname="postgres", autocommit=True) as conn:
+    localauth.secure_running_cluster(port, data_dir())  # a cluster made with trust auth by an older checkout
+    with psycopg.connect(**localauth.admin_params(port), dbname="postgres", autocommit=True) as conn:
         row = conn.execute("SHOW fsync").fetchone()
         assert row is not None  # SHOW always returns one row
         fsync: str = row[0]
@@ -185,6 +197,7 @@ def start(port: int = DEFAULT_PORT, fast: bool | None = None) -> None:
     logfile = pgdata.parent / "pg.log"
     logfile.touch()
     _chown_postgres(logfile)
+    os.chmod(logfile, 0o600)  # the log may quote statements and their data: the postgres user's only
     res = _as_postgres(
         [
             str(PG_BIN / "pg_ctl"),
@@ -205,6 +218,7 @@ def start(port: int = DEFAULT_PORT, fast: bool | None = None) -> None:
         raise LocalDbError(f"pg_ctl start failed: {res.stderr.strip()}\n{tail}")
     for _ in range(50):
         if is_running(port):
+            localauth.secure_running_cluster(port, pgdata)
             return
         time.sleep(0.2)
     raise LocalDbError("local cluster did not become ready")
@@ -217,20 +231,26 @@ def stop() -> None:
         _as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(pgdata), "-m", "fast", "stop"])
 
 
-def url(dbname: str = DEFAULT_DB, port: int = DEFAULT_PORT) -> str:
-    """Return the SQLAlchemy URL of a database on the local cluster."""
-    return f"postgresql+psycopg://postgres@127.0.0.1:{port}/{dbname}"
+def url(dbname: str = DEFAULT_DB, port: int = DEFAULT_PORT, role: str = "geo_owner") -> str:
+    """Return the SQLAlchemy URL of a database on the local cluster, as `role` (default: the owner)."""
+    return localauth.url(role, dbname, port)
 
 
-def ensure_database(dbname: str = DEFAULT_DB, port: int = DEFAULT_PORT) -> str:
-    """Start the cluster, create `dbname` with PostGIS if missing, and return its URL."""
+def ensure_database(dbname: str = DEFAULT_DB, port: int = DEFAULT_PORT, role: str = "geo_owner") -> str:
+    """Start the cluster, create `dbname` with PostGIS and its roles if missing, and return its URL as `role`.
+
+    geo_owner owns the database and its tables (migrations and `flask` commands use it); geo_app, which
+    the web server uses (LOCAL_PG_ROLE=geo_app in scripts/serve.sh), reads and writes rows only."""
     import psycopg  # local import: keeps `import geo_app` cheap
 
     start(port)
-    with psycopg.connect(host="127.0.0.1", port=port, user="postgres", dbname="postgres", autocommit=True) as conn:
+    with psycopg.connect(**localauth.admin_params(port), dbname="postgres", autocommit=True) as conn:
+        localauth.ensure_roles(conn)
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (dbname,)).fetchone()
         if not exists:
             conn.execute(f'CREATE DATABASE "{dbname}"')
-    with psycopg.connect(host="127.0.0.1", port=port, user="postgres", dbname=dbname, autocommit=True) as conn:
+        localauth.hand_over(conn, dbname)
+    with psycopg.connect(**localauth.admin_params(port), dbname=dbname, autocommit=True) as conn:
         conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
-    return url(dbname, port)
+        localauth.grant_app(conn)
+    return url(dbname, port, role)

@@ -47,7 +47,7 @@ def server() -> dict[str, Any]:
             "password": url.password,
         }
     localdb.start(fast=True)  # throwaway databases: no fsync (a durable cluster already running stays so)
-    return {"host": "127.0.0.1", "port": localdb.DEFAULT_PORT, "user": "postgres", "password": None}
+    return localdb.localauth.admin_params(localdb.DEFAULT_PORT)  # the superuser: it creates and drops databases
 
 
 def connect(dbname: str, **kwargs: Any) -> psycopg.Connection:
