@@ -23,10 +23,11 @@ from geo_app.domain.core.validation import clean_email, clean_text, parse_dateti
 from geo_app.domain.errors import Forbidden, NotFound, ValidationError
 from geo_app.domain.workflow.intake import NAME_MAX, IntakeSettings, create_issue
 from geo_app.models import ApiKey, Category
-from geo_app.vocab import OPEN_STATUSES
+from geo_app.vocab import OPEN_STATUSES, STATUSES
 
 WINDOW = timedelta(days=90)
 MAX_RESULTS = 1000
+LISTED_STATUSES = tuple(s for s in STATUSES if s not in ("reported", "rejected", "duplicate"))
 CLOSED_STATUSES = ("resolved", "verified", "closed", "rejected", "duplicate")
 PLATE = re.compile(r"^[0-9A-Za-z\u4e00-\u9fff·\- ]{2,12}$")
 # Extra questions a service asks (Open311 "service definition"); answers are staff-only, like the text.
@@ -176,8 +177,9 @@ JOIN categories c ON c.code = i.category
 LEFT JOIN street_segments s ON s.id = i.segment_id
 LEFT JOIN teams t ON t.id = i.team_id
 LEFT JOIN issues dup ON dup.id = i.duplicate_of_id
--- generalised location: onto the segment's centre line, or to ~100 m when unlinked
-CROSS JOIN LATERAL (SELECT CASE WHEN s.id IS NOT NULL THEN ST_ClosestPoint(s.geom, i.geom)
+-- generalised exactly like the public map: the segment's midpoint (the projection onto the street gave
+-- away where the resident stood), or a ~100 m grid cell when unlinked
+CROSS JOIN LATERAL (SELECT CASE WHEN s.id IS NOT NULL THEN ST_LineInterpolatePoint(s.geom, 0.5)
                                 ELSE ST_SnapToGrid(i.geom, 0.001) END AS pt) p
 WHERE {where}
 ORDER BY i.reported_at DESC, i.id DESC
@@ -192,9 +194,16 @@ def list_requests(session: Session, query: Query, lang: str | None, tz: str | No
     expanding: list[str]
     where, params, expanding = ["TRUE"], {"limit": MAX_RESULTS}, []
     if query.ids:
-        where.append("i.ref IN :ids")
-        params["ids"], expanding = list(query.ids), ["ids"]
+        # asked for by id: its reporter follows a new report or a merge, but a rejected one is not shown
+        # (references are sequential: anyone can guess them)
+        where.append("i.ref IN :ids AND i.status <> 'rejected'")
+        params["ids"] = list(query.ids)
+        expanding.append("ids")
     else:
+        # a list shows vetted issues only: not a report nobody has accepted yet, a rejected one or a merged copy
+        where.append("i.status IN :listed")
+        params["listed"] = list(LISTED_STATUSES)
+        expanding.append("listed")
         where.append("i.reported_at >= :start AND i.reported_at <= :end")
         params.update(start=query.start, end=query.end)
         if query.codes:

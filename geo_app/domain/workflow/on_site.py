@@ -64,8 +64,9 @@ def log_site_visit(session: Session, user: User, data: dict[str, Any], now: date
 
 
 def recent_site_visits(session: Session, user: User, limit: int = 20) -> list[dict[str, Any]]:
-    """Return the latest site visits of the user's team (every team for admins), with the issues settled."""
-    cond = "TRUE" if user.role == "admin" or user.team_id is None else "sv.team_id = :team"
+    """Return the latest site visits of the user's team (every team for admins, none without a team)."""
+    # a chief or secretary without a team sees nobody's visits (not everybody's)
+    cond = "TRUE" if user.role == "admin" else "FALSE" if user.team_id is None else "sv.team_id = :team"
     return [
         dict(r)
         for r in session.execute(
