@@ -253,6 +253,27 @@ def _api_paths() -> JSON:
                 },
             }
         },
+        "/api/token/refresh": {
+            "post": {
+                "summary": "Exchange a valid bearer token for a fresh one (tokens live an hour)",
+                "tags": ["auth"],
+                "security": BEARER,
+                "responses": {
+                    "200": _json(
+                        {"type": "object", "required": ["token"], "properties": {"token": {"type": "string"}}}
+                    ),
+                    "401": ERR,
+                },
+            }
+        },
+        "/api/token/revoke": {
+            "post": {
+                "summary": "Revoke every token and login session of the bearer's user",
+                "tags": ["auth"],
+                "security": BEARER,
+                "responses": {"200": _json({"type": "object"}), "401": ERR},
+            }
+        },
         "/api/categories": {"get": _get("Issue categories", [], list_of, secured=False, errors=())},
         "/api/departments": {"get": _get("Departments", [], list_of)},
         "/api/teams": {"get": _get("Street-chief teams", [], list_of)},
