@@ -22,6 +22,7 @@ TABLES = {
     "team_segments",
     "users",
     "api_keys",
+    "login_throttle",
     "visits",
     "site_visits",
     "site_visit_issues",

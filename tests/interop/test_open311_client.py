@@ -36,7 +36,8 @@ def test_a_client_lists_services_posts_and_reads_back(live_server):
     back = client.get_service_request(ref)
     assert back["service_request_id"] == ref and back["status"] == "open"
     assert back["service_code"] == "illegal_parking" and "Li" not in str(back)
-    assert [r["service_request_id"] for r in client.get_service_requests(status="open")] == [ref]
+    # unvetted until the street chief accepts it: not listed, but its id finds it (below)
+    assert [r["service_request_id"] for r in client.get_service_requests(status="open")] == []
     listed = client.get_service_requests(service_request_id=f"{ref},DT-2020-00001")
     assert {r["service_request_id"] for r in listed} == {ref, "DT-2020-00001"}
 
