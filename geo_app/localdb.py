@@ -158,7 +158,7 @@ def other_clients(port: int = DEFAULT_PORT) -> int:
     """Return how many other client connections the running cluster has (tests, servers, benchmarks)."""
     import psycopg  # local import: keeps `import geo_app` cheap
 
-    with psycopg.connect(host="127.0.0.1", port=port, user="postgres", dbname="postgres", autocommit=True) as conn:
+    with psycopg.connect(**localauth.admin_params(port), dbname="postgres", autocommit=True) as conn:
         row = conn.execute(
             "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()"
         ).fetchone()

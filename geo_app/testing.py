@@ -91,6 +91,13 @@ def database_exists(name: str) -> bool:
         return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is not None
 
 
+def url_map_app() -> Any:
+    """Return an app on no database, for what needs only its routes (the URL map): nothing connects."""
+    from geo_app import create_app
+
+    return create_app({"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://unused@127.0.0.1:1/unused", "TESTING": True})
+
+
 def make_app(url: str, **extra: Any) -> Any:
     """Return the app on database `url`, in testing mode."""
     from geo_app import create_app, profile

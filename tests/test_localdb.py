@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from geo_app import localdb
+from geo_app import localauth, localdb
 
 
 def test_a_durable_cluster_keeps_fsync_and_a_fast_one_drops_it():
@@ -41,7 +41,7 @@ def test_wanting_durable_never_restarts_a_cluster_other_processes_use(pg_server,
     # alembic's fileConfig (migrations/env.py) disables loggers that exist when a migration runs in-process
     monkeypatch.setattr(localdb.log, "disabled", False)
 
-    params = {"host": "127.0.0.1", "port": localdb.DEFAULT_PORT, "user": "postgres", "dbname": "postgres"}
+    params = {**localauth.admin_params(localdb.DEFAULT_PORT), "dbname": "postgres"}
     with psycopg.connect(**params, autocommit=True) as held:
         started = held.execute("SELECT pg_postmaster_start_time()").fetchone()
         assert localdb.other_clients() >= 1

@@ -7,7 +7,7 @@ import contextlib
 
 import pytest
 
-from geo_app.testing import make_app
+from geo_app.testing import url_map_app
 from tests.browser.conftest import login
 
 LISTEN = """
@@ -22,7 +22,7 @@ NOT_PAGES = ("/api/", "/tiles/", "/open311/", "/static/", "/healthz", "/logout",
 
 def _pages() -> list[str]:
     """Every page of the app's URL map reachable by GET without arguments, and WITH_ARGS."""
-    app = make_app("postgresql+psycopg://unused@127.0.0.1:1/unused")
+    app = url_map_app()
     paths = sorted(
         rule.rule
         for rule in app.url_map.iter_rules()

@@ -9,6 +9,7 @@ import io
 import pytest
 from sqlalchemy import text
 
+from geo_app import create_app
 from geo_app.domain.analysis.reports.formats import cell
 from geo_app.testing import make_app
 from tests import factories
@@ -144,7 +145,8 @@ def test_open311_discovery_uses_the_configured_public_url(template_db):
 
 @pytest.mark.parametrize("path", ["/healthz", "/api/public/issues", "/api/categories", "/maps/public"])
 def test_database_unavailable_is_a_503_with_retry_after(path):
-    app = make_app("postgresql+psycopg://postgres@127.0.0.1:9/nowhere")  # nothing listens on port 9
+    # nothing listens on port 9; built without reading a profile, as a server whose database went away
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://postgres@127.0.0.1:9/nowhere", "TESTING": True})
     res = app.test_client().get(path)
     assert res.status_code == 503
     assert res.headers["Retry-After"]

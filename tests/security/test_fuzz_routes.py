@@ -8,7 +8,7 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import text
 
-from geo_app.testing import make_app
+from geo_app.testing import url_map_app
 from tests.workflow.helpers import csrf_of, login, token
 
 ODD = [
@@ -155,7 +155,7 @@ SAMPLE_ARGS = {
 
 
 def _rules():
-    app = make_app("postgresql+psycopg://unused@127.0.0.1:1/unused")
+    app = url_map_app()
     return sorted(
         (rule.rule, method, sorted(rule.arguments))
         for rule in app.url_map.iter_rules()

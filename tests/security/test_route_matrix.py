@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from geo_app.testing import make_app
+from geo_app.testing import url_map_app
 from tests.workflow.helpers import csrf_of
 
 OPEN = "open"  # anyone: answered without login (2xx, or 4xx for its own input)
@@ -86,7 +86,7 @@ ARGS = {
 
 
 def _routes() -> set[tuple[str, str]]:
-    app = make_app("postgresql+psycopg://unused@127.0.0.1:1/unused")
+    app = url_map_app()
     return {(r.rule, m) for r in app.url_map.iter_rules() for m in ("GET", "POST") if m in r.methods}
 
 
