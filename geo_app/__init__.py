@@ -72,8 +72,9 @@ def _catalogs() -> str:
 
 
 def register_blueprints(app: Flask) -> None:
-    from geo_app.web import BLUEPRINTS
+    from geo_app.web import BLUEPRINTS, BoundedInt
 
+    app.url_map.converters["int"] = BoundedInt  # before the rules are added: every <int:…> is bounded
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
 

@@ -1,5 +1,10 @@
 """Blueprints: thin request parsing over domain functions, in packages that mirror the domain."""
 
+from typing import Any
+
+from werkzeug.routing import IntegerConverter
+from werkzeug.routing.map import Map
+
 from geo_app.web import auth, home
 from geo_app.web.analysis import api as analysis_api
 from geo_app.web.analysis import reports
@@ -28,3 +33,11 @@ BLUEPRINTS = [
     analysis_api.bp,
     reports.bp,
 ]
+
+
+class BoundedInt(IntegerConverter):
+    """`<int:…>` path values that fit PostgreSQL's bigint; a larger one is a 404 like any unknown id."""
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(map, *args, **kwargs)

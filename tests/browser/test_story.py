@@ -69,7 +69,7 @@ def test_fumes_story_in_chromium(page_factory, live_server):
     box = clerk.locator("#pick-map").bounding_box()
     clerk.mouse.click(box["x"] + box["width"] / 2 + 7, box["y"] + box["height"] / 2 + 5)
     assert re.fullmatch(r"1\d\d\.\d{6}", clerk.input_value("#lon"))
-    clerk.wait_for_function("document.getElementById('snap-preview').textContent.length > 0")
+    clerk.wait_for_selector("#snap-preview:not(:empty)")  # a selector, not a JS predicate: the CSP forbids eval
     preview = clerk.locator("#snap-preview").inner_text()
     assert ("将归入" in preview and "米" in preview) or "米内没有街段" in preview, preview
     screenshot(clerk, "story-clerk-snap-preview-desk")

@@ -150,6 +150,7 @@ SAMPLE_ARGS = {
     "y": "7100",
     "fmt": "json",
     "visit_id": "1",
+    "photo_id": "1",
     "filename": "css/app.css",
 }
 

@@ -20,7 +20,13 @@ RULES = {
     ("/maps/public", "GET"): OPEN,
     ("/api/public/issues", "GET"): OPEN,
     ("/api/categories", "GET"): OPEN,
-    ("/api/departments", "GET"): OPEN,  # reference data, as on the public report form
+    ("/api/departments", "GET"): OPEN,
+    ("/api/deployment", "GET"): OPEN,  # the place's name, zone and extent: what every client needs first
+    ("/api/public/issues/<ref>", "GET"): OPEN,
+    ("/p", "GET"): OPEN,  # residents look up their issue by reference
+    ("/p/<ref>", "GET"): OPEN,
+    ("/photos/<int:photo_id>", "GET"): OPEN,  # a published "after" photo; anything else answers 404
+    ("/photos/<int:photo_id>/thumb", "GET"): OPEN,  # reference data, as on the public report form
     ("/api/openapi.json", "GET"): OPEN,
     ("/api/token", "POST"): OPEN,
     ("/tiles/<layer>/<z>/<x>/<y>.pbf", "GET"): LOGIN,  # every layer but `public`
@@ -46,6 +52,7 @@ for _rule in [
     "/intake",
     "/intake/issues/<ref>/duplicates",
     "/intake/segments.json",
+    "/intake/snap.json",
     "/intake/visits/<int:visit_id>",
     "/issues/<ref>",
     "/issues/<ref>/map",
@@ -54,6 +61,7 @@ for _rule in [
     "/maps/fire-lanes",
     "/maps/hotspots",
     "/reports",
+    "/review",
     "/site-visits",
     "/work",
 ]:
@@ -62,6 +70,7 @@ for _rule in [
     "/api/fire-lanes/<code>/status",
     "/api/issues",
     "/api/issues/<ref>/actions",
+    "/api/issues/<ref>/photos",
     "/api/token/refresh",
     "/api/token/revoke",
     "/intake/visits",
@@ -81,6 +90,7 @@ ARGS = {
     "<y>": "7100",
     "<any(json, xml):fmt>": "json",
     "<int:visit_id>": "1",
+    "<int:photo_id>": "1",
     "<path:filename>": "css/app.css",
 }
 
