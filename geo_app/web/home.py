@@ -26,8 +26,17 @@ def _deployment() -> dict[str, str]:
 
 @bp.get("/")
 def index() -> ResponseReturnValue:
-    """Render the front page."""
-    return render_template("home/index.html")
+    """Render the front page, with the signed-in team member's to-do counts."""
+    from flask_login import current_user
+
+    from geo_app.domain.workflow import todo
+    from geo_app.extensions import db_session
+    from geo_app.vocab import WORKLIST_ROLES
+
+    counts = None
+    if current_user.is_authenticated and current_user.role in WORKLIST_ROLES:
+        counts = todo.counts(db_session(), current_user._get_current_object())
+    return render_template("home/index.html", todo=counts)
 
 
 @bp.get("/healthz")

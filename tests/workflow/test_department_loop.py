@@ -106,3 +106,11 @@ def test_return_on_a_closed_issue_is_illegal_and_buttons_are_verbs(client, sessi
     closed = session.execute(text("SELECT ref FROM issues WHERE status = 'closed' ORDER BY id LIMIT 1")).scalar()
     res = _act(client, session, closed, "admin", action="return", dispatch_id=did, reason="x")
     assert res.status_code == 422
+
+
+def test_home_page_shows_the_team_to_do_counts(client, session):
+    login(client, "chief")
+    html = client.get("/").get_data(as_text=True)
+    assert "data-todo" in html and "待验收" in html and "超期" in html
+    client.post("/logout", data={"csrf_token": csrf_of(client, "/")})
+    assert "data-todo" not in client.get("/").get_data(as_text=True)
