@@ -11,6 +11,7 @@ from sqlalchemy import text
 
 from geo_app import create_app
 from geo_app.domain.analysis.reports.formats import cell
+from geo_app.extensions import db
 from geo_app.testing import make_app
 from tests import factories
 from tests.workflow.helpers import counts, csrf_of, login, token
@@ -135,11 +136,14 @@ def test_open311_discovery_does_not_echo_the_host_header(client):
     assert "evil.example" not in res.get_data(as_text=True)
 
 
-def test_open311_discovery_uses_the_configured_public_url(template_db):
-    from geo_app.testing import db_url
-
-    app = make_app(db_url(template_db), PUBLIC_URL="https://jiezhang.example.cn")
-    doc = app.test_client().get("/open311/v2/discovery.json", headers={"Host": "evil.example"}).get_json()
+def test_open311_discovery_uses_the_configured_public_url(clone_db):
+    # a clone, not the template itself: a connection left on the template stops every later clone of it
+    app = make_app(clone_db(), PUBLIC_URL="https://jiezhang.example.cn")
+    try:
+        doc = app.test_client().get("/open311/v2/discovery.json", headers={"Host": "evil.example"}).get_json()
+    finally:
+        with app.app_context():
+            db.engine.dispose()
     assert doc["endpoints"][0]["url"] == "https://jiezhang.example.cn/open311/v2"
 
 
