@@ -47,7 +47,12 @@ def server() -> dict[str, Any]:
             "password": url.password,
         }
     localdb.start(fast=True)  # throwaway databases: no fsync (a durable cluster already running stays so)
-    return localdb.localauth.admin_params(localdb.DEFAULT_PORT)  # the superuser: it creates and drops databases
+    admin = localdb.localauth.admin_params(localdb.DEFAULT_PORT)  # the superuser: it creates and drops databases
+    # A brand-new cluster has only the superuser; tests that connect as the app's roles must not depend on
+    # another test having created them first.
+    with psycopg.connect(**admin, dbname="postgres", autocommit=True) as conn:
+        localdb.localauth.ensure_roles(conn)
+    return admin
 
 
 def connect(dbname: str, **kwargs: Any) -> psycopg.Connection:
