@@ -30,7 +30,6 @@ TABLES = {
     "issue_events",
     "dispatches",
     "photos",
-    "ref_counters",
     "issue_cells",
     "public_cells",
     "issue_segment_counts",

@@ -10,7 +10,7 @@ from geo_app.models.geography import (
     StreetSegment,
     WaterArea,
 )
-from geo_app.models.issue import Dispatch, Issue, IssueEvent, RefCounter
+from geo_app.models.issue import Dispatch, Issue, IssueEvent
 from geo_app.models.organisation import Category, Department, Team, TeamMember, team_segments
 from geo_app.models.photo import Photo
 from geo_app.models.user import ApiKey, LoginThrottle, User
@@ -30,7 +30,6 @@ __all__ = [
     "Issue",
     "Photo",
     "IssueEvent",
-    "RefCounter",
     "Category",
     "Department",
     "Team",

@@ -140,13 +140,3 @@ class Dispatch(Base):
     result_note: Mapped[str | None] = mapped_column(Text)  # 0009: what the department did
     returned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # 0009: 退单
     return_reason: Mapped[str | None] = mapped_column(Text)
-
-
-class RefCounter(Base):
-    """Last number handed out per reference prefix and year (DT-2020-00123); bumped atomically."""
-
-    __tablename__ = "ref_counters"
-
-    prefix: Mapped[str] = mapped_column(String(20), primary_key=True)
-    year: Mapped[int] = mapped_column(Integer, primary_key=True)
-    last: Mapped[int] = mapped_column(Integer, default=0)

@@ -217,21 +217,15 @@ def _drop_existing(session: Session, rows: pd.DataFrame, result: ImportResult) -
 
 
 def _assign_refs(session: Session, rows: pd.DataFrame, prefix: str) -> None:
-    """Give rows without a ref the next numbers of their year (counters bumped atomically)."""
+    """Give rows without a ref new numbers of their year (from its sequence, above every stored ref)."""
     missing = rows["ref"] == ""
     if not missing.any():
         return
     refs.bump_counters(session)
     years = rows.loc[missing, "reported_at"].dt.tz_convert(local_zone_name()).dt.year
     for year, index in years.groupby(years).groups.items():
-        last = session.execute(
-            text("""
-            INSERT INTO ref_counters (prefix, year, last) VALUES (:p, :y, :n)
-            ON CONFLICT (prefix, year) DO UPDATE SET last = ref_counters.last + :n RETURNING last"""),
-            {"p": prefix, "y": int(year), "n": len(index)},
-        ).scalar_one()
-        numbers = np.arange(last - len(index) + 1, last + 1)
-        rows.loc[index, "ref"] = [f"{prefix}-{year}-{n:05d}" for n in numbers]
+        numbers = refs.take_numbers(session, prefix, int(year), len(index))
+        rows.loc[index, "ref"] = [refs.format_ref(prefix, int(year), n) for n in numbers]
 
 
 def _log_events(session: Session) -> None:
