@@ -16,12 +16,15 @@ from geo_app.domain.core import permissions
 from geo_app.domain.core.localtime import zone as local_zone
 from geo_app.domain.core.validation import parse_coordinate, parse_date, parse_int, period_bounds
 from geo_app.domain.errors import ValidationError
+from geo_app.domain.workflow import keyset
 from geo_app.domain.workflow.loop import AWAITING_ACCEPTANCE_SQL
 from geo_app.models import User
 from geo_app.vocab import OPEN_STATUSES, STATUSES
 
 CODE = re.compile(r"[A-Za-z0-9_.:-]{1,60}")
 PER_PAGE_MAX = 200
+OFFSET_MAX = 10_000  # `page` reaches this many rows deep; further on, `cursor` (an OFFSET reads every row before)
+COUNT_MAX = 10_000  # `total` counts this far; beyond, `total_capped` says there are more
 SEGMENTS_MAX = 5000  # a bbox answer is capped so that a whole-city box cannot flood a client
 
 
@@ -41,6 +44,7 @@ class IssueFilter:
     awaiting: bool = False  # 待验收: every department summoned is done
     page: int = 1
     per_page: int = 50
+    cursor: str | None = None  # next_cursor of the page before (keyset: any depth costs one page)
 
 
 @overload
@@ -89,8 +93,13 @@ def parse_filter(session: Session, args: Mapping[str, Any]) -> IssueFilter:
     f.overdue = str(args.get("overdue", "")).lower() in ("1", "true", "yes")
     f.unlinked = str(args.get("unlinked", "")).lower() in ("1", "true", "yes")
     f.awaiting = str(args.get("awaiting", "")).lower() in ("1", "true", "yes")
-    f.page = _int(args.get("page"), "page", 1, 1, 1_000_000)
     f.per_page = _int(args.get("per_page"), "per_page", 50, 1, PER_PAGE_MAX)
+    f.page = _int(args.get("page"), "page", 1, 1, 1_000_000)
+    if (f.page - 1) * f.per_page > OFFSET_MAX:
+        raise ValidationError(f"page: pages reach {OFFSET_MAX} rows deep; go further with cursor", "page")
+    f.cursor = args.get("cursor") or None
+    if f.cursor is not None and args.get("page") not in (None, "", "1"):
+        raise ValidationError("cursor: give either page or cursor", "cursor")
     return f
 
 
@@ -119,7 +128,7 @@ def _where(user: User, f: IssueFilter, now: datetime) -> tuple[str, dict[str, An
         conds.append("i.reported_at >= :lo AND i.reported_at < :hi")
         params.update(lo=lo, hi=hi)
     if f.overdue:
-        conds.append("i.status IN :open AND i.due_at < :now")
+        conds.append(keyset.OVERDUE)
     if f.unlinked:
         conds.append("i.segment_id IS NULL")
     if f.awaiting:
@@ -133,18 +142,15 @@ SELECT i.id, i.ref, i.category, c.name_zh AS category_zh, c.name_en AS category_
        s.code AS segment, s.street_name, t.code AS team, t.name AS team_name, i.unlinked_reason,
        (SELECT u.username FROM users u WHERE u.id = i.review_owner_id) AS review_owner,
        {awaiting} AS awaiting_acceptance,
-       CASE WHEN i.status IN :open AND i.due_at < :now
-            THEN floor(extract(epoch FROM (:now - i.due_at)) / 86400)::int END AS days_overdue,
+       CASE WHEN {overdue} THEN floor(extract(epoch FROM (:now - i.due_at)) / 86400)::int END AS days_overdue,
        (SELECT count(*) FROM dispatches rd WHERE rd.issue_id = i.id AND rd.returned_at IS NOT NULL) AS returned,
        (SELECT count(*) FROM issue_events ee WHERE ee.issue_id = i.id AND ee.action = 'escalate') AS escalations,
-       (i.status IN :open AND i.due_at < :now) AS overdue, ST_AsGeoJSON(i.geom, 6) AS geometry
+       {overdue} AS overdue, ST_AsGeoJSON(i.geom, 6) AS geometry
 FROM issues i JOIN categories c ON c.code = i.category
 LEFT JOIN street_segments s ON s.id = i.segment_id LEFT JOIN teams t ON t.id = i.team_id
-WHERE {where}
-ORDER BY {order} LIMIT :limit OFFSET :offset
-"""
-NEWEST_OVERDUE_FIRST = "(i.status IN :open AND i.due_at < :now) DESC, i.reported_at DESC, i.id DESC"
-MOST_OVERDUE_FIRST = "i.due_at ASC, i.id"
+WHERE {{where}}
+ORDER BY {{order}}"""
+NEWEST_OVERDUE_FIRST, MOST_OVERDUE_FIRST = keyset.NEWEST, keyset.DUE
 
 
 def _sql(sql: str, params: dict[str, Any]) -> TextClause:
@@ -158,18 +164,34 @@ def _sql(sql: str, params: dict[str, Any]) -> TextClause:
 def list_issues(
     session: Session, user: User, f: IssueFilter, order: str = NEWEST_OVERDUE_FIRST, now: datetime | None = None
 ) -> dict[str, Any]:
-    """Return {rows, total, page, per_page}: the user's issues matching `f`, overdue then newest first."""
-    where, params = _where(user, f, now or datetime.now(UTC))
-    total = session.execute(_sql(f"SELECT count(*) FROM issues i WHERE {where}", params), params).scalar_one()
-    rows = (
-        session.execute(
-            _sql(_LIST.format(where=where, order=order, awaiting=AWAITING_ACCEPTANCE_SQL), params),
-            {**params, "limit": f.per_page, "offset": (f.page - 1) * f.per_page},
-        )
+    """Return {rows, total, total_capped, page, per_page, next_cursor}: the user's issues matching `f`, in
+    `order` (overdue then newest first, or most overdue first), from `f.cursor` or page `f.page`."""
+    cursor = keyset.decode(f.cursor, order) if f.cursor else None
+    now = cursor.now if cursor else (now or datetime.now(UTC))
+    where, params = _where(user, f, now)
+    total = session.execute(
+        _sql(f"SELECT count(*) FROM (SELECT 1 FROM issues i WHERE {where} LIMIT {COUNT_MAX + 1}) q", params), params
+    ).scalar_one()
+    listing = _LIST.format(awaiting=AWAITING_ACCEPTANCE_SQL, overdue=keyset.OVERDUE)
+    sql, extra = keyset.page_sql(listing, where, order, cursor)
+    offset = 0 if cursor else (f.page - 1) * f.per_page
+    rows = [
+        dict(r)
+        for r in session.execute(_sql(sql, params), {**params, **extra, "limit": f.per_page + 1, "offset": offset})
         .mappings()
         .all()
-    )
-    return {"rows": [dict(r) for r in rows], "total": int(total), "page": f.page, "per_page": f.per_page}
+    ]
+    more = len(rows) > f.per_page
+    rows = rows[: f.per_page]
+    return {
+        "rows": rows,
+        "total": min(int(total), COUNT_MAX),
+        "total_capped": int(total) > COUNT_MAX,
+        "page": None if cursor else f.page,
+        "per_page": f.per_page,
+        "next_cursor": keyset.after(rows[-1], order, now) if more else None,
+        "offset_max": OFFSET_MAX,
+    }
 
 
 def issues_geojson(listing: dict[str, Any]) -> dict[str, Any]:
@@ -186,16 +208,22 @@ def issues_geojson(listing: dict[str, Any]) -> dict[str, Any]:
         "type": "FeatureCollection",
         "features": features,
         "total": listing["total"],
+        "total_capped": listing["total_capped"],
         "page": listing["page"],
         "per_page": listing["per_page"],
+        "next_cursor": listing["next_cursor"],
     }
 
 
-def escalations(session: Session, user: User, page: int = 1, now: datetime | None = None) -> dict[str, Any]:
+def escalations(
+    session: Session, user: User, page: int = 1, now: datetime | None = None, cursor: str | None = None
+) -> dict[str, Any]:
     """Return the user's overdue open issues, most overdue first, with a count per team."""
-    f = IssueFilter(overdue=True, page=page, per_page=100)
+    f = IssueFilter(overdue=True, page=page, per_page=100, cursor=cursor)
     listing = list_issues(session, user, f, order=MOST_OVERDUE_FIRST, now=now)
-    where, params = _where(user, f, now or datetime.now(UTC))
+    where, params = _where(
+        user, f, keyset.decode(cursor, MOST_OVERDUE_FIRST).now if cursor else now or datetime.now(UTC)
+    )
     listing["by_team"] = [
         dict(r)
         for r in session.execute(

@@ -37,13 +37,15 @@ def work_list() -> ResponseReturnValue:
 @page_route(*ESCALATION_ROLES)
 def escalation() -> ResponseReturnValue:
     """Gather the overdue open issues in the user's scope, most overdue first."""
-    page = worklists.parse_filter(db_session(), {"page": request.args.get("page")}).page
-    return render_template("work/escalation.html", listing=worklists.escalations(db_session(), g.user, page))
+    f = worklists.parse_filter(db_session(), {"page": request.args.get("page"), "cursor": request.args.get("cursor")})
+    listing = worklists.escalations(db_session(), g.user, f.page, cursor=f.cursor)
+    return render_template("work/escalation.html", listing=listing)
 
 
 @bp.get("/review")
 @page_route(*REVIEW_ROLES)
 def review() -> ResponseReturnValue:
     """List the open issues with no street segment (the review queue), each with its reason and owner."""
-    f = worklists.parse_filter(db_session(), {"unlinked": "1", "status": "open", "page": request.args.get("page")})
+    args = {"unlinked": "1", "status": "open", "page": request.args.get("page"), "cursor": request.args.get("cursor")}
+    f = worklists.parse_filter(db_session(), args)
     return render_template("work/review.html", listing=worklists.list_issues(db_session(), g.user, f))
