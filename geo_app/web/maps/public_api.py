@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, current_app, request
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 
 from geo_app.domain.maps.public_issues import public_issues
 from geo_app.extensions import db_session
+from geo_app.web.public_cache import cached_public
 
 bp = Blueprint("public_api", __name__)
 
@@ -15,6 +16,8 @@ bp = Blueprint("public_api", __name__)
 @bp.get("/api/public/issues")
 def issues() -> ResponseReturnValue:
     """Return solved issues as GeoJSON (bbox, category, start, end, limit, offset); no login."""
-    response = jsonify(public_issues(db_session(), request.args, str(get_locale() or "zh")))
-    response.headers["Cache-Control"] = "public, max-age=60"
-    return response
+
+    def build() -> bytes:
+        return current_app.json.dumps(public_issues(db_session(), request.args, str(get_locale() or "zh"))).encode()
+
+    return cached_public(build, "application/json")

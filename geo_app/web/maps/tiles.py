@@ -13,6 +13,7 @@ from geo_app.domain.maps.tiles import STAFF_LAYERS, render_tile
 from geo_app.extensions import db_session
 from geo_app.models import User
 from geo_app.web.auth import token_user
+from geo_app.web.public_cache import cached_public
 
 bp = Blueprint("tiles", __name__)
 MVT = "application/vnd.mapbox-vector-tile"
@@ -29,11 +30,11 @@ def _viewer() -> User | None:
 @bp.get("/tiles/<layer>/<z>/<x>/<y>.pbf")
 def tile(layer: str, z: str, x: str, y: str) -> ResponseReturnValue:
     """Return one vector tile; 400 naming the field for bad coordinates or filters."""
+    if layer not in STAFF_LAYERS:  # the same for everyone: served from the public cache, with ETag and 304
+        return cached_public(lambda: render_tile(db_session(), layer, z, x, y, request.args, None), MVT)
     data = render_tile(db_session(), layer, z, x, y, request.args, _viewer())
     response = Response(data, mimetype=MVT)
-    staff = layer in STAFF_LAYERS
-    response.headers["Cache-Control"] = "private, max-age=30" if staff else "public, max-age=300"
-    if staff:
-        response.vary.add("Cookie")
-        response.vary.add("Authorization")
+    response.headers["Cache-Control"] = "private, max-age=30"
+    response.vary.add("Cookie")
+    response.vary.add("Authorization")
     return response
