@@ -30,6 +30,9 @@ def _secret_key() -> str:
     return path.read_text().strip()
 
 
+POOL_OVERFLOW = 4
+
+
 def database_url() -> str:
     """Return DATABASE_URL, or the URL of the project-local cluster's database (started on first connection)."""
     url = os.environ.get("DATABASE_URL")
@@ -52,10 +55,18 @@ def from_env() -> dict[str, Any]:
     return {"SQLALCHEMY_DATABASE_URI": database_url(), **local, **from_env_without_db()}
 
 
+def engine_options() -> dict[str, Any]:
+    """Return the connection pool's settings: one connection per request thread (WEB_THREADS, as the server
+    runs) and a few more for bursts, so that workers × (threads + overflow) stays far below the cluster's
+    max_connections (200: gunicorn.conf.py checks it); pre-ping survives a database restart."""
+    threads = int(os.environ.get("WEB_THREADS", "8"))
+    return {"pool_pre_ping": True, "pool_size": threads, "max_overflow": POOL_OVERFLOW, "pool_timeout": 10}
+
+
 def from_env_without_db() -> dict[str, Any]:
     """Collect every setting but the database URL."""
     return {
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(),
         "SECRET_KEY": _secret_key(),
         "METRIC_SRID": int(os.environ.get("METRIC_SRID", "32649")),
         "SNAP_MAX_M": float(os.environ.get("SNAP_MAX_M", "60")),

@@ -99,3 +99,11 @@ def test_the_local_cluster_starts_on_the_first_connection_not_at_app_creation(mo
         db.session.remove()
         db.engine.dispose()
     assert calls == [template_db]  # once, before the first connection
+
+
+def test_the_cluster_is_sized_to_the_machine():
+    small, big = localdb.tuning(2 << 30), localdb.tuning(64 << 30)
+    assert "shared_buffers=256MB" in small and "shared_buffers=2048MB" in big  # within bounds
+    assert "shared_buffers=1536MB" in localdb.tuning(24 << 30)
+    assert "jit=off" in small and "max_connections=200" in small
+    assert not any(setting.split("=")[0] in " ".join(small) for setting in localdb.FAST_SETTINGS)

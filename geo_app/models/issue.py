@@ -25,7 +25,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from geo_app.models.base import METRIC_SRID, Base, metric
-from geo_app.vocab import CHANNELS, RESOLUTIONS, SOLVED_STATUSES, STATUSES, sql_in
+from geo_app.vocab import CHANNELS, OPEN_STATUSES, RESOLUTIONS, SOLVED_STATUSES, STATUSES, sql_in
 
 DESCRIPTION_MAX = 4000
 
@@ -55,6 +55,8 @@ class Issue(Base):
         Index("ix_issues_reported_cover", "reported_at", postgresql_include=["geom", "status", "category"]),  # 0006
         Index("ix_issues_status_category", "status", "category"),
         Index("ix_issues_unlinked", "id", postgresql_where=text("segment_id IS NULL")),  # 0009: the review queue
+        # 0011: the open ones by time of report (the overdue issues that lead the work lists)
+        Index("ix_issues_open_reported", "reported_at", postgresql_where=text(sql_in("status", OPEN_STATUSES))),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)

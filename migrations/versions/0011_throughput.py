@@ -7,8 +7,8 @@
   for another transaction, so concurrent intakes never wait on each other; a number taken by a transaction
   that rolls back is not reused (refs may have gaps). Only the very first reference of a prefix and year
   waits for whoever created its sequence to commit.
-- Lists: keyset pagination walks the indexes already there (reported_at; due_at of open issues, 0005), an
-  incremental sort adding the id: no new index to maintain on every intake.
+- Lists: keyset pagination walks indexes of report times (all issues; open ones, new here, for the overdue
+  issues that lead the work lists) and of open issues' due dates (0005), an incremental sort adding the id.
 - Public caches: `public_generation` is bumped (nextval: no lock) by every change of `public_cells`, the
   rollup of solved issues that the public tiles and the public API show; caches compare it.
 
@@ -61,6 +61,9 @@ CREATE TRIGGER public_cells_generation_truncate AFTER TRUNCATE ON public_cells
 """
 
 
+OPEN = "status IN ('reported', 'accepted', 'dispatched', 'in_progress')"  # vocab.OPEN_STATUSES, when written
+
+
 def upgrade() -> None:
     op.execute(REF_FUNCTION)
     # one sequence per counter, continuing where the counter stopped
@@ -73,6 +76,7 @@ def upgrade() -> None:
         END LOOP;
     END $$""")
     op.drop_table("ref_counters")
+    op.execute(f"CREATE INDEX ix_issues_open_reported ON issues (reported_at) WHERE {OPEN}")
     op.execute(GENERATION)
 
 
@@ -81,6 +85,7 @@ def downgrade() -> None:
     op.execute("DROP TRIGGER public_cells_generation ON public_cells")
     op.execute("DROP FUNCTION public_generation_bump()")
     op.execute("DROP SEQUENCE public_generation")
+    op.execute("DROP INDEX ix_issues_open_reported")
     op.execute("""
     CREATE TABLE ref_counters (
         prefix varchar(20) NOT NULL, year integer NOT NULL, last integer NOT NULL,

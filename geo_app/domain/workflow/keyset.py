@@ -27,7 +27,9 @@ from geo_app.vocab import OPEN_STATUSES, sql_in
 NEWEST, DUE = "newest", "due"
 ORDERS = (NEWEST, DUE)
 # Constants, not bound parameters: the planner matches them to the partial index of open issues' due dates.
-OVERDUE = f"({sql_in('i.status', OPEN_STATUSES)} AND coalesce(i.due_at < :now, false))"
+OVERDUE = f"({sql_in('i.status', OPEN_STATUSES)} AND i.due_at < :now)"
+# its negation spelt so that the planner estimates it (and can use the index of open issues' due dates)
+NOT_OVERDUE = f"(NOT {sql_in('i.status', OPEN_STATUSES)} OR i.due_at >= :now OR i.due_at IS NULL)"
 CURSOR_MAX = 300
 
 
@@ -87,25 +89,33 @@ def after(row: dict[str, Any], order: str, now: datetime) -> str:
     return encode(Cursor(order, now, bool(row["overdue"]), row["reported_at"], row["id"]))
 
 
-def page_sql(select: str, where: str, order: str, cursor: Cursor | None) -> tuple[str, dict[str, Any]]:
-    """Return SQL for one page of `select … FROM … WHERE {where}` in `order` (LIMIT :limit OFFSET :offset),
-    starting after `cursor`, with its extra parameters. `select` has a `{where}` and an `{order}` slot."""
+def page_sql(
+    where: str, order: str, cursor: Cursor | None, branches: tuple[bool, str | None] = (True, NOT_OVERDUE)
+) -> tuple[str, str, dict[str, Any]]:
+    """Return (SQL of one page's keys, ORDER BY of the page over `issues i` joined to it as `page`, extra
+    parameters). `branches`: whether overdue issues can match at all, and the condition of the others (None:
+    none can), as simple as the filter allows: a walk that finds nothing reads its whole index, and the
+    planner picks a better one when it can estimate the condition. The keys query selects id and overdue of
+    the issues matching `where` in `order` after `cursor`, LIMIT :limit OFFSET :offset; only the page's
+    rows get their other columns (subqueries in a row's columns would otherwise run for every row sorted)."""
     params: dict[str, Any] = {}
     if cursor is not None:
         params.update(c_at=cursor.at, c_id=cursor.id)
+    keys = f"SELECT i.id, coalesce({OVERDUE}, false) AS overdue, i.reported_at, i.due_at FROM issues i WHERE "
     if order == DUE:
         cond = " AND (i.due_at, i.id) > (:c_at, :c_id)" if cursor else ""
-        sql = select.format(where=f"{where} AND {OVERDUE}{cond}", order="i.due_at, i.id")
-        return sql + " LIMIT :limit OFFSET :offset", params
+        sql = f"{keys}{where} AND {OVERDUE}{cond} ORDER BY i.due_at, i.id LIMIT :limit OFFSET :offset"
+        return sql, "i.due_at, i.id", params
     past = " AND (i.reported_at, i.id) < (:c_at, :c_id)" if cursor else ""
-    branches = []
-    if cursor is None or cursor.overdue:  # the overdue ones (after the cursor's row if it was one of them)
-        branches.append((f"{where} AND {OVERDUE}{past}", "overdue"))
-    branches.append((f"{where} AND NOT {OVERDUE}{past if cursor and not cursor.overdue else ''}", "other"))
-    newest = "i.reported_at DESC, i.id DESC"
-    parts = [
-        f"({select.format(where=w, order=newest)} LIMIT :limit + :offset)"  # each branch: no more than the page
-        for w, _ in branches
-    ]
-    sql = f"SELECT * FROM ({' UNION ALL '.join(parts)}) page "
-    return sql + "ORDER BY overdue DESC, reported_at DESC, id DESC LIMIT :limit OFFSET :offset", params
+    walks = []
+    if branches[0] and (cursor is None or cursor.overdue):  # overdue ones (after the cursor's if it was one)
+        walks.append(f"{where} AND {OVERDUE}{past}")
+    if branches[1] is not None:
+        walks.append(f"{where} AND {branches[1]}{past if cursor and not cursor.overdue else ''}")
+    if not walks:
+        walks.append("FALSE")
+    # each walks an index of report times and stops after the page: no sort of every row in scope
+    parts = [f"({keys}{w} ORDER BY i.reported_at DESC, i.id DESC LIMIT :limit + :offset)" for w in walks]
+    sql = f"SELECT * FROM ({' UNION ALL '.join(parts)}) k "
+    sql += "ORDER BY overdue DESC, reported_at DESC, id DESC LIMIT :limit OFFSET :offset"
+    return sql, "page.overdue DESC, i.reported_at DESC, i.id DESC", params

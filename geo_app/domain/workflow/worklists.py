@@ -145,11 +145,10 @@ SELECT i.id, i.ref, i.category, c.name_zh AS category_zh, c.name_en AS category_
        CASE WHEN {overdue} THEN floor(extract(epoch FROM (:now - i.due_at)) / 86400)::int END AS days_overdue,
        (SELECT count(*) FROM dispatches rd WHERE rd.issue_id = i.id AND rd.returned_at IS NOT NULL) AS returned,
        (SELECT count(*) FROM issue_events ee WHERE ee.issue_id = i.id AND ee.action = 'escalate') AS escalations,
-       {overdue} AS overdue, ST_AsGeoJSON(i.geom, 6) AS geometry
-FROM issues i JOIN categories c ON c.code = i.category
+       coalesce({overdue}, false) AS overdue, ST_AsGeoJSON(i.geom, 6) AS geometry
+FROM ({keys}) page JOIN issues i ON i.id = page.id JOIN categories c ON c.code = i.category
 LEFT JOIN street_segments s ON s.id = i.segment_id LEFT JOIN teams t ON t.id = i.team_id
-WHERE {{where}}
-ORDER BY {{order}}"""
+ORDER BY {order}"""
 NEWEST_OVERDUE_FIRST, MOST_OVERDUE_FIRST = keyset.NEWEST, keyset.DUE
 
 
@@ -159,6 +158,19 @@ def _sql(sql: str, params: dict[str, Any]) -> TextClause:
         bindparam(k, expanding=True) for k, v in params.items() if isinstance(v, list) and f":{k}" in sql
     ]
     return text(sql).bindparams(*lists)
+
+
+def _branches(f: IssueFilter) -> tuple[bool, str | None]:
+    """Return whether overdue issues can match `f`, and the simplest condition for the others (None: none
+    can), known from the filter alone."""
+    statuses = set(f.statuses) - {"open"} | (set(OPEN_STATUSES) if "open" in f.statuses else set())
+    if f.overdue:
+        return True, None
+    if statuses and not statuses & set(OPEN_STATUSES):
+        return False, "TRUE"
+    if statuses and statuses <= set(OPEN_STATUSES):
+        return True, "(i.due_at >= :now OR i.due_at IS NULL)"
+    return True, keyset.NOT_OVERDUE
 
 
 def list_issues(
@@ -172,8 +184,8 @@ def list_issues(
     total = session.execute(
         _sql(f"SELECT count(*) FROM (SELECT 1 FROM issues i WHERE {where} LIMIT {COUNT_MAX + 1}) q", params), params
     ).scalar_one()
-    listing = _LIST.format(awaiting=AWAITING_ACCEPTANCE_SQL, overdue=keyset.OVERDUE)
-    sql, extra = keyset.page_sql(listing, where, order, cursor)
+    keys, page_order, extra = keyset.page_sql(where, order, cursor, _branches(f))
+    sql = _LIST.format(keys=keys, order=page_order, awaiting=AWAITING_ACCEPTANCE_SQL, overdue=keyset.OVERDUE)
     offset = 0 if cursor else (f.page - 1) * f.per_page
     rows = [
         dict(r)
