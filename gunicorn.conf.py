@@ -16,6 +16,14 @@ bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}"
 worker_class = "asgi"
 workers = int(os.environ.get("WEB_WORKERS", multiprocessing.cpu_count()))
 threads = int(os.environ.get("WEB_THREADS", "8"))
+# each worker's pool holds up to threads + POOL_OVERFLOW connections (geo_app.config.engine_options); the
+# local cluster allows 200 (geo_app.localdb.tuning), and commands, tests and migrations need some too
+DB_CONNECTIONS_MAX = int(os.environ.get("DB_CONNECTIONS_MAX", "150"))
+if workers * (threads + 4) > DB_CONNECTIONS_MAX:
+    raise SystemExit(
+        f"WEB_WORKERS × (WEB_THREADS + 4) = {workers * (threads + 4)} connections exceed {DB_CONNECTIONS_MAX} "
+        "(DB_CONNECTIONS_MAX, below the database's max_connections)"
+    )
 worker_connections = 2000  # open connections per worker (idle ones included) before new ones wait
 backlog = 2048
 timeout = 60  # a worker silent this long (a request stuck in Python) is killed and replaced
