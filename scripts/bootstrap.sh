@@ -13,6 +13,7 @@ command -v npm >/dev/null || need+=(nodejs npm)
 if [ "$mode" = test ]; then
   have_pkg chromium || need+=(chromium)
   have_pkg fonts-wqy-microhei || need+=(fonts-wqy-microhei)   # else Chromium draws Chinese as boxes
+  have_pkg wrk || need+=(wrk)   # bench/load.py drives the server with it
 fi
 
 PYTHON="${PYTHON:-}"
