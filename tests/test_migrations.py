@@ -9,6 +9,8 @@ from geo_app.testing import RUN, create_database, drop_database, make_app
 
 TABLES = {
     "admin_areas",
+    "import_batches",
+    "import_batch_updates",
     "street_segments",
     "reception_halls",
     "compounds",

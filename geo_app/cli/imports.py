@@ -30,7 +30,12 @@ def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
     return out
 
 
-def _mapping(mapping_file: Path | None, columns: tuple[str, ...], categories: tuple[str, ...]) -> Mapping:
+def _mapping(
+    mapping_file: Path | None,
+    columns: tuple[str, ...],
+    categories: tuple[str, ...],
+    channels: tuple[str, ...] = (),
+) -> Mapping:
     from geo_app.domain.importers.issues.rows import TARGETS, Mapping
 
     data = json.loads(mapping_file.read_text(encoding="utf-8")) if mapping_file else {}
@@ -44,6 +49,7 @@ def _mapping(mapping_file: Path | None, columns: tuple[str, ...], categories: tu
         columns=cols,
         categories={**data.get("categories", {}), **_pairs(categories, "--category")},
         statuses=data.get("statuses", {}),
+        channels={**data.get("channels", {}), **_pairs(channels, "--channel")},
         default_resolution=data.get("default_resolution", "team"),
     )
 
@@ -73,6 +79,30 @@ def _mapping(mapping_file: Path | None, columns: tuple[str, ...], categories: tu
     help="Map a category value of the file onto one of our category codes (repeatable).",
 )
 @click.option(
+    "--channel",
+    "channels",
+    multiple=True,
+    metavar="THEIRS=OURS",
+    help="Map a channel value of the file onto one of our channel codes, e.g. Phone=phone (repeatable).",
+)
+@click.option(
+    "--source", default=None, metavar="NAME", help="The system the file comes from (its ids are unique there)."
+)
+@click.option(
+    "--id-column", "id_column", default=None, metavar="COL", help="The file's column holding each row's id in --source."
+)
+@click.option(
+    "--update", is_flag=True, help="Rows already imported take the file's values (default: they are skipped)."
+)
+@click.option(
+    "--date-format",
+    "date_format",
+    default=None,
+    metavar="FMT",
+    help="strptime format of every date, e.g. '%d.%m.%Y %H:%M' (default: ISO, MM/DD/YYYY hh:mm:ss AM and "
+    "YYYY/MM/DD HH:MM are recognised).",
+)
+@click.option(
     "--mapping",
     "mapping_file",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -92,7 +122,8 @@ def _mapping(mapping_file: Path | None, columns: tuple[str, ...], categories: tu
     show_default=True,
     help="Bulk mode: indexes and constraints of issues and issue_events rebuilt after the load, several "
     "times faster, but those tables and the ones their foreign keys join (categories, "
-    "street_segments, teams, visits, fire_lanes, users, dispatches, site_visit_issues) are LOCKED, "
+    "street_segments, teams, visits, fire_lanes, users, dispatches, photos, site_visit_issues, import "
+    "batches) are LOCKED, "
     "reads included, until the import commits. auto: from IMPORT_BULK_MIN_ROWS accepted rows "
     "(default 50000).",
 )
@@ -110,14 +141,21 @@ def import_issues_command(
     rejected_path: Path | None,
     columns: tuple[str, ...],
     categories: tuple[str, ...],
+    channels: tuple[str, ...],
+    source: str | None,
+    id_column: str | None,
+    update: bool,
+    date_format: str | None,
     mapping_file: Path | None,
     snap: str,
     bulk: str,
     progress: bool,
 ) -> None:
-    """Import issues from a CSV file: accepted rows all in (or none), every rejected row reported.
+    """Import issues from a CSV file as one batch: accepted rows all in (or none), every rejected row reported.
 
-    Large files go in bulk mode, which locks the issue tables for the import's duration (see --bulk)."""
+    Rows already imported (the same --source id, or the same ref) are skipped, or updated with --update.
+    The last line is `batch <ID>` (see import-batches). Large files go in bulk mode, which locks the issue
+    tables for the import's duration (see --bulk)."""
     from dataclasses import replace
 
     from flask import current_app
@@ -126,7 +164,9 @@ def import_issues_command(
     from geo_app.domain.core.deployment import check_zone
     from geo_app.domain.importers.issues.csv_import import import_issues
 
-    mapping = _mapping(mapping_file, columns, categories)
+    mapping = replace(
+        _mapping(mapping_file, columns, categories, channels), source_column=id_column, date_format=date_format
+    )
     if timezone:
         try:
             mapping = replace(mapping, timezone=check_zone(timezone))
@@ -136,7 +176,15 @@ def import_issues_command(
     bar = tqdm(unit=" rows", desc="reading", disable=not progress, file=sys.stderr)
     try:
         result = import_issues(
-            db_session(), file, intake_settings(), mapping, progress=bar.update, snap=snap, bulk_min_rows=bulk_min
+            db_session(),
+            file,
+            intake_settings(),
+            mapping,
+            progress=bar.update,
+            snap=snap,
+            bulk_min_rows=bulk_min,
+            source=source,
+            update=update,
         )
     except DomainError as err:
         bar.close()
@@ -145,7 +193,8 @@ def import_issues_command(
     db.session.commit()
     click.echo(
         f"read {result.read}, inserted {result.inserted}, linked {result.linked}, "
-        f"already there {result.skipped_existing}, rejected {len(result.rejected)}"
+        + (f"updated {result.updated}, kept (worked on since) {result.kept}, " if update else "")
+        + f"already there {result.skipped_existing}, rejected {len(result.rejected)}"
         + (
             f" ({'bulk, ' if result.bulk else ''}linked {result.snap_method}; "
             + ", ".join(f"{k} {v:.1f} s" for k, v in result.seconds.items())
@@ -164,6 +213,7 @@ def import_issues_command(
                 [e.line, e.field, e.message] + [(e.raw or {}).get(c, "") for c in columns_out] for e in result.rejected
             )
         click.echo(f"rejected rows: {rejected_path}")
+    click.echo(f"batch {result.batch_id}")
 
 
 @click.command("import-streets")

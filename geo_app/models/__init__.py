@@ -10,6 +10,7 @@ from geo_app.models.geography import (
     StreetSegment,
     WaterArea,
 )
+from geo_app.models.import_batch import ImportBatch, ImportBatchUpdate
 from geo_app.models.issue import Dispatch, Issue, IssueEvent
 from geo_app.models.organisation import Category, Department, Team, TeamMember, team_segments
 from geo_app.models.photo import Photo
@@ -28,6 +29,8 @@ __all__ = [
     "WaterArea",
     "Dispatch",
     "Issue",
+    "ImportBatch",
+    "ImportBatchUpdate",
     "Photo",
     "IssueEvent",
     "Category",

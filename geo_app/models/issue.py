@@ -8,6 +8,7 @@ from typing import Any
 from geoalchemy2 import Geometry, WKBElement
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Computed,
     DateTime,
@@ -48,12 +49,15 @@ class Issue(Base):
             name="geom_valid",
         ),  # 0007: no GEOS per row
         CheckConstraint("version >= 1", name="version"),
+        CheckConstraint("(source IS NULL) = (source_id IS NULL)", name="source_pair"),  # 0013
         CheckConstraint(
             "reporter_email IS NULL OR reporter_email ~ '^[^@[:space:]]+@[^@[:space:]]+$'", name="reporter_email_shape"
         ),
         Index("ix_issues_reported_at", "reported_at"),
         Index("ix_issues_reported_cover", "reported_at", postgresql_include=["geom", "status", "category"]),  # 0006
         Index("ix_issues_status_category", "status", "category"),
+        Index("ux_issues_source", "source", "source_id", unique=True),  # 0013: a source's id, once
+        Index("ix_issues_import_batch", "import_batch_id", postgresql_where=text("import_batch_id IS NOT NULL")),
         Index("ix_issues_unlinked", "id", postgresql_where=text("segment_id IS NULL")),  # 0009: the review queue
         # 0011: the open ones by time of report (the overdue issues that lead the work lists)
         Index("ix_issues_open_reported", "reported_at", postgresql_where=text(sql_in("status", OPEN_STATUSES))),
@@ -93,6 +97,12 @@ class Issue(Base):
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # 0013: where an imported row came from (its id in that system), and the batch that brought it in
+    source: Mapped[str | None] = mapped_column(String(80))
+    source_id: Mapped[str | None] = mapped_column(String(200))
+    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"))
+    # 0013: staff published the description and photos over Open311 (NULL: the deployment's default)
+    public: Mapped[bool | None] = mapped_column(Boolean)
 
 
 class IssueEvent(Base):

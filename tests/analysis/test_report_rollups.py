@@ -19,13 +19,13 @@ DEMO = (date(2020, 5, 1), date(2020, 11, 6))
 NOW = datetime(2026, 11, 29, 12, tzinfo=UTC)
 FRESH = {
     "report_cohorts": """
-        SELECT date_trunc('month', reported_at AT TIME ZONE 'Asia/Shanghai')::date, category, team_id, status,
+        SELECT date_trunc('month', reported_at AT TIME ZONE deployment_zone())::date, category, team_id, status,
                resolution, count(*) FROM issues GROUP BY 1, 2, 3, 4, 5""",
     "report_segment_years": """
-        SELECT extract(year FROM reported_at AT TIME ZONE 'Asia/Shanghai')::int, segment_id, count(*)
+        SELECT extract(year FROM reported_at AT TIME ZONE deployment_zone())::int, segment_id, count(*)
         FROM issues WHERE segment_id IS NOT NULL GROUP BY 1, 2""",
     "report_resolve_hist": """
-        SELECT date_trunc('month', reported_at AT TIME ZONE 'Asia/Shanghai')::date, team_id,
+        SELECT date_trunc('month', reported_at AT TIME ZONE deployment_zone())::date, team_id,
                width_bucket((extract(epoch FROM resolved_at - reported_at) / 3600.0)::float8, report_hour_edges()),
                count(*)
         FROM issues WHERE status IN ('resolved', 'verified', 'closed') AND resolved_at IS NOT NULL

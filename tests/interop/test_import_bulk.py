@@ -84,7 +84,8 @@ def _stored(session, refs):
             text("""
         SELECT ref, category, description, address, ST_AsEWKT(geom) g, ST_AsEWKT(geom_m) gm, segment_id,
                snap_distance_m, team_id, fire_lane_id, channel, reporter_name, reporter_phone, visit_id, priority,
-               status, resolution, due_at, reported_at, resolved_at, closed_at, updated_at, version
+               status, resolution, due_at, reported_at, resolved_at, closed_at, updated_at, version,
+               import_batch_id IS NOT NULL AS in_batch, source, source_id
         FROM issues WHERE ref = ANY(:r) ORDER BY ref"""),
             {"r": refs},
         )
@@ -93,7 +94,7 @@ def _stored(session, refs):
     )
     events = session.execute(
         text("""
-        SELECT i.ref, e.action, e.at, e.from_status, e.to_status, e.data, e.actor_id
+        SELECT i.ref, e.action, e.at, e.from_status, e.to_status, e.data - 'batch', e.actor_id, e.data ? 'batch'
         FROM issue_events e JOIN issues i ON i.id = e.issue_id WHERE i.ref = ANY(:r) ORDER BY i.ref, e.id"""),
         {"r": refs},
     ).all()
@@ -234,7 +235,7 @@ def test_cli_bulk_option(runner, session, tmp_path):
 
 
 def test_existing_refs_found_by_probe_or_by_reading_the_table(session):
-    from geo_app.domain.importers.issues.csv_import import ImportResult, _drop_existing
+    from geo_app.domain.importers.issues.csv_import import ImportResult, _split_existing
 
     session.execute(text("ANALYZE issues"))
     stored = session.execute(text("SELECT ref FROM issues ORDER BY id LIMIT 3")).scalars().all()
@@ -242,7 +243,9 @@ def test_existing_refs_found_by_probe_or_by_reading_the_table(session):
     big = pd.DataFrame({"ref": [*stored] + [f"ZZ-2021-{k:05d}" for k in range(1, 2000)]})  # more: read the table
     for rows, kept in ((small, ["ZZ-2021-00001", ""]), (big, [f"ZZ-2021-{k:05d}" for k in range(1, 2000)])):
         result = ImportResult()
-        assert _drop_existing(session, rows, result)["ref"].tolist() == kept and result.skipped_existing == 3
+        new, existing = _split_existing(session, rows, None, result)
+        assert new["ref"].tolist() == kept and result.skipped_existing == 3
+        assert existing["ref"].tolist() == stored and existing["issue_id"].notna().all()
 
 
 @pytest.mark.parametrize("busy", ["issues", "users"])  # the issue tables, or one their foreign keys join

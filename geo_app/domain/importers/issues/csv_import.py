@@ -28,7 +28,9 @@ from sqlalchemy.orm import Session
 from geo_app.domain.analysis import fire_lanes
 from geo_app.domain.core import refs, snapping
 from geo_app.domain.core.localtime import zone_name as local_zone_name
-from geo_app.domain.importers.issues import bulk_ddl, bulk_rollups
+from geo_app.domain.errors import DomainError
+from geo_app.domain.importers.issues import batches, bulk_ddl, bulk_rollups, updates
+from geo_app.domain.importers.issues.events import log_events
 from geo_app.domain.importers.issues.links import link_fire_lanes, link_segments, metric_xy
 from geo_app.domain.importers.issues.rows import Context, Mapping, RowError, read_frame, validate
 from geo_app.domain.importers.issues.write import (
@@ -42,7 +44,6 @@ from geo_app.domain.importers.issues.write import (
     reserve_ids,
 )
 from geo_app.domain.workflow.intake import IntakeSettings
-from geo_app.vocab import OPEN_STATUSES, SOLVED_STATUSES, sql_in
 
 MEMORY_SNAP_MIN = 2_000  # below this the set-based UPDATE is as fast and needs no segment load
 BULK_MIN_ROWS = 50_000  # from here the bulk path (IMPORT_BULK_MIN_ROWS in the app's settings)
@@ -51,8 +52,11 @@ __all__ = ["ImportResult", "Mapping", "RowError", "import_issues"]
 
 @dataclass
 class ImportResult:
+    batch_id: int = 0
     read: int = 0
     inserted: int = 0
+    updated: int = 0
+    kept: int = 0  # rows of an --update that staff have worked on since: left as they are
     skipped_existing: int = 0
     linked: int = 0
     rejected: list[RowError] = field(default_factory=list)
@@ -82,31 +86,47 @@ def import_issues(
     progress: Callable[[int], object] | None = None,
     snap: str = "auto",
     bulk_min_rows: int | None = BULK_MIN_ROWS,
+    source: str | None = None,
+    update: bool = False,
 ) -> ImportResult:
-    """Import the issues of a CSV file; the caller commits (or rolls back) the session.
+    """Import the issues of a CSV file as one batch; the caller commits (or rolls back) the session.
 
-    The bulk path is taken from `bulk_min_rows` accepted rows on (None: never, 0: always)."""
+    Rows already imported (the same `source` id, or without a source the same ref) are skipped, or updated
+    with `update`. The bulk path is taken from `bulk_min_rows` accepted rows on (None: never, 0: always)."""
+    mapping = mapping or Mapping()
+    if source is not None and mapping.source_column is None:
+        raise DomainError("id_column: a source needs the column of its ids (--id-column)", "id_column")
+    if source is None and mapping.source_column is not None:
+        raise DomainError("source: an id column needs the name of its source (--source)", "source")
     result, clock = ImportResult(), _Clock()
-    frame = read_frame(Path(path), mapping or Mapping(), progress)
+    frame = read_frame(Path(path), mapping, progress)
     result.read = len(frame)
     clock.lap(result, "parse")
-    rows, result.rejected = validate(frame, mapping or Mapping(), _context(session))
+    rows, result.rejected = validate(frame, mapping, _context(session))
     del frame
     clock.lap(result, "validate")
+    result.batch_id = batches.start(session, Path(path).name, source, mapping.source_column)
     result.bulk = bulk_min_rows is not None and len(rows) >= max(bulk_min_rows, 1)
     if result.bulk:
         bulk_ddl.lock(session)
-    rows = _drop_existing(session, rows, result)
-    if rows.empty:
-        return result
-    _assign_refs(session, rows, settings.ref_prefix)
+    rows, existing = _split_existing(session, rows, source, result)
     sla: dict[str, int] = dict(session.execute(text("SELECT code, sla_days FROM categories")).all())
-    rows["due_at"] = rows["reported_at"] + pd.to_timedelta(rows["category"].map(sla), unit="D")
-    if result.bulk:
-        _bulk(session, rows, settings, result, clock)
-    else:
-        _small(session, rows, settings, snap, result, clock)
-    result.inserted = len(rows)
+    for part in (rows, existing):
+        part["due_at"] = part["reported_at"] + pd.to_timedelta(part["category"].map(sla), unit="D")
+    if update and not existing.empty:
+        result.updated, result.kept = updates.apply(session, existing, settings, result.batch_id)
+        result.skipped_existing = len(existing) - result.updated - result.kept
+        clock.lap(result, "update")
+    if not rows.empty:
+        rows["source"] = source
+        rows["import_batch_id"] = result.batch_id
+        _assign_refs(session, rows, settings.ref_prefix)
+        if result.bulk:
+            _bulk(session, rows, settings, result, clock)
+        else:
+            _small(session, rows, settings, snap, result, clock)
+        result.inserted = len(rows)
+    batches.finish(session, result)
     return result
 
 
@@ -139,7 +159,7 @@ def _small(
     else:
         result.linked = int(rows["segment_id"].notna().sum())
     fire_lanes.link_issues_in(session, settings.fire_lane_link_m, "SELECT id FROM import_new")
-    _log_events(session)
+    log_events(session, result.batch_id, "import_new")
     refs.bump_counters(session)
     session.execute(text("DROP TABLE import_new"))
     clock.lap(result, "events")
@@ -167,7 +187,7 @@ def _bulk(session: Session, rows: pd.DataFrame, settings: IntakeSettings, result
             session,
             "issues",
             encode(columns, lazy=True),
-            sent=lambda: events.append(pool.submit(lambda: encode(event_columns(rows, first_event)))),
+            sent=lambda: events.append(pool.submit(lambda: encode(event_columns(rows, first_event, result.batch_id)))),
         )
         bulk_rollups.resume_triggers(session)
         clock.lap(result, "write")
@@ -200,20 +220,45 @@ class _Clock:
         self.t = now
 
 
-def _drop_existing(session: Session, rows: pd.DataFrame, result: ImportResult) -> pd.DataFrame:
-    given = rows["ref"][rows["ref"] != ""].tolist()
+def _split_existing(
+    session: Session, rows: pd.DataFrame, source: str | None, result: ImportResult
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return (rows not imported yet, rows already stored with their `issue_id`); count the latter as skipped.
+
+    With a source, a row is known by its id there; without, by its ref. A new row of a source whose ref is
+    another issue's is rejected (refs are unique)."""
+    if source is not None:
+        known: dict[str, int] = dict(
+            session.execute(text("SELECT source_id, id FROM issues WHERE source = :s"), {"s": source}).all()
+        )
+        ids = rows["source_id"].map(known)
+        taken = _stored_refs(session, rows["ref"][ids.isna() & (rows["ref"] != "")].tolist())
+        clash = ids.isna() & rows["ref"].isin(taken)
+        result.rejected += [
+            RowError(int(line), "ref", f"ref: {ref} is already another issue's", raw=None)
+            for line, ref in zip(rows["line"][clash], rows["ref"][clash], strict=True)
+        ]
+        result.rejected.sort(key=lambda e: e.line)
+        rows, ids = rows[~clash], ids[~clash]
+    else:
+        refs_known = _stored_refs(session, rows["ref"][rows["ref"] != ""].tolist())
+        ids = rows["ref"].map(refs_known) if refs_known else pd.Series(np.nan, index=rows.index)
+    existing = rows[ids.notna()].assign(issue_id=ids[ids.notna()].astype("int64")).reset_index(drop=True)
+    result.skipped_existing = len(existing)
+    return rows[ids.isna()].reset_index(drop=True), existing
+
+
+def _stored_refs(session: Session, given: list[str]) -> dict[str, int]:
+    """Return {ref: id} of the given refs that are stored."""
     if not given:
-        return rows
+        return {}
     stored = session.execute(
         text("SELECT greatest(reltuples, 0) FROM pg_class WHERE oid = 'issues'::regclass")
     ).scalar_one()
     if stored < len(given):  # a table smaller than the file: read its refs rather than probe the index per row
-        known = set(session.execute(text("SELECT ref FROM issues")).scalars())
-        existing = {ref for ref in given if ref in known} if known else set()
-    else:
-        existing = set(session.execute(text("SELECT ref FROM issues WHERE ref = ANY(:r)"), {"r": given}).scalars())
-    result.skipped_existing = len(existing)
-    return rows[~rows["ref"].isin(existing)].reset_index(drop=True) if existing else rows
+        wanted = set(given)
+        return {ref: i for ref, i in session.execute(text("SELECT ref, id FROM issues")).all() if ref in wanted}
+    return dict(session.execute(text("SELECT ref, id FROM issues WHERE ref = ANY(:r)"), {"r": given}).all())
 
 
 def _assign_refs(session: Session, rows: pd.DataFrame, prefix: str) -> None:
@@ -226,50 +271,3 @@ def _assign_refs(session: Session, rows: pd.DataFrame, prefix: str) -> None:
     for year, index in years.groupby(years).groups.items():
         numbers = refs.take_numbers(session, prefix, int(year), len(index))
         rows.loc[index, "ref"] = [refs.format_ref(prefix, int(year), n) for n in numbers]
-
-
-def _log_events(session: Session) -> None:
-    """Append the events that explain each imported state (reports read states from events)."""
-    steps = [
-        (
-            "i.reported_at",
-            "'report'",
-            "NULL",
-            "'reported'",
-            "jsonb_build_object('channel', i.channel, 'linked', i.segment_id IS NOT NULL, 'import', true)",
-            "TRUE",
-        ),
-        (
-            "i.reported_at",
-            "CASE i.status WHEN 'accepted' THEN 'accept' WHEN 'dispatched' THEN 'dispatch' ELSE 'start' END",
-            "'reported'",
-            "i.status",
-            "'{\"import\": true}'::jsonb",
-            sql_in("i.status", [s for s in OPEN_STATUSES if s != "reported"]),
-        ),
-        (
-            "i.resolved_at",
-            "'resolve'",
-            "'reported'",
-            "'resolved'",
-            "jsonb_build_object('resolution', i.resolution, 'import', true)",
-            sql_in("i.status", SOLVED_STATUSES),
-        ),
-        (
-            "i.resolved_at",
-            "'verify'",
-            "'resolved'",
-            "'verified'",
-            '\'{"passed": true, "import": true}\'::jsonb',
-            sql_in("i.status", [s for s in SOLVED_STATUSES if s != "resolved"]),
-        ),
-        ("i.closed_at", "'close'", "'verified'", "'closed'", "'{\"import\": true}'::jsonb", "i.status = 'closed'"),
-    ]
-    # one statement per step, so that ids (the tie-break of equal times) follow the order of the steps
-    for at, action, from_s, to_s, data, cond in steps:
-        session.execute(
-            text(f"""
-            INSERT INTO issue_events (issue_id, at, action, from_status, to_status, data)
-            SELECT i.id, {at}, {action}, {from_s}, {to_s}, {data}
-            FROM issues i JOIN import_new n ON n.id = i.id WHERE {cond}""")
-        )

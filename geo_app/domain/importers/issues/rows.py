@@ -1,6 +1,6 @@
 """Read and validate an issues CSV as columns (pandas, numpy), so that checks run over whole columns, not row by row.
 
-Every row is checked; the first failing check of a row names its field and reason. The checks are the
+Every row is checked; every failing check of a row names its field and reason. The checks are the
 intake's (validation.py) applied to whole columns: the same limits, the same refusal of markup. Text
 checks look at a column's code points with numpy (textscan.py) and hand only the few candidate values to
 the regular expressions, with the same answers as the per-value checks they replace.
@@ -8,11 +8,9 @@ the regular expressions, with the same answers as the per-value checks they repl
 
 from __future__ import annotations
 
-import contextlib
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import tzinfo
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,14 +23,15 @@ import shapely
 from geo_app.domain.core.localtime import zone as local_zone
 from geo_app.domain.core.positions import MAX_LAT
 from geo_app.domain.core.refs import REF_PATTERN
-from geo_app.domain.core.validation import parse_datetime
 from geo_app.domain.errors import DomainError
-from geo_app.domain.importers.issues.textscan import TextColumn, ends_with_offset, looks_like_ref, strip_all
+from geo_app.domain.importers.issues.dates import parse_times
+from geo_app.domain.importers.issues.textscan import TextColumn, looks_like_ref, strip_all
 from geo_app.domain.workflow.intake import ADDRESS_MAX, NAME_MAX, PHONE_MAX
 from geo_app.models.issue import DESCRIPTION_MAX
 from geo_app.vocab import CHANNELS
 from geo_app.vocab import SOLVED_STATUSES as SOLVED
 
+SOURCE_ID_MAX = 200
 TARGETS = (
     "ref",
     "category",
@@ -68,7 +67,6 @@ _TAG = re.compile(r"<\s*[a-zA-Z!/?]|javascript\s*:", re.IGNORECASE)
 _CONTROL = [*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F]  # as [\x00-\x08\x0b\x0c\x0e-\x1f\x7f]
 _WKT = re.compile(r"^\s*POINT\s*\(\s*(?P<lon>[-+0-9.eE]+)\s+(?P<lat>[-+0-9.eE]+)\s*\)\s*$", re.IGNORECASE)
 _LATLON = re.compile(r"^\s*\(\s*(?P<lat>[-+0-9.eE]+)\s*,\s*(?P<lon>[-+0-9.eE]+)\s*\)\s*$")
-_TZ_END = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})\s*$")
 _PHONE = [ord(c) for c in "0123456789+- ()"]
 
 
@@ -81,6 +79,9 @@ class Mapping:
     statuses: dict[str, str] = field(default_factory=dict)
     default_resolution: str = "team"
     timezone: str | None = None  # naive times are in this IANA zone (default: the deployment's)
+    channels: dict[str, str] = field(default_factory=dict)
+    date_format: str | None = None  # one strptime format for every date (default: the layouts are detected)
+    source_column: str | None = None  # the file's column holding each row's id in its source system
 
 
 @dataclass
@@ -113,6 +114,11 @@ def read_frame(
         frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
     except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise DomainError(f"file: not a readable UTF-8 CSV ({exc})", "file") from None
+    source_ids = None
+    if mapping.source_column is not None:
+        if mapping.source_column not in frame.columns:
+            raise DomainError(f"id_column: the file has no column {mapping.source_column[:80]!r}", "id_column")
+        source_ids = frame[mapping.source_column].copy()
     rename = {src: tgt for tgt, src in mapping.columns.items()}
     for col in frame.columns:
         if col not in rename and col.strip().lower() in ALIASES and ALIASES[col.strip().lower()] not in frame:
@@ -132,27 +138,10 @@ def read_frame(
     for target in TARGETS:
         if target not in frame.columns:
             frame[target] = ""
+    if source_ids is not None:
+        frame["source_id"] = source_ids
     frame["line"] = np.arange(len(frame)) + 2  # the header is line 1
     return frame
-
-
-def _times(column: TextColumn, field_name: str, zone: tzinfo | None = None) -> pd.Series:
-    """Parse (stripped) date/times column-wise: ISO 8601 fast, other common formats one by one; naive times
-    are in `zone` (default: the deployment's)."""
-    zone = zone or local_zone()
-    text, given = pd.Series(column.values, dtype=object), column.lengths > 0
-    out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns, UTC]")
-    aware = ends_with_offset(column, _TZ_END)  # the column's code points, not a second copy of them
-    if aware.any():
-        out[aware] = pd.to_datetime(text[aware], format="ISO8601", utc=True, errors="coerce")
-    naive = ~aware & given
-    if naive.any():
-        local = pd.to_datetime(text[naive], format="ISO8601", errors="coerce")
-        out[naive] = local.dt.tz_localize(zone, ambiguous="NaT", nonexistent="NaT").dt.tz_convert("UTC")
-    for idx in out.index[out.isna().to_numpy() & given]:  # the slow path: '2020/5/6 9:20', '06.05.2020' …
-        with contextlib.suppress(DomainError):  # left NaT: the row is rejected with the field's reason
-            out[idx] = pd.Timestamp(parse_datetime(text[idx], field_name, zone)).tz_convert("UTC")
-    return out
 
 
 def _points(text: dict[str, TextColumn]) -> tuple[pd.Series, pd.Series]:
@@ -181,7 +170,8 @@ def _codes(values: np.ndarray, table: dict[str, str]) -> npt.NDArray[np.object_]
 
 def validate(frame: pd.DataFrame, mapping: Mapping, ctx: Context) -> tuple[pd.DataFrame, list[RowError]]:
     """Return (valid rows with typed columns, one error per rejected row in line order)."""
-    text = strip_all(frame, TARGETS)
+    keyed = "source_id" in frame
+    text = strip_all(frame, TARGETS + (("source_id",) if keyed else ()))
     col = {name: column.values for name, column in text.items()}
     cat = pd.Series(
         _codes(col["category"], mapping.categories) if mapping.categories else col["category"],
@@ -190,13 +180,17 @@ def validate(frame: pd.DataFrame, mapping: Mapping, ctx: Context) -> tuple[pd.Da
     )
     status_raw = pd.Series([v.lower() for v in col["status"]], index=frame.index, dtype=object)
     status = status_raw.map({**STATUS_WORDS, **mapping.statuses})
-    zone = ZoneInfo(mapping.timezone) if mapping.timezone else None
-    closed_at = _times(text["closed_at"], "closed_at", zone)
+    zone = ZoneInfo(mapping.timezone) if mapping.timezone else local_zone()
+    closed_at = parse_times(text["closed_at"], "closed_at", zone, mapping.date_format)
     status = status.where(text["status"].lengths > 0, np.where(closed_at.notna(), "closed", "reported"))
     resolution = pd.Series(col["resolution"], index=frame.index, dtype=object).replace("", mapping.default_resolution)
-    channel = pd.Series(col["channel"], index=frame.index, dtype=object).replace("", "web")
+    channel = pd.Series(
+        _codes(col["channel"], mapping.channels) if mapping.channels else col["channel"],
+        index=frame.index,
+        dtype=object,
+    ).replace("", "web")
     lon, lat = _points(text)
-    reported_at = _times(text["reported_at"], "reported_at", zone)
+    reported_at = parse_times(text["reported_at"], "reported_at", zone, mapping.date_format)
     has_ref = pd.Series(text["ref"].lengths > 0, index=frame.index)
     ref = pd.Series(col["ref"], index=frame.index, dtype=object)
     visit_code = pd.Series(col["visit_code"], index=frame.index, dtype=object)
@@ -232,6 +226,7 @@ def validate(frame: pd.DataFrame, mapping: Mapping, ctx: Context) -> tuple[pd.Da
         (~channel.isin(CHANNELS), "channel", "channel: unknown channel"),
         ((text["visit_code"].lengths > 0) & ~visit_code.isin(ctx.visits), "visit_code", "visit_code: no such visit"),
         (has_ref & ref.duplicated(), "ref", "ref: the same ref appears earlier in the file"),
+        *(_source_checks(text["source_id"], frame.index) if keyed else []),
         (
             text["reporter_phone"].has_other_than(_PHONE),
             "reporter_phone",
@@ -281,10 +276,21 @@ def validate(frame: pd.DataFrame, mapping: Mapping, ctx: Context) -> tuple[pd.Da
             "reporter_name": col["reporter_name"][ok],
             "reporter_phone": col["reporter_phone"][ok],
             "visit_id": visit_code.map(ctx.visits)[ok],
+            "source_id": pd.Series(text["source_id"].values if keyed else None, index=frame.index, dtype=object)[ok],
         }
     )
     listed = sorted(errors.values(), key=lambda e: e.line)
     return valid.reset_index(drop=True), listed
+
+
+def _source_checks(ids: TextColumn, index: pd.Index) -> list[tuple[Any, str, str]]:
+    """The checks of the id column (`--id-column`): present, short enough, once in the file."""
+    values = pd.Series(ids.values, index=index, dtype=object)
+    return [
+        (ids.lengths == 0, "source_id", "source_id: the id column is empty"),
+        (ids.lengths > SOURCE_ID_MAX, "source_id", f"source_id: at most {SOURCE_ID_MAX} characters"),
+        ((ids.lengths > 0) & values.duplicated(), "source_id", "source_id: the same id appears earlier in the file"),
+    ]
 
 
 def _show(frame: pd.DataFrame, idx: Any, field_name: str) -> str:

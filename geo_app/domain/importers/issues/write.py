@@ -69,6 +69,9 @@ def issue_columns(rows: pd.DataFrame) -> list[NamedColumn]:
         ("fire_lane_id", "int4", rows["fire_lane_id"]),
         ("priority", "int2", rows["priority"]),
         ("version", "int4", np.ones(len(rows), dtype=np.int32)),
+        ("source", "text", pd.Categorical(rows["source"].to_numpy(dtype=object))),
+        ("source_id", "text", rows["source_id"].to_numpy(dtype=object)),
+        ("import_batch_id", "int8", rows["import_batch_id"].to_numpy(dtype=np.int64)),
     ]
 
 
@@ -129,7 +132,7 @@ def _labels(codes: npt.NDArray[Any], labels: Sequence[str | None]) -> pd.Categor
     return pd.Categorical.from_codes(remap[codes], categories=pd.Index(uniq, dtype=object))
 
 
-def event_columns(rows: pd.DataFrame, first_id: int) -> list[NamedColumn]:
+def event_columns(rows: pd.DataFrame, first_id: int, batch: int) -> list[NamedColumn]:
     """Return the events of the imported rows: report, then the steps to their state, one step at a time.
 
     Texts are Categoricals built from codes (few distinct values), so nothing is formatted per row."""
@@ -154,12 +157,15 @@ def event_columns(rows: pd.DataFrame, first_id: int) -> list[NamedColumn]:
     report: Coded = (
         channel.codes * 2 + linked,
         [
-            f'{{"channel": "{c}", "linked": {"true" if k else "false"}, "import": true}}'
+            f'{{"batch": {batch}, "channel": "{c}", "linked": {"true" if k else "false"}, "import": true}}'
             for c in channel.categories
             for k in (False, True)
         ],
     )
-    resolved: Coded = (resolution.codes, [f'{{"resolution": "{r}", "import": true}}' for r in resolution.categories])
+    resolved: Coded = (
+        resolution.codes,
+        [f'{{"batch": {batch}, "import": true, "resolution": "{r}"}}' for r in resolution.categories],
+    )
     steps = [  # (which rows, at, action, from, to, data)
         (np.ones(n, dtype=bool), reported, const("report"), const(None), const("reported"), report),
         (
@@ -168,7 +174,7 @@ def event_columns(rows: pd.DataFrame, first_id: int) -> list[NamedColumn]:
             by_status(PROGRESS_ACTIONS),
             const("reported"),
             by_status({s: s for s in PROGRESS_ACTIONS}),
-            const('{"import": true}'),
+            const(f'{{"batch": {batch}, "import": true}}'),
         ),
         (is_in(*SOLVED), done, const("resolve"), const("reported"), const("resolved"), resolved),
         (
@@ -177,9 +183,16 @@ def event_columns(rows: pd.DataFrame, first_id: int) -> list[NamedColumn]:
             const("verify"),
             const("resolved"),
             const("verified"),
-            const('{"passed": true, "import": true}'),
+            const(f'{{"batch": {batch}, "import": true, "passed": true}}'),
         ),
-        (is_in("closed"), done, const("close"), const("verified"), const("closed"), const('{"import": true}')),
+        (
+            is_in("closed"),
+            done,
+            const("close"),
+            const("verified"),
+            const("closed"),
+            const(f'{{"batch": {batch}, "import": true}}'),
+        ),
     ]
     ids = np.concatenate([rows["id"].to_numpy()[mask] for mask, *_ in steps])
     at = np.concatenate([times[mask] for mask, times, *_ in steps])
