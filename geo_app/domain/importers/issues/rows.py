@@ -181,7 +181,7 @@ def validate(frame: pd.DataFrame, mapping: Mapping, ctx: Context) -> tuple[pd.Da
     status_raw = pd.Series([v.lower() for v in col["status"]], index=frame.index, dtype=object)
     status = status_raw.map({**STATUS_WORDS, **mapping.statuses})
     zone = ZoneInfo(mapping.timezone) if mapping.timezone else local_zone()
-    closed_at = parse_times(text["closed_at"], "closed_at", zone, mapping.date_format)
+    closed_at, closed_unclear = parse_times(text["closed_at"], "closed_at", zone, mapping.date_format)
     status = status.where(text["status"].lengths > 0, np.where(closed_at.notna(), "closed", "reported"))
     resolution = pd.Series(col["resolution"], index=frame.index, dtype=object).replace("", mapping.default_resolution)
     channel = pd.Series(
@@ -190,7 +190,10 @@ def validate(frame: pd.DataFrame, mapping: Mapping, ctx: Context) -> tuple[pd.Da
         dtype=object,
     ).replace("", "web")
     lon, lat = _points(text)
-    reported_at = parse_times(text["reported_at"], "reported_at", zone, mapping.date_format)
+    reported_at, reported_unclear = parse_times(text["reported_at"], "reported_at", zone, mapping.date_format)
+    clocks = (
+        f"the clocks change then in {getattr(zone, 'key', zone)}: this time is skipped or repeated; give its offset"
+    )
     has_ref = pd.Series(text["ref"].lengths > 0, index=frame.index)
     ref = pd.Series(col["ref"], index=frame.index, dtype=object)
     visit_code = pd.Series(col["visit_code"], index=frame.index, dtype=object)
@@ -210,7 +213,9 @@ def validate(frame: pd.DataFrame, mapping: Mapping, ctx: Context) -> tuple[pd.Da
         ((lon.abs() < 1e-9) & (lat.abs() < 1e-9), "lon", "lon: 0,0 is not a real location"),
         (lat.abs() > MAX_LAT, "lat", f"lat: a latitude beyond ±{MAX_LAT:g}° is not a place streets serve"),
         (pd.Series(~inside, index=frame.index), "lon", "lon: the location is outside the service area"),
+        (pd.Series(reported_unclear, index=frame.index), "reported_at", f"reported_at: {clocks}"),
         (reported_at.isna(), "reported_at", "reported_at: not a date/time"),
+        (pd.Series(closed_unclear, index=frame.index), "closed_at", f"closed_at: {clocks}"),
         (
             pd.Series(text["closed_at"].lengths > 0, index=frame.index) & closed_at.isna(),
             "closed_at",
