@@ -103,6 +103,7 @@ class Issue(Base):
     import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"))
     # 0013: staff published the description and photos over Open311 (NULL: the deployment's default)
     public: Mapped[bool | None] = mapped_column(Boolean)
+    media_url: Mapped[str | None] = mapped_column(String(1000))  # 0013: sent by an Open311 client
 
 
 class IssueEvent(Base):

@@ -39,6 +39,7 @@ ACTION_LABELS = {
     "decide_extension": _l("decide on the later date"),
     "follow_up": _l("follow up with the resident"),
     "reopen": _l("reopen"),
+    "publish": _l("publish for Open311"),
 }
 BUTTON_LABELS = {  # what a department's button says it does: verbs, not the state it leads to
     "acknowledge": _l("Report for duty"),

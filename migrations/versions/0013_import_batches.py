@@ -6,7 +6,8 @@
 - `import_batch_updates`: what an `--update` import changed, with the issue's columns before it, so that
   undoing that batch puts them back.
 - `issues.public`: staff's choice to publish an issue's description and photos over Open311 (NULL: the
-  deployment's default, `deployment.public_by_default`, off unless a deployment says otherwise).
+  deployment's default, `deployment.public_by_default`, off unless a deployment says otherwise);
+  `issues.media_url`: the picture an Open311 client sent with its request.
 
 Revision ID: 0013_import_batches
 Revises: 0010
@@ -52,6 +53,7 @@ def upgrade() -> None:
         ),
     )
     op.add_column("issues", sa.Column("public", sa.Boolean()))
+    op.add_column("issues", sa.Column("media_url", sa.String(1000)))
     op.create_check_constraint(op.f("ck_issues_source_pair"), "issues", "(source IS NULL) = (source_id IS NULL)")
     op.create_index("ux_issues_source", "issues", ["source", "source_id"], unique=True)
     op.create_index(
@@ -83,6 +85,6 @@ def downgrade() -> None:
     op.drop_index("ix_issues_import_batch", "issues")
     op.drop_index("ux_issues_source", "issues")
     op.drop_constraint(op.f("ck_issues_source_pair"), "issues")
-    for column in ("public", "import_batch_id", "source_id", "source"):
+    for column in ("media_url", "public", "import_batch_id", "source_id", "source"):
         op.drop_column("issues", column)
     op.drop_table("import_batches")

@@ -20,6 +20,8 @@ REQUEST_FIELDS = {
     "service_code",
     "agency_responsible",
     "service_notice",
+    "description",
+    "media_url",
     "requested_datetime",
     "updated_datetime",
     "expected_datetime",

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from geo_app.models import Issue, User
 from geo_app.vocab import READ_ALL_ROLES, REVIEW_ROLES, TEAM_ROLES
 
-TEAM_ACTIONS = {"accept", "reject", "merge", "dispatch", "start", "resolve", "verify", "close", "set_due"}
+TEAM_ACTIONS = {"accept", "reject", "merge", "dispatch", "start", "resolve", "verify", "close", "set_due", "publish"}
 DEPARTMENT_ACTIONS = {"acknowledge", "arrive", "done"}
 LOOP_ACTIONS = {"relocate", "escalate", "request_extension", "decide_extension", "follow_up", "reopen", "return"}
 

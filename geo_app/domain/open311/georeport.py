@@ -8,8 +8,9 @@ Posted requests go through the same intake as every other channel (channel `open
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -29,6 +30,9 @@ WINDOW = timedelta(days=90)
 MAX_RESULTS = 1000
 LISTED_STATUSES = tuple(s for s in STATUSES if s not in ("reported", "rejected", "duplicate"))
 CLOSED_STATUSES = ("resolved", "verified", "closed", "rejected", "duplicate")
+ATTRIBUTE_LINE = re.compile(r"\n?\[[a-z_]+: [^\]\n]*\]")  # answers kept in the text (a plate number): staff only
+MEDIA_MAX = 1000
+PhotoUrl = Callable[[int], str]
 PLATE = re.compile(r"^[0-9A-Za-z\u4e00-\u9fff·\- ]{2,12}$")
 # Extra questions a service asks (Open311 "service definition"); answers are staff-only, like the text.
 ATTRIBUTES: dict[str, list[dict[str, Any]]] = {
@@ -152,7 +156,8 @@ def _split(value: object) -> tuple[str, ...]:
     return tuple(dict.fromkeys(v.strip() for v in str(value).split(",") if v.strip()))
 
 
-def _w3c(value: object, field: str) -> datetime | None:
+def _w3c(value: object, field: str, zone: tzinfo | None = UTC) -> datetime | None:
+    """Return a W3C date/time; a naive one is in `zone` (None: the deployment's)."""
     if value is None or value == "":
         return None
     if not isinstance(value, str) or not re.match(
@@ -161,12 +166,16 @@ def _w3c(value: object, field: str) -> datetime | None:
         value.strip(),
     ):
         raise ValidationError(f"{field}: must be a W3C date/time such as 2020-05-01T00:00:00Z", field)
-    return parse_datetime(value, field, tz=UTC)
+    return parse_datetime(value, field, tz=zone)
 
 
 _LIST_SQL = """
 SELECT i.ref, i.category, c.name_zh, c.name_en, i.status, i.resolution, i.reported_at, i.updated_at, i.due_at,
        s.street_name, dup.ref AS duplicate_of, t.name AS team_name,
+       -- staff published it (or the deployment publishes by default): its text and media may be shown
+       coalesce(i.public, (SELECT d.public_by_default FROM deployment d), false) AS public,
+       i.description, i.media_url,
+       (SELECT max(ph.id) FROM photos ph WHERE ph.issue_id = i.id AND ph.public AND ph.stage = 'after') AS photo_id,
        ST_X(p.pt) AS lon, ST_Y(p.pt) AS lat,
        (SELECT string_agg(DISTINCT d.name_zh, '、') FROM dispatches x JOIN departments d ON d.id = x.department_id
          WHERE x.issue_id = i.id) AS agencies_zh,
@@ -187,8 +196,11 @@ LIMIT :limit
 """
 
 
-def list_requests(session: Session, query: Query, lang: str | None, tz: str | None = None) -> list[dict[str, Any]]:
-    """Return the public view of the issues matching `query` (at most 1,000, newest first)."""
+def list_requests(
+    session: Session, query: Query, lang: str | None, tz: str | None = None, photo_url: PhotoUrl | None = None
+) -> list[dict[str, Any]]:
+    """Return the public view of the issues matching `query` (at most 1,000, newest first); `photo_url` makes
+    the address of a published photo (the media_url of a published issue without one of its own)."""
     where: list[str]
     params: dict[str, Any]
     expanding: list[str]
@@ -218,19 +230,24 @@ def list_requests(session: Session, query: Query, lang: str | None, tz: str | No
     sql = text(_LIST_SQL.format(where=" AND ".join(where)))
     if expanding:
         sql = sql.bindparams(*(bindparam(name, expanding=True) for name in expanding))
-    return [public_request(row, lang, tz) for row in session.execute(sql, params).mappings()]
+    return [public_request(row, lang, tz, photo_url) for row in session.execute(sql, params).mappings()]
 
 
-def get_request(session: Session, ref: str, lang: str | None, tz: str | None = None) -> list[dict[str, Any]]:
+def get_request(
+    session: Session, ref: str, lang: str | None, tz: str | None = None, photo_url: PhotoUrl | None = None
+) -> list[dict[str, Any]]:
     """Return the one-element list the spec gives for a request id; 404 when there is none."""
-    found = list_requests(session, Query(ids=(ref,)), lang, tz)
+    found = list_requests(session, Query(ids=(ref,)), lang, tz, photo_url)
     if not found:
         raise NotFound(f"service_request_id: no request {ref[:40]!r}", "service_request_id")
     return found
 
 
-def public_request(row: RowMapping, lang: str | None, tz: str | None = None) -> dict[str, Any]:
-    """Return an issue row as an Open311 request, with nothing personal in it."""
+def public_request(
+    row: RowMapping, lang: str | None, tz: str | None = None, photo_url: PhotoUrl | None = None
+) -> dict[str, Any]:
+    """Return an issue row as an Open311 request, with nothing personal in it: the description and media_url
+    only when staff published the issue (empty otherwise), and never the attributes' answers."""
     lang = _lang(lang)
     notes = NOTES[lang]
     note = notes[row["status"]].format(dup=row["duplicate_of"] or "")
@@ -238,6 +255,8 @@ def public_request(row: RowMapping, lang: str | None, tz: str | None = None) -> 
         note += f" ({notes[row['resolution']]})" if lang == "en" else f"（{notes[row['resolution']]}）"
     agency = row["agencies_en" if lang == "en" else "agencies_zh"] or row["team_name"] or ""
     zone = ZoneInfo(tz) if tz else local_zone()
+    shown = bool(row.get("public"))
+    media = (row["media_url"] or (photo_url(row["photo_id"]) if photo_url and row["photo_id"] else "")) if shown else ""
     return {
         "service_request_id": row["ref"],
         "status": "open" if row["status"] in OPEN_STATUSES else "closed",
@@ -249,6 +268,8 @@ def public_request(row: RowMapping, lang: str | None, tz: str | None = None) -> 
         "requested_datetime": _iso(row["reported_at"], zone),
         "updated_datetime": _iso(row["updated_at"], zone),
         "expected_datetime": _iso(row["due_at"], zone),
+        "description": ATTRIBUTE_LINE.sub("", row["description"] or "").strip() if shown else "",
+        "media_url": media,
         "address": row["street_name"] or "",
         "lat": round(float(row["lat"]), 6),
         "long": round(float(row["lon"]), 6),
@@ -290,6 +311,8 @@ def post_request(session: Session, form: dict[str, Any], settings: IntakeSetting
     if category is None:
         raise ValidationError(f"service_code: no service {str(code)[:40]!r}", "service_code")
     lon, lat = _location(session, form)
+    requested = _requested_at(form.get("requested_datetime"))
+    media_url = _media_url(form.get("media_url"))
     description = form.get("description")
     plate = _attribute(form, "plate_number") if code in ATTRIBUTES else None
     if plate is not None:
@@ -312,10 +335,40 @@ def post_request(session: Session, form: dict[str, Any], settings: IntakeSetting
         },
         None,
         settings,
+        reported_at=requested,
         location_fields=("long", "lat"),
         unlinked_default="Open311: no street segment within the snap distance",  # nobody to ask: review queue
     )
+    if media_url:
+        issue.media_url = media_url
+        session.flush()
     return [{"service_request_id": issue.ref, "token": issue.ref, "service_notice": "", "account_id": None}]
+
+
+def _requested_at(value: object) -> datetime | None:
+    """Return when the client says the problem was reported (its own requested_datetime), or None for now.
+
+    GeoReport v2 leaves POST's fields open to what a jurisdiction accepts; a client that queued a report
+    offline sends the time it was made. Not in the future (a few minutes of clock skew allowed)."""
+    when = _w3c(value, "requested_datetime", None)  # naive: the deployment's local time
+    if when is None:
+        return None
+    if when > datetime.now(UTC) + timedelta(minutes=5):
+        raise ValidationError("requested_datetime: is in the future", "requested_datetime")
+    return when
+
+
+def _media_url(value: object) -> str | None:
+    """Return the client's media_url if it is an http(s) address (kept; shown once staff publish the issue)."""
+    if value is None or value == "":
+        return None
+    if (
+        not isinstance(value, str)
+        or len(value) > MEDIA_MAX
+        or not re.match(r"^https?://[^\s<>\"'\x00-\x1f\x7f]+$", value.strip())
+    ):
+        raise ValidationError(f"media_url: an http(s) address of at most {MEDIA_MAX} characters", "media_url")
+    return value.strip()
 
 
 def _attribute(form: dict[str, Any], name: str) -> str | None:

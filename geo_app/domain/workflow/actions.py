@@ -21,6 +21,7 @@ from geo_app.domain.workflow import (
     extension,
     follow_up,
     loop,
+    publish,
     relocate,
     states,
     triage,
@@ -39,6 +40,7 @@ HANDLERS: dict[str, whistle.Handler] = {
     **escalation.HANDLERS,
     **extension.HANDLERS,
     **follow_up.HANDLERS,
+    **publish.HANDLERS,
 }
 
 

@@ -21,7 +21,7 @@ PERSONAL = ("reporter_name", "reporter_phone", "reporter_email")
 _FACTS = """
 SELECT i.id, i.ref, i.category, c.name_zh AS category_zh, c.name_en AS category_en, i.description, i.address,
        i.status, i.resolution, i.reject_reason, i.priority, i.channel, i.reporter_name, i.reporter_phone,
-       i.reporter_email,
+       i.reporter_email, coalesce(i.public, (SELECT d.public_by_default FROM deployment d)) AS public,
        i.reported_at, i.due_at, i.acceptance_at, i.resolved_at, i.closed_at, i.updated_at, i.version,
        i.segment_id, s.code AS segment, s.street_name, i.snap_distance_m, t.code AS team, t.name AS team_name,
        dup.ref AS duplicate_of, fl.code AS fire_lane, v.id AS visit_id, h.name AS hall,

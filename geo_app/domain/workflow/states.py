@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from geo_app.vocab import OPEN_STATUSES, WITH_DEPARTMENTS_STATUSES
+from geo_app.vocab import OPEN_STATUSES, STATUSES, WITH_DEPARTMENTS_STATUSES
 
 MOVES: dict[str, dict[str, str]] = {
     "accept": {"reported": "accepted"},
@@ -37,6 +37,7 @@ STAY_ACTIONS: dict[str, tuple[str, ...]] = {
     "escalate": OPEN_STATUSES,
     "request_extension": OPEN_STATUSES,
     "decide_extension": OPEN_STATUSES,
+    "publish": STATUSES,  # staff publish (or withdraw) an issue's text for Open311 at any stage
 }
 
 ACTIONS = (
@@ -59,6 +60,7 @@ ACTIONS = (
     "decide_extension",
     "follow_up",
     "reopen",
+    "publish",
 )
 
 

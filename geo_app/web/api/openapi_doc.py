@@ -224,6 +224,7 @@ def _api_paths() -> JSON:
             "approve": {"type": "boolean"},
             "satisfaction": {"type": "string", "enum": list(vocab.SATISFACTION)},
             "method": {"type": "string", "enum": list(vocab.FOLLOW_UP_METHODS)},
+            "public": {"type": "boolean", "description": "publish: Open311 shows the description and media_url"},
         },
     }
     list_of = {"type": "array", "items": {"type": "object"}}

@@ -8,13 +8,13 @@ from typing import Any
 from flask import Blueprint, Response, current_app, request, url_for
 from flask.typing import ResponseReturnValue
 
+from geo_app import profile as app_profile
 from geo_app.config import intake_settings
 from geo_app.domain.errors import DomainError, ValidationError
 from geo_app.domain.open311 import georeport
 from geo_app.domain.open311.xml_documents import list_document, object_document
 from geo_app.extensions import csrf, db, db_session
-from geo_app.web.home import place_name
-from geo_app.web.i18n import select_locale
+from geo_app.web.i18n import LANGUAGES
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
 csrf.exempt(bp)  # POST is authorised by api_key, not by a session cookie
@@ -22,8 +22,22 @@ FMT = "<any(json, xml):fmt>"
 
 
 def _lang() -> str:
-    # the request's own choice (?lang=, session, Accept-Language), not a locale cached on `g`
-    return select_locale()
+    """The client's language: `locale` (en, en_US, zh-CN…) or `lang`, else Accept-Language, else Chinese.
+
+    Open311 clients keep no session: nothing is remembered, and a browser's earlier ?lang= does not leak in."""
+    asked = request.values.get("locale") or request.values.get("lang")
+    if asked:
+        code = asked.replace("_", "-").split("-")[0].strip().lower()
+        if code in LANGUAGES:
+            return code
+    return request.accept_languages.best_match(LANGUAGES, default="zh") or "zh"
+
+
+def _photo_url(photo_id: int) -> str:
+    """The address of a published photo (absolute with PUBLIC_URL, else relative to this site)."""
+    path = url_for("photos.show", photo_id=photo_id)
+    public = current_app.config.get("PUBLIC_URL")
+    return public.rstrip("/") + path if public else path
 
 
 def _reply(fmt: str, kind: str, data: list[dict[str, Any]] | dict[str, Any], status: int = 200) -> Response:
@@ -32,8 +46,12 @@ def _reply(fmt: str, kind: str, data: list[dict[str, Any]] | dict[str, Any], sta
         body = list_document(kind, data) if isinstance(data, list) else object_document(kind, data)
         # exactly `text/xml`: validators compare the header whole, and Flask would add "; charset=utf-8"
         # to a text/* mimetype (the XML declaration carries the encoding)
-        return Response(body, status, content_type="text/xml")
-    return Response(json.dumps(data, ensure_ascii=False), status, content_type="application/json")
+        response = Response(body, status, content_type="text/xml")
+    else:
+        response = Response(json.dumps(data, ensure_ascii=False), status, content_type="application/json")
+    response.headers["Content-Language"] = _lang()
+    response.vary.add("Accept-Language")  # caches keep one answer per language
+    return response
 
 
 @bp.errorhandler(DomainError)
@@ -50,9 +68,16 @@ def discovery(fmt: str) -> ResponseReturnValue:
     path = url_for("open311.services", fmt="json").rsplit("/", 1)[0]
     public = current_app.config.get("PUBLIC_URL")
     base = public.rstrip("/") + path if public else path
+    lang, profile = _lang(), app_profile.current(current_app)
+    name = (profile.name_en if lang == "en" else profile.name) if profile else ""
+    contact = (
+        f"{name or 'Street-chief platform'} command centre (street-chief platform)"
+        if lang == "en"
+        else f"{name or '街长制'}指挥中心（街长制事件平台）"
+    )
     data = {
         "changeset": "2020-11-06T00:00:00+08:00",
-        "contact": f"{place_name() or '街长制'} command centre (street-chief platform)",
+        "contact": contact,
         "key_service": "API keys are issued by the platform's administrators (flask api-key add LABEL).",
         "endpoints": [
             {
@@ -83,7 +108,7 @@ def service_definition(code: str, fmt: str) -> ResponseReturnValue:
 def list_requests(fmt: str) -> ResponseReturnValue:
     """Return public requests filtered as the spec says (default: last 90 days, at most 1,000)."""
     query = georeport.parse_query(request.args.to_dict())
-    return _reply(fmt, "requests", georeport.list_requests(db_session(), query, _lang()))
+    return _reply(fmt, "requests", georeport.list_requests(db_session(), query, _lang(), photo_url=_photo_url))
 
 
 @bp.post(f"/requests.{FMT}")
@@ -101,7 +126,7 @@ def post_request(fmt: str) -> ResponseReturnValue:
 @bp.get(f"/requests/<sid>.{FMT}")
 def get_request(sid: str, fmt: str) -> ResponseReturnValue:
     """Return one request (a one-element list, as the spec says)."""
-    return _reply(fmt, "requests", georeport.get_request(db_session(), sid, _lang()))
+    return _reply(fmt, "requests", georeport.get_request(db_session(), sid, _lang(), photo_url=_photo_url))
 
 
 @bp.get(f"/tokens/<token>.{FMT}")
