@@ -44,6 +44,8 @@ WITH_DEPARTMENTS_STATUSES = ("dispatched", "in_progress")  # departments may sti
 TERMINAL_STATUSES = ("closed", "rejected", "duplicate")
 COUNTED_STATUSES = tuple(s for s in STATUSES if s != "duplicate")  # a merged duplicate is not a second issue
 
+# The SPEC's channel codes, as the demo and migration 0012 seed them. A deployment's channels are data (the
+# `channels` table, kept by an admin): code checks the table, never this tuple (the API document's example).
 CHANNELS = ("reception_hall", "phone", "wechat", "patrol", "web", "open311")
 RESOLUTIONS = ("on_site", "team")
 SATISFACTION = ("satisfied", "basic", "unsatisfied")  # 回访: 满意 / 基本满意 / 不满意

@@ -39,6 +39,9 @@ TABLES = {
     "report_segment_years",
     "report_resolve_hist",
     "deployment",
+    "channels",
+    "category_departments",
+    "org_audit",
 }
 
 

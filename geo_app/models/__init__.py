@@ -12,7 +12,16 @@ from geo_app.models.geography import (
 )
 from geo_app.models.import_batch import ImportBatch, ImportBatchUpdate
 from geo_app.models.issue import Dispatch, Issue, IssueEvent
-from geo_app.models.organisation import Category, Department, Team, TeamMember, team_segments
+from geo_app.models.organisation import (
+    Category,
+    Channel,
+    Department,
+    OrgAudit,
+    Team,
+    TeamMember,
+    category_departments,
+    team_segments,
+)
 from geo_app.models.photo import Photo
 from geo_app.models.user import ApiKey, LoginThrottle, User
 from geo_app.models.visit import SiteVisit, Visit, site_visit_issues
@@ -34,6 +43,9 @@ __all__ = [
     "Photo",
     "IssueEvent",
     "Category",
+    "Channel",
+    "OrgAudit",
+    "category_departments",
     "Department",
     "Team",
     "TeamMember",

@@ -5,11 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 
 from geoalchemy2 import Geometry, WKBElement
-from sqlalchemy import CheckConstraint, Computed, DateTime, Float, ForeignKey, Integer, String, Text, func
+from sqlalchemy import Boolean, CheckConstraint, Computed, DateTime, Float, ForeignKey, Integer, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from geo_app.models.base import METRIC_SRID, Base, metric
 from geo_app.vocab import AREA_LEVELS, LANE_STATUSES, sql_in
+
+
+def _name_en() -> Mapped[str | None]:
+    return mapped_column(String(120))  # 0012: `name` is the Chinese name (name_zh in files and the API)
+
+
+def _active() -> Mapped[bool]:
+    return mapped_column(Boolean, default=True, server_default="true")  # 0012: retired ones stay for history
 
 
 def _valid(name: str = "geom") -> CheckConstraint:
@@ -23,6 +31,8 @@ class AdminArea(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str | None] = _name_en()
+    active: Mapped[bool] = _active()
     level: Mapped[str] = mapped_column(String(20))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("admin_areas.id"))
     geom: Mapped[WKBElement] = mapped_column(Geometry("MULTIPOLYGON", srid=4326, spatial_index=True))
@@ -51,6 +61,8 @@ class ReceptionHall(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str | None] = _name_en()
+    active: Mapped[bool] = _active()
     address: Mapped[str | None] = mapped_column(String(200))
     community_id: Mapped[int | None] = mapped_column(ForeignKey("admin_areas.id"))
     geom: Mapped[WKBElement] = mapped_column(Geometry("POINT", srid=4326, spatial_index=True))
@@ -61,7 +73,10 @@ class Compound(Base):
     __table_args__ = (_valid(), CheckConstraint("households >= 0 AND residents >= 0", name="people"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)  # 0012
     name: Mapped[str] = mapped_column(String(120), unique=True)
+    name_en: Mapped[str | None] = _name_en()
+    active: Mapped[bool] = _active()
     community_id: Mapped[int | None] = mapped_column(ForeignKey("admin_areas.id"))
     households: Mapped[int] = mapped_column(Integer, default=0)
     residents: Mapped[int] = mapped_column(Integer, default=0)

@@ -26,7 +26,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from geo_app.models.base import METRIC_SRID, Base, metric
-from geo_app.vocab import CHANNELS, OPEN_STATUSES, RESOLUTIONS, SOLVED_STATUSES, STATUSES, sql_in
+from geo_app.vocab import OPEN_STATUSES, RESOLUTIONS, SOLVED_STATUSES, STATUSES, sql_in
 
 DESCRIPTION_MAX = 4000
 
@@ -35,7 +35,6 @@ class Issue(Base):
     __tablename__ = "issues"
     __table_args__ = (
         CheckConstraint(sql_in("status", STATUSES), name="status"),
-        CheckConstraint(sql_in("channel", CHANNELS), name="channel"),
         CheckConstraint(f"resolution IS NULL OR {sql_in('resolution', RESOLUTIONS)}", name="resolution"),
         CheckConstraint(
             f"NOT {sql_in('status', SOLVED_STATUSES)} OR resolution IS NOT NULL", name="solved_has_resolution"
@@ -80,7 +79,7 @@ class Issue(Base):
     unlinked_reason: Mapped[str | None] = mapped_column(Text)
     review_owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     fire_lane_id: Mapped[int | None] = mapped_column(ForeignKey("fire_lanes.id"), index=True)
-    channel: Mapped[str] = mapped_column(String(20))
+    channel: Mapped[str] = mapped_column(ForeignKey("channels.code"))  # 0012: a table, no longer a CHECK
     reporter_name: Mapped[str | None] = mapped_column(String(80))
     reporter_phone: Mapped[str | None] = mapped_column(String(40))
     reporter_email: Mapped[str | None] = mapped_column(String(254))

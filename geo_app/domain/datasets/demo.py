@@ -19,12 +19,15 @@ from geo_app.domain.core import accounts
 from geo_app.domain.core.validation import parse_datetime
 from geo_app.domain.importers import geography
 from geo_app.domain.importers.issues import csv_import
+from geo_app.domain.organisation import batch, files
+from geo_app.domain.organisation.audit import Actor
 from geo_app.domain.workflow import actions
 from geo_app.domain.workflow.intake import IntakeSettings
-from geo_app.models import ApiKey, FireLane, FireLaneStatusEvent, Issue, Team, TeamMember, User
+from geo_app.models import ApiKey, FireLane, FireLaneStatusEvent, Issue, User
 
 log = logging.getLogger(__name__)
 DEMO_PASSWORD = "demo-password"
+DEMO_ACTOR = Actor(None, "demo")
 
 
 def profile_name(demo_dir: Path) -> str:
@@ -36,17 +39,17 @@ def profile_name(demo_dir: Path) -> str:
 def load_demo(session: Session, demo_dir: Path, settings: IntakeSettings) -> dict[str, int]:
     """Load every demo file; return what was inserted. The caller commits."""
     demo_dir = Path(demo_dir)
-    counts = {
-        "areas": geography.load_areas(session, demo_dir / "areas.geojson"),
-        "water": geography.load_water(session, demo_dir / "water.geojson"),
-        "segments": geography.load_streets(session, demo_dir / "streets.geojson"),
-        "halls": geography.load_halls(session, demo_dir / "halls.geojson"),
-        "compounds": geography.load_compounds(session, demo_dir / "compounds.geojson"),
-        "fire_lanes": geography.load_fire_lanes(session, demo_dir / "fire_lanes.geojson"),
-    }
+    org_dir = demo_dir / "org"
+    counts: dict[str, int] = {}
+    # the organisation goes through `import-org`'s code path; streets and fire lanes sit between its files
+    # because teams name segments and fire lanes name compounds
+    _load_org(session, org_dir, ("channels.csv", "departments.csv", "categories.csv", "areas.geojson"), counts)
+    counts["water"] = geography.load_water(session, demo_dir / "water.geojson")
+    counts["segments"] = geography.load_streets(session, demo_dir / "streets.geojson")
+    _load_org(session, org_dir, ("halls.geojson", "compounds.geojson"), counts)
+    counts["fire_lanes"] = geography.load_fire_lanes(session, demo_dir / "fire_lanes.geojson")
+    _load_org(session, org_dir, ("teams.geojson", "users.csv"), counts)
     org = json.loads((demo_dir / "organisation.json").read_text(encoding="utf-8"))
-    counts["teams"] = _load_teams(session, org)
-    counts["users"] = _load_users(session, org)
     _load_api_keys(session, org)
     counts["visits"] = _load_visits(session, demo_dir / "visits.csv")
     existing = set(session.execute(select(Issue.ref)).scalars())
@@ -60,60 +63,11 @@ def load_demo(session: Session, demo_dir: Path, settings: IntakeSettings) -> dic
     return counts
 
 
-def _load_teams(session: Session, org: dict[str, Any]) -> int:
-    areas: dict[str, int] = dict(session.execute(text("SELECT code, id FROM admin_areas")).all())
-    segments: dict[str, int] = dict(session.execute(text("SELECT code, id FROM street_segments")).all())
-    deps: dict[str, int] = dict(session.execute(text("SELECT code, id FROM departments")).all())
-    inserted = 0
-    for t in org["teams"]:
-        if session.execute(select(Team.id).where(Team.code == t["code"])).first():
-            continue
-        team = Team(code=t["code"], name=t["name"], community_id=areas.get(t.get("community_code")))
-        session.add(team)
-        session.flush()
-        session.execute(
-            text("INSERT INTO team_segments (team_id, segment_id) VALUES (:t, :s)"),
-            [{"t": team.id, "s": segments[code]} for code in t["segments"]],
-        )
-        for m in t.get("members", []):
-            session.add(
-                TeamMember(
-                    team_id=team.id,
-                    name=m["name"],
-                    role=m.get("role", "liaison"),
-                    department_id=deps.get(m.get("department")),
-                )
-            )
-        inserted += 1
-    session.flush()
-    return inserted
-
-
-def _load_users(session: Session, org: dict[str, Any]) -> int:
-    team_of: dict[str, str] = {}
-    for t in org["teams"]:
-        team_of.setdefault(t["chief"], t["code"])
-        if t.get("secretary"):
-            team_of.setdefault(t["secretary"], t["code"])
-    inserted = 0
-    for u in org["users"]:
-        if session.execute(select(User.id).where(User.username == u["username"])).first():
-            continue
-        user = accounts.create_user(
-            session,
-            u["username"],
-            DEMO_PASSWORD,
-            u["role"],
-            u.get("display_name"),
-            department=u.get("department"),
-            team=u.get("team") or team_of.get(u["username"]),
-            hall=u.get("hall"),
-        )
-        if user.team_id is not None and user.role in ("chief", "secretary"):
-            session.add(TeamMember(team_id=user.team_id, user_id=user.id, name=user.display_name, role=user.role))
-        inserted += 1
-    session.flush()
-    return inserted
+def _load_org(session: Session, org_dir: Path, names: tuple[str, ...], counts: dict[str, int]) -> None:
+    for name in names:
+        outcome = batch.apply(session, files.read(org_dir / name), DEMO_ACTOR, default_password=DEMO_PASSWORD)
+        for kind, n in outcome.changed.items():
+            counts[kind] = counts.get(kind, 0) + n
 
 
 def _load_api_keys(session: Session, org: dict[str, Any]) -> None:

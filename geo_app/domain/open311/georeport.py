@@ -22,8 +22,9 @@ from geo_app.domain.core.accounts import key_digest
 from geo_app.domain.core.localtime import zone as local_zone
 from geo_app.domain.core.validation import clean_email, clean_text, parse_datetime
 from geo_app.domain.errors import Forbidden, NotFound, ValidationError
+from geo_app.domain.open311 import catalogue
 from geo_app.domain.workflow.intake import NAME_MAX, IntakeSettings, create_issue
-from geo_app.models import ApiKey, Category
+from geo_app.models import ApiKey
 from geo_app.vocab import OPEN_STATUSES, STATUSES
 
 WINDOW = timedelta(days=90)
@@ -99,26 +100,12 @@ def _lang(lang: str | None) -> str:
 
 def services(session: Session, lang: str | None) -> list[dict[str, Any]]:
     """Return the service list: one service per category."""
-    lang = _lang(lang)
-    rows = session.execute(select(Category).order_by(Category.code)).scalars()
-    return [
-        {
-            "service_code": c.code,
-            "service_name": c.name_en if lang == "en" else c.name_zh,
-            "description": f"{c.name_zh} / {c.name_en}",
-            "metadata": c.code in ATTRIBUTES,
-            "type": "realtime",
-            "keywords": ", ".join((c.code, c.name_zh, c.name_en)),
-            "group": "blocked access" if c.blocks_access else "street",
-        }
-        for c in rows
-    ]
+    return [{**s, "metadata": s["service_code"] in ATTRIBUTES} for s in catalogue.services(session, _lang(lang))]
 
 
 def service_definition(session: Session, code: str, lang: str | None) -> dict[str, Any]:
     """Return the attributes a service asks for; 404 for an unknown service."""
-    if session.get(Category, code) is None:
-        raise NotFound(f"service_code: no service {code[:40]!r}", "service_code")
+    catalogue.category_for(session, code)
     lang = _lang(lang)
     attrs = [{**a, "description": a["description"][lang]} for a in ATTRIBUTES.get(code, [])]
     return {"service_code": code, "attributes": attrs}
@@ -170,7 +157,8 @@ def _w3c(value: object, field: str, zone: tzinfo | None = UTC) -> datetime | Non
 
 
 _LIST_SQL = """
-SELECT i.ref, i.category, c.name_zh, c.name_en, i.status, i.resolution, i.reported_at, i.updated_at, i.due_at,
+SELECT i.ref, COALESCE(c.service_code, i.category) AS category, c.name_zh, c.name_en, i.status, i.resolution,
+       i.reported_at, i.updated_at, i.due_at,
        s.street_name, dup.ref AS duplicate_of, t.name AS team_name,
        -- staff published it (or the deployment publishes by default): its text and media may be shown
        coalesce(i.public, (SELECT d.public_by_default FROM deployment d), false) AS public,
@@ -219,7 +207,7 @@ def list_requests(
         where.append("i.reported_at >= :start AND i.reported_at <= :end")
         params.update(start=query.start, end=query.end)
         if query.codes:
-            where.append("i.category IN :codes")
+            where.append("COALESCE(c.service_code, c.code) IN :codes")
             params["codes"] = list(query.codes)
             expanding.append("codes")
         if len(query.statuses) == 1:
@@ -307,9 +295,10 @@ def post_request(session: Session, form: dict[str, Any], settings: IntakeSetting
     code = form.get("service_code")
     if not code:
         raise ValidationError("service_code: is required", "service_code")
-    category = session.get(Category, code)
-    if category is None:
-        raise ValidationError(f"service_code: no service {str(code)[:40]!r}", "service_code")
+    try:
+        category = catalogue.category_for(session, str(code))
+    except NotFound as exc:
+        raise ValidationError(exc.message, "service_code") from None
     lon, lat = _location(session, form)
     requested = _requested_at(form.get("requested_datetime"))
     media_url = _media_url(form.get("media_url"))
@@ -323,7 +312,7 @@ def post_request(session: Session, form: dict[str, Any], settings: IntakeSetting
     issue = create_issue(
         session,
         {
-            "category": code,
+            "category": category.code,
             "description": description,
             "lon": lon,
             "lat": lat,

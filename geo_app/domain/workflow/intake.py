@@ -15,9 +15,9 @@ from geo_app.domain.core import positions, refs, snapping
 from geo_app.domain.core.deployment import metric_srid
 from geo_app.domain.core.validation import clean_email, clean_text
 from geo_app.domain.errors import DomainError, ValidationError
-from geo_app.models import Category, Issue, IssueEvent, User, Visit
+from geo_app.models import Category, Channel, Issue, IssueEvent, User, Visit
 from geo_app.models.issue import DESCRIPTION_MAX
-from geo_app.vocab import CHANNELS, OPEN_STATUSES
+from geo_app.vocab import OPEN_STATUSES
 
 NAME_MAX, PHONE_MAX, ADDRESS_MAX = 80, 40, 200
 
@@ -37,7 +37,17 @@ def _category(session: Session, code: object) -> Category:
     category = session.get(Category, code)
     if category is None:
         raise ValidationError(f"category: unknown category {code[:40]!r}", "category")
+    if not category.active:  # retired: kept for the issues that use it, offered for no new one
+        raise ValidationError(f"category: {code!r} is retired", "category")
     return category
+
+
+def _channel(session: Session, code: object) -> str:
+    """Return an active channel code of the deployment (the channels table); refuse anything else."""
+    active = list(session.execute(select(Channel.code).where(Channel.active).order_by(Channel.position)).scalars())
+    if not isinstance(code, str) or code not in active:
+        raise ValidationError(f"channel: must be one of {', '.join(active)}", "channel")
+    return code
 
 
 def create_issue(
@@ -57,9 +67,7 @@ def create_issue(
     category = _category(session, data.get("category"))
     description = clean_text(data.get("description"), "description", DESCRIPTION_MAX, required=True)
     lon, lat = positions.parse(session, data.get("lon"), data.get("lat"), *location_fields)
-    channel = data.get("channel") or "web"
-    if channel not in CHANNELS:
-        raise ValidationError(f"channel: must be one of {', '.join(CHANNELS)}", "channel")
+    channel = _channel(session, data.get("channel") or "web")
     visit_id = data.get("visit_id")
     if visit_id is not None and (
         isinstance(visit_id, bool) or not isinstance(visit_id, int) or session.get(Visit, visit_id) is None

@@ -75,7 +75,8 @@ def _context(session: Session) -> Context:
     area = shapely.from_wkb(bytes(wkb)) if wkb else None
     if area is not None:
         shapely.prepare(area)
-    return Context(categories, visits, area)
+    channels = frozenset(session.execute(text("SELECT code FROM channels")).scalars())
+    return Context(categories, visits, area, channels)
 
 
 def import_issues(

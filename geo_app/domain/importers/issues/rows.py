@@ -28,7 +28,6 @@ from geo_app.domain.importers.issues.dates import parse_times
 from geo_app.domain.importers.issues.textscan import TextColumn, looks_like_ref, strip_all
 from geo_app.domain.workflow.intake import ADDRESS_MAX, NAME_MAX, PHONE_MAX
 from geo_app.models.issue import DESCRIPTION_MAX
-from geo_app.vocab import CHANNELS
 from geo_app.vocab import SOLVED_STATUSES as SOLVED
 
 SOURCE_ID_MAX = 200
@@ -99,6 +98,7 @@ class Context:
     categories: frozenset[str]
     visits: dict[str, int]
     service_area: object | None  # a shapely geometry in lon/lat, None when no areas are stored
+    channels: frozenset[str]  # every channel code of the deployment, retired ones too (old records)
 
 
 def read_frame(
@@ -228,7 +228,7 @@ def validate(frame: pd.DataFrame, mapping: Mapping, ctx: Context) -> tuple[pd.Da
             "resolution",
             "resolution: must be on_site or team",
         ),
-        (~channel.isin(CHANNELS), "channel", "channel: unknown channel"),
+        (~channel.isin(ctx.channels), "channel", "channel: unknown channel"),
         ((text["visit_code"].lengths > 0) & ~visit_code.isin(ctx.visits), "visit_code", "visit_code: no such visit"),
         (has_ref & ref.duplicated(), "ref", "ref: the same ref appears earlier in the file"),
         *(_source_checks(text["source_id"], frame.index) if keyed else []),
