@@ -6,6 +6,8 @@ from werkzeug.routing import IntegerConverter
 from werkzeug.routing.map import Map
 
 from geo_app.web import auth, home
+from geo_app.web.admin import api as org_api
+from geo_app.web.admin import pages as admin_pages
 from geo_app.web.analysis import api as analysis_api
 from geo_app.web.analysis import reports
 from geo_app.web.api import deployment, issues, openapi
@@ -18,6 +20,8 @@ BLUEPRINTS = [
     deployment.bp,
     auth.bp,
     issues.bp,
+    org_api.bp,
+    admin_pages.bp,
     intake.bp,
     work.bp,
     dispatches.bp,

@@ -147,7 +147,7 @@ def test_open311_discovery_uses_the_configured_public_url(clone_db):
     assert doc["endpoints"][0]["url"] == "https://jiezhang.example.cn/open311/v2"
 
 
-@pytest.mark.parametrize("path", ["/healthz", "/api/public/issues", "/api/categories", "/maps/public"])
+@pytest.mark.parametrize("path", ["/healthz", "/api/public/issues", "/api/deployment", "/maps/public"])
 def test_database_unavailable_is_a_503_with_retry_after(path):
     # nothing listens on port 9; built without reading a profile, as a server whose database went away
     app = create_app({"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://postgres@127.0.0.1:9/nowhere", "TESTING": True})

@@ -9,7 +9,7 @@ import pytest
 from tests.workflow.helpers import login, token
 
 
-@pytest.mark.parametrize("path", ["/", "/login", "/maps/public", "/api/public/issues", "/api/categories"])
+@pytest.mark.parametrize("path", ["/", "/login", "/maps/public", "/api/public/issues", "/api/deployment"])
 def test_every_answer_carries_the_security_headers(client, path):
     res = client.get(path)
     csp = res.headers["Content-Security-Policy"]

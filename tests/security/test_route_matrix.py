@@ -19,8 +19,6 @@ RULES = {
     ("/static/<path:filename>", "GET"): OPEN,
     ("/maps/public", "GET"): OPEN,
     ("/api/public/issues", "GET"): OPEN,
-    ("/api/categories", "GET"): OPEN,
-    ("/api/departments", "GET"): OPEN,
     ("/api/deployment", "GET"): OPEN,  # the place's name, zone and extent: what every client needs first
     ("/api/public/issues/<ref>", "GET"): OPEN,
     ("/p", "GET"): OPEN,  # residents look up their issue by reference
@@ -46,7 +44,13 @@ for _rule in [
     "/api/issues/<ref>",
     "/api/segments",
     "/api/stats",
-    "/api/teams",
+    "/api/<any(categories, departments, channels, teams, areas, halls, compounds, users):kind>",
+    "/api/<any(categories, departments, channels, teams, areas, halls, compounds, users):kind>/<code>",
+    "/admin",
+    "/admin/audit",
+    "/admin/<any(categories, departments, channels, teams, areas, halls, compounds, users):kind>",
+    "/admin/<any(categories, departments, channels, teams, areas, halls, compounds, users):kind>/new",
+    "/admin/<any(categories, departments, channels, teams, areas, halls, compounds, users):kind>/<code>",
     "/dispatches",
     "/escalation",
     "/intake",
@@ -71,6 +75,11 @@ for _rule in [
     "/api/issues",
     "/api/issues/<ref>/actions",
     "/api/issues/<ref>/photos",
+    "/api/<any(categories, departments, channels, teams, areas, halls, compounds, users):kind>",
+    "/admin/import",
+    "/admin/<any(categories, departments, channels, teams, areas, halls, compounds, users):kind>/new",
+    "/admin/<any(categories, departments, channels, teams, areas, halls, compounds, users):kind>/<code>",
+    "/admin/<any(categories, departments, channels, teams, areas, halls, compounds, users):kind>/<code>/active",
     "/api/token/refresh",
     "/api/token/revoke",
     "/intake/visits",
@@ -81,6 +90,7 @@ for _rule in [
     RULES[(_rule, "POST")] = LOGIN
 ARGS = {
     "<ref>": "DT-2020-00001",
+    "<any(categories, departments, channels, teams, areas, halls, compounds, users):kind>": "categories",
     "<sid>": "DT-2020-00001",
     "<code>": "noise",
     "<token>": "x",

@@ -46,8 +46,8 @@ PAGES = [
     ("/", {"*": 200}),
 ]
 API_GET = [
-    ("/api/categories", {"*": 200}),
-    ("/api/departments", {"*": 200}),
+    ("/api/categories", {"anonymous": 401, "*": 200}),  # SPEC 6: the organisation API is for staff
+    ("/api/departments", {"anonymous": 401, "*": 200}),
     ("/api/teams", {"anonymous": 401, "*": 200}),
     ("/api/segments?bbox=111.27,23.47,111.29,23.49", {"anonymous": 401, "*": 200}),
     ("/api/issues", {"anonymous": 401, "*": 200}),

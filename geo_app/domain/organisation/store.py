@@ -12,6 +12,7 @@ import secrets
 from typing import Any
 
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
@@ -71,7 +72,27 @@ def upsert(
     mode: str = "upsert",
     default_password: str | None = None,
 ) -> dict[str, Any] | None:
-    """Create or update the record `rec` of `kind`; return its new snapshot, or None when nothing changed."""
+    """Create or update the record `rec` of `kind`; return its new snapshot, or None when nothing changed.
+
+    All or nothing: a refusal (or a constraint of the database) leaves no part of the record written."""
+    try:
+        with session.begin_nested():
+            return _upsert(session, kind, rec, actor, mode, default_password)
+    except IntegrityError as exc:
+        constraint = getattr(getattr(exc.orig, "diag", None), "constraint_name", None) or ""
+        field = next((c for c in ("name", "service_code", "code") if constraint.endswith(f"_{c}")), None)
+        shown = {"name": "name_zh"}.get(field or "", field)
+        raise Conflict(f"{shown or 'record'}: refused by the database ({constraint})", shown) from None
+
+
+def _upsert(
+    session: Session,
+    kind: Kind,
+    rec: dict[str, Any],
+    actor: Actor,
+    mode: str,
+    default_password: str | None,
+) -> dict[str, Any] | None:
     key = parse_code(kind, rec.get("code"))
     before = snapshots.record(session, kind, key)
     if mode == "create" and before is not None:

@@ -29,6 +29,9 @@ def dispatch(
     unknown = [c for c in codes if c not in found]
     if unknown:
         raise ValidationError(f"departments: unknown department {', '.join(unknown)}", "departments")
+    retired = [c for c in codes if not found[c].active]
+    if retired:  # kept for the dispatches of the past, summoned by no new whistle
+        raise ValidationError(f"departments: retired department {', '.join(retired)}", "departments")
     why = reason(params, required=False)
     created = []
     for code in dict.fromkeys(codes):

@@ -275,21 +275,39 @@ def department_dispatches(
     return [dict(r) for r in rows.mappings()]
 
 
-def categories(session: Session) -> list[dict[str, Any]]:
-    """Return every category with its names and service level."""
+def categories(session: Session, active_only: bool = False) -> list[dict[str, Any]]:
+    """Return the categories with their names and service level (only the active ones: what intake offers)."""
+    where = "WHERE active" if active_only else ""
     return [
         dict(r)
         for r in session.execute(
-            text("SELECT code, name_zh, name_en, sla_days, blocks_access FROM categories ORDER BY code")
+            text(
+                f"SELECT code, name_zh, name_en, sla_days, blocks_access, active FROM categories {where} ORDER BY code"
+            )
         ).mappings()
     ]
 
 
-def departments(session: Session) -> list[dict[str, Any]]:
-    """Return every department with its names."""
+def departments(session: Session, active_only: bool = False) -> list[dict[str, Any]]:
+    """Return the departments with their names (only the active ones: those a chief can summon)."""
+    where = "WHERE active" if active_only else ""
     return [
-        dict(r) for r in session.execute(text("SELECT code, name_zh, name_en FROM departments ORDER BY id")).mappings()
+        dict(r)
+        for r in session.execute(
+            text(f"SELECT code, name_zh, name_en, active FROM departments {where} ORDER BY id")
+        ).mappings()
     ]
+
+
+def default_departments(session: Session, category: str) -> list[str]:
+    """Return the codes of the active departments the whistle pre-selects for a category."""
+    return list(
+        session.execute(
+            text("""SELECT d.code FROM category_departments cd JOIN departments d ON d.id = cd.department_id
+                    WHERE cd.category_code = :c AND d.active ORDER BY cd.position"""),
+            {"c": category},
+        ).scalars()
+    )
 
 
 def teams(session: Session) -> list[dict[str, Any]]:

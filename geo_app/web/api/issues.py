@@ -25,25 +25,6 @@ def _body() -> dict[str, Any]:
     return body
 
 
-@bp.get("/categories")
-def categories() -> ResponseReturnValue:
-    """List the issue categories (public: no personal data)."""
-    return jsonify(worklists.categories(db_session()))
-
-
-@bp.get("/departments")
-def departments() -> ResponseReturnValue:
-    """List the departments a chief can summon (public)."""
-    return jsonify(worklists.departments(db_session()))
-
-
-@bp.get("/teams")
-@api_route(*STAFF_ROLES)
-def teams() -> ResponseReturnValue:
-    """List the street-chief teams."""
-    return jsonify(worklists.teams(db_session()))
-
-
 @bp.get("/segments")
 @api_route(*STAFF_ROLES)
 def segments() -> ResponseReturnValue:

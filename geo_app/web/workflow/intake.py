@@ -66,7 +66,7 @@ def _visit_page(visit_id: int, error: DomainError | None = None, status: int = 2
     return render_template(
         "intake/visit.html",
         visit=detail,
-        categories=worklists.categories(db_session()),
+        categories=worklists.categories(db_session(), active_only=True),
         segments=visits.segments_near(db_session(), detail["lon"], detail["lat"], NEAR_HALL_M),
         error=error,
         form=request.form,

@@ -37,6 +37,8 @@ def _render(ref: str, error: DomainError | None = None, status: int = 200) -> tu
         error=error,
         my_dispatches=mine,
         departments=worklists.departments(db_session()),
+        whistle_departments=worklists.departments(db_session(), active_only=True),
+        default_departments=worklists.default_departments(db_session(), detail["category"]),
     ), status
 
 

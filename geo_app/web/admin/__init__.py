@@ -1,0 +1,1 @@
+"""The admin area: the organisation's JSON API (admin writes, staff reads) and the /admin/ pages."""
