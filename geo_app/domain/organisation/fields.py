@@ -59,13 +59,23 @@ def code(value: Any, f: str) -> str:
     return value.strip()
 
 
-def code_list(value: Any, f: str) -> list[str]:
+# street segment codes come from imports (`<source>:<way id>:<first vertex>`): wider than our own codes
+SEGMENT_CODE = re.compile(r"^[^\s;,<>\"'&]{1,60}$")
+
+
+def segment_code(value: Any, f: str) -> str:
+    if not isinstance(value, str) or not SEGMENT_CODE.match(value.strip()):
+        raise ValidationError(f"{f}: a street segment code is required", f)
+    return value.strip()
+
+
+def code_list(value: Any, f: str, item: Parser = code) -> list[str]:
     """A list of codes: a JSON list, or text separated by ; , or spaces."""
     if isinstance(value, str):
         value = [v for v in re.split(r"[;,\s]+", value) if v]
     if not isinstance(value, list) or len(value) > 100_000:
         raise ValidationError(f"{f}: a list of codes is required", f)
-    codes = [code(v, f) for v in value]
+    codes = [item(v, f) for v in value]
     if len(set(codes)) != len(codes):
         raise ValidationError(f"{f}: a code is listed twice", f)
     return codes
@@ -197,7 +207,12 @@ KINDS: dict[str, Kind] = {
             "teams",
             "teams",
             "code",
-            (Field("community", code), Field("segments", code_list), Field("members", members), _ACTIVE),
+            (
+                Field("community", code),
+                Field("segments", lambda v, f: code_list(v, f, segment_code)),
+                Field("members", members),
+                _ACTIVE,
+            ),
             geometry=POLYGONS,  # optional: a drawn area that selects the team's segments
             name_columns=("name", "name_en"),
         ),

@@ -26,6 +26,11 @@ from geo_app.domain.organisation.snapshots import AUTO_MEMBER
 from geo_app.vocab import AREA_LEVELS
 
 MODES = ("upsert", "create", "update")
+# columns whose default lives in the model (Python), not in the database: set on creation
+CREATE_DEFAULTS: dict[str, dict[str, Any]] = {
+    "category": {"blocks_access": False},
+    "compound": {"households": 0, "residents": 0},
+}
 
 
 def parse_code(kind: Kind, value: Any) -> str:
@@ -79,7 +84,11 @@ def upsert(
         with session.begin_nested():
             return _upsert(session, kind, rec, actor, mode, default_password)
     except IntegrityError as exc:
-        constraint = getattr(getattr(exc.orig, "diag", None), "constraint_name", None) or ""
+        diag = getattr(exc.orig, "diag", None)
+        column = getattr(diag, "column_name", None)
+        if column:  # a NOT NULL column the record left empty
+            raise ValidationError(f"{column}: is required", column) from None
+        constraint = getattr(diag, "constraint_name", None) or ""
         field = next((c for c in ("name", "service_code", "code") if constraint.endswith(f"_{c}")), None)
         shown = {"name": "name_zh"}.get(field or "", field)
         raise Conflict(f"{shown or 'record'}: refused by the database ({constraint})", shown) from None
@@ -115,6 +124,9 @@ def _upsert(
         geom_column = resolve(session, key, values, columns, before)
     if kind.name == "user":
         _user_password(values, columns, before, default_password)
+    if before is None:
+        for column, value in CREATE_DEFAULTS.get(kind.name, {}).items():
+            columns.setdefault(column, value)
     row_id = _write(session, kind, key, columns, values.get("geometry"), geom_column, before is None)
     segments_before = set(before.get("segments", [])) if before else set()
     _after_write(session, kind, key, row_id, values)
