@@ -12,6 +12,7 @@ from typing import Any
 
 from geo_app import vocab
 from geo_app.domain.workflow import states
+from geo_app.web.api import openapi_org
 
 CATEGORIES = [
     "cooking_fumes",
@@ -227,7 +228,6 @@ def _api_paths() -> JSON:
             "public": {"type": "boolean", "description": "publish: Open311 shows the description and media_url"},
         },
     }
-    list_of = {"type": "array", "items": {"type": "object"}}
     return {
         "/api/token": {
             "post": {
@@ -275,9 +275,6 @@ def _api_paths() -> JSON:
                 "responses": {"200": _json({"type": "object"}), "401": ERR},
             }
         },
-        "/api/categories": {"get": _get("Issue categories", [], list_of, secured=False, errors=())},
-        "/api/departments": {"get": _get("Departments", [], list_of)},
-        "/api/teams": {"get": _get("Street-chief teams", [], list_of)},
         "/api/segments": {"get": _get("Street segments in a bounding box", [BBOX], FC)},
         "/api/fire-lanes": {"get": _get("Fire lanes with status and people served", [], FC)},
         "/api/issues": {
@@ -576,6 +573,6 @@ def document(server_url: str = "/") -> JSON:
             "description": "The JSON API of SPEC section 6 and Open311 GeoReport v2.",
         },
         "servers": [{"url": server_url}],
-        "paths": {**_api_paths(), **_open311_paths()},
+        "paths": {**_api_paths(), **openapi_org.paths(), **_open311_paths()},
         "components": deepcopy(COMPONENTS),
     }
