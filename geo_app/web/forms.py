@@ -29,6 +29,7 @@ ACTION_LABELS = {
     "verify": _l("acceptance check"),
     "close": _l("close"),
     "set_due": _l("set acceptance date"),
+    "relink": _l("team changed with the street organisation"),
     "acknowledge": _l("acknowledge"),
     "arrive": _l("arrived"),
     "done": _l("done"),
