@@ -114,6 +114,7 @@ class Field:
     parse: Parser
     column: str | None = None
     required: bool = False  # on creation
+    choices: tuple[str, ...] = ()  # for a form's select
 
 
 @dataclass(frozen=True)
@@ -163,7 +164,7 @@ KINDS: dict[str, Kind] = {
                 Field("service_description", text(2000), "service_description"),
                 Field("service_keywords", text(2000), "service_keywords"),
                 Field("service_group", text(80), "service_group"),
-                Field("service_type", choice(SERVICE_TYPES), "service_type"),
+                Field("service_type", choice(SERVICE_TYPES), "service_type", choices=SERVICE_TYPES),
                 _ACTIVE,
             ),
         ),
@@ -172,7 +173,11 @@ KINDS: dict[str, Kind] = {
             "areas",
             "admin_areas",
             "code",
-            (Field("level", choice(AREA_LEVELS), "level", required=True), Field("parent", code), _ACTIVE),
+            (
+                Field("level", choice(AREA_LEVELS), "level", required=True, choices=AREA_LEVELS),
+                Field("parent", code),
+                _ACTIVE,
+            ),
             geometry=POLYGONS,
             geometry_required=True,
             name_columns=("name", "name_en"),
@@ -222,7 +227,7 @@ KINDS: dict[str, Kind] = {
             "users",
             "username",
             (
-                Field("role", choice(ROLES), "role", required=True),
+                Field("role", choice(ROLES), "role", required=True, choices=ROLES),
                 Field("team", code),
                 Field("department", code),
                 Field("hall", code),

@@ -62,6 +62,26 @@ FIELD_LABELS = {
     "password": _l("New password (at least 8 characters)"),
 }
 MAX_UPLOAD = 20 * 1024 * 1024
+CHANGE_LABELS = {
+    "create": _l("created"),
+    "update": _l("changed"),
+    "retire": _l("retired"),
+    "reactivate": _l("brought back"),
+}
+
+
+@bp.context_processor
+def _audit_words() -> dict[str, Any]:
+    """Words of the audit tables: the change's name and a stored value as shown (yes/no, lists joined)."""
+
+    def shown(value: Any) -> str:
+        if value is None or value == [] or value == "":
+            return "—"
+        if isinstance(value, bool):
+            return str(_("yes") if value else _("no"))
+        return _as_text(value)
+
+    return {"change_label": lambda a: str(CHANGE_LABELS.get(a, a)), "shown": shown, "kind_titles": TITLES}
 
 
 def _actor() -> Actor:
@@ -82,7 +102,7 @@ def index() -> ResponseReturnValue:
         kinds=[KINDS[k] for k in ORDER],
         counts=counts,
         titles=TITLES,
-        changes=audit.history(db_session(), limit=20),
+        changes=audit.history(db_session(), limit=10),
     )
 
 
