@@ -237,3 +237,22 @@ def test_moving_a_teams_segments_relinks_open_issues_only(district):
         db.session.remove()
     assert rows[open_ref] == "T-N" and rows[closed_ref] == "T-S"
     assert events == [{"from_team": "T-S", "to_team": "T-N", "by": "boss"}]
+
+
+def test_imported_issues_find_categories_by_their_words(district, tmp_path):
+    app, runner, _segments = district
+    path = tmp_path / "calls.csv"
+    path.write_text(
+        "ref,category,description,lon,lat,channel,reported_at\n"
+        "RS-2024-00001,Fallen tree,a,24.942,60.17001,hotline,2024-05-01 10:00\n"
+        "RS-2024-00002,倒树,b,24.942,60.17001,hotline,2024-05-01 11:00\n"
+        "RS-2024-00003,POT,c,24.942,60.17001,hotline,2024-05-01 12:00\n"
+        "RS-2024-00004,Spaceship,d,24.942,60.17001,hotline,2024-05-01 13:00\n",
+        encoding="utf-8",
+    )
+    out = runner.invoke(args=["import-issues", str(path), "--no-progress"])
+    assert out.exit_code == 0 and "inserted 3" in out.output and "rejected 1" in out.output, out.output
+    with app.app_context():
+        cats = db.session.execute(text("SELECT category FROM issues ORDER BY ref")).scalars().all()
+        db.session.remove()
+    assert cats == ["tree", "tree", "pothole"]

@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -43,6 +43,7 @@ from geo_app.domain.importers.issues.write import (
     issue_columns,
     reserve_ids,
 )
+from geo_app.domain.organisation.words import category_words
 from geo_app.domain.workflow.intake import IntakeSettings
 
 MEMORY_SNAP_MIN = 2_000  # below this the set-based UPDATE is as fast and needs no segment load
@@ -100,6 +101,8 @@ def import_issues(
     if source is None and mapping.source_column is not None:
         raise DomainError("source: an id column needs the name of its source (--source)", "source")
     result, clock = ImportResult(), _Clock()
+    # the categories' own words (names, service codes, keywords) map too; a given mapping wins over them
+    mapping = replace(mapping, categories={**category_words(session), **mapping.categories})
     frame = read_frame(Path(path), mapping, progress)
     result.read = len(frame)
     clock.lap(result, "parse")
