@@ -90,10 +90,12 @@ def test_create_edit_retire_with_history_in_both_languages(client, session):
 
 def test_an_admin_resets_a_password_and_deactivates_a_user(client, session):
     login(client, "admin")
+    old = client.post("/api/token", json={"username": "clerk_xa", "password": PASSWORD}).get_json()["token"]
     edit = "/admin/users/clerk_xa"
     res = client.post(edit, data={"password": "a-new-password", "csrf_token": csrf_of(client, edit)})
     assert res.status_code == 302
     assert client.post("/api/token", json={"username": "clerk_xa", "password": PASSWORD}).status_code == 401
+    assert client.get("/api/issues", headers={"Authorization": f"Bearer {old}"}).status_code == 401  # reset ends it
     assert client.post("/api/token", json={"username": "clerk_xa", "password": "a-new-password"}).status_code == 200
     res = client.post(edit + "/active", data={"active": "false", "csrf_token": csrf_of(client, edit)})
     assert res.status_code == 302

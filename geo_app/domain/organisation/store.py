@@ -268,7 +268,9 @@ def _user(session: Session, key: str, values: dict[str, Any], columns: dict[str,
     department = values.get("department") or (before or {}).get("department")
     if role == "staff" and not department:
         raise ValidationError("department: staff users belong to a department", "department")
-    if "active" in values and before is not None and before.get("active") and not values["active"]:
+    deactivated = "active" in values and before is not None and before.get("active") and not values["active"]
+    if deactivated or ("password" in values and before is not None):
+        # a deactivated account, or one whose password an admin reset: its sessions and tokens end now
         columns["auth_epoch"] = (
             int(session.execute(text("SELECT auth_epoch FROM users WHERE username = :u"), {"u": key}).scalar() or 0) + 1
         )
