@@ -98,6 +98,10 @@ def test_fumes_story_in_chromium(page_factory, live_server):
     _click(chief, "button[data-act=accept]")
     chief.fill("input[name=due_at]", "2031-06-30")
     _click(chief, "button[data-act=set_due]")
+    # the whistle pre-selects the category's default departments (油烟: 生态环境, 市场监管)
+    assert chief.is_checked("input[name=departments][value=environment]")
+    assert chief.is_checked("input[name=departments][value=market_reg]")
+    assert not chief.is_checked("input[name=departments][value=police]")
     chief.check("input[name=departments][value=market_reg]")
     chief.check("input[name=departments][value=environment]")
     chief.check("input[name=departments][value=urban_mgmt]")
@@ -147,6 +151,7 @@ def test_fumes_story_in_chromium(page_factory, live_server):
     chief.goto(f"{base}/issues/{ref}")
     assert chief.locator(".badge.status-in_progress").count() == 1
     chief.check("input[name=departments][value=market_reg]")
+    chief.uncheck("input[name=departments][value=environment]")  # pre-selected; only 市场监管 this time
     _click(chief, "button[data-act=dispatch]")
     _clean(chief)
 
