@@ -19,10 +19,12 @@ class Photo(Base):
     __table_args__ = (
         CheckConstraint("stage IN ('before', 'after')", name="stage"),
         CheckConstraint("bytes > 0", name="bytes"),
+        CheckConstraint("issue_id IS NOT NULL OR site_visit_id IS NOT NULL", name="owner"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id"), index=True)
+    issue_id: Mapped[int | None] = mapped_column(ForeignKey("issues.id"), index=True)
+    site_visit_id: Mapped[int | None] = mapped_column(ForeignKey("site_visits.id"), index=True)
     dispatch_id: Mapped[int | None] = mapped_column(ForeignKey("dispatches.id"))
     stage: Mapped[str] = mapped_column(String(10))
     public: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")

@@ -42,6 +42,8 @@ FIELD_LABELS = {
     "departments": _l("Departments"),
     "unlinked_reason": _l("Why has it no street?"),
     "satisfaction": _l("Satisfaction"),
+    "file": _l("Photo"),
+    "photo": _l("Photo"),
 }
 
 

@@ -12,14 +12,6 @@ from tests.factories import new_issue
 from tests.workflow.helpers import count, token
 
 
-@pytest.fixture()
-def photo_dir(app, tmp_path):
-    saved = app.config["PHOTO_DIR"]
-    app.config["PHOTO_DIR"] = tmp_path
-    yield tmp_path
-    app.config["PHOTO_DIR"] = saved
-
-
 def _jpeg_with_gps() -> bytes:
     image = Image.new("RGB", (640, 480), (200, 60, 40))
     exif = Image.Exif()

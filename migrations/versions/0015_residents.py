@@ -1,0 +1,37 @@
+"""Photos of a site visit: a photo belongs to an issue or to a site visit (书记在现场), never to neither.
+
+Revision ID: 0015_residents
+Revises: 0010
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0015_residents"
+down_revision = "0010"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.add_column(
+        "photos",
+        sa.Column(
+            "site_visit_id",
+            sa.Integer(),
+            sa.ForeignKey("site_visits.id", name=op.f("fk_photos_site_visit_id_site_visits")),
+            nullable=True,
+        ),
+    )
+    op.create_index(op.f("ix_photos_site_visit_id"), "photos", ["site_visit_id"])
+    op.alter_column("photos", "issue_id", nullable=True)
+    op.create_check_constraint(op.f("ck_photos_owner"), "photos", "issue_id IS NOT NULL OR site_visit_id IS NOT NULL")
+
+
+def downgrade() -> None:
+    # site-visit photos have no issue to stay with: their rows go (the files stay on disk)
+    op.execute("DELETE FROM photos WHERE issue_id IS NULL")
+    op.drop_constraint(op.f("ck_photos_owner"), "photos", type_="check")
+    op.alter_column("photos", "issue_id", nullable=False)
+    op.drop_index(op.f("ix_photos_site_visit_id"), "photos")
+    op.drop_column("photos", "site_visit_id")
