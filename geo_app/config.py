@@ -83,6 +83,8 @@ def from_env_without_db() -> dict[str, Any]:
         # photos live on disk (never in a database row); a request larger than this is refused with 413
         "PHOTO_DIR": Path(os.environ.get("PHOTO_DIR", INSTANCE_DIR / "photos")),
         "PHOTO_MAX_BYTES": int(os.environ.get("PHOTO_MAX_BYTES", str(10 * 1024 * 1024))),
+        # the public report form: reports per client address and hour (no CAPTCHA service)
+        "REPORTS_PER_HOUR": int(os.environ.get("REPORTS_PER_HOUR", "5")),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(16 * 1024 * 1024))),
         "DEMO_DIR": Path(os.environ.get("DEMO_DIR", localdb.PROJECT_ROOT / "data" / "demo")),
         # On a network: the site's public address (Open311 discovery), the Host names it answers to

@@ -13,7 +13,7 @@ from geo_app.web.analysis import reports
 from geo_app.web.api import deployment, issues, openapi
 from geo_app.web.maps import pages, public_api, public_issue, tiles
 from geo_app.web.open311 import routes as open311
-from geo_app.web.workflow import dispatches, intake, issue_pages, on_site, photos, work
+from geo_app.web.workflow import dispatches, intake, issue_pages, on_site, photos, resident_report, work
 
 BLUEPRINTS = [
     home.bp,
@@ -34,6 +34,7 @@ BLUEPRINTS = [
     tiles.bp,
     public_api.bp,
     public_issue.bp,
+    resident_report.bp,
     analysis_api.bp,
     reports.bp,
 ]

@@ -6,7 +6,7 @@
   var lonInput = document.getElementById("lon"), latInput = document.getElementById("lat");
   var segSelect = document.getElementById("segment");
   var start = [parseFloat(latInput.value || el.dataset.lat), parseFloat(lonInput.value || el.dataset.lon)];
-  var map = L.map(el, {maxZoom: 19, minZoom: 12}).setView(start, 16);
+  var map = L.map(el, {maxZoom: 19, minZoom: 12}).setView(start, parseInt(el.dataset.zoom || "16", 10));
   var streets = L.geoJSON(null, {style: {color: "#607d8b", weight: 5, opacity: 0.8}}).addTo(map);
   var marker = null;
   var seq = 0, snapSeq = 0;

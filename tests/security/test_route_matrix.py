@@ -23,6 +23,10 @@ RULES = {
     ("/api/public/issues/<ref>", "GET"): OPEN,
     ("/p", "GET"): OPEN,  # residents look up their issue by reference
     ("/p/<ref>", "GET"): OPEN,
+    ("/report", "GET"): OPEN,  # residents report a problem: CSRF and a per-client quota, no login
+    ("/report", "POST"): OPEN,
+    ("/report/streets.json", "GET"): OPEN,  # street lines and names: what any street map shows
+    ("/report/snap.json", "GET"): OPEN,  # which street a pin is on: no team, no people
     ("/photos/<int:photo_id>", "GET"): OPEN,  # a published "after" photo; anything else answers 404
     ("/photos/<int:photo_id>/thumb", "GET"): OPEN,  # reference data, as on the public report form
     ("/api/openapi.json", "GET"): OPEN,

@@ -112,6 +112,7 @@ def _render(
     filters: MapFilters | None,
     cats: list[dict[str, Any]],
     note: str | None = None,
+    lookup: bool = False,
 ) -> str:
     LayerControl(collapsed=True).add_to(m)
     root = cast(Figure, m.get_root())  # a folium.Map always sits in a Figure
@@ -128,6 +129,7 @@ def _render(
         category_names=_category_names(cats),
         statuses=status_names(),
         note=note,
+        lookup=lookup,
     )
 
 
@@ -281,4 +283,5 @@ def public() -> ResponseReturnValue:
         f,
         cats,
         note=_("Solved issues are shown at the middle of their street segment, without names or details."),
+        lookup=True,
     )
