@@ -89,6 +89,7 @@ for _rule in [
     "/intake/visits",
     "/intake/visits/<int:visit_id>/issues",
     "/issues/<ref>/actions",
+    "/issues/<ref>/photos",
     "/site-visits",
 ]:
     RULES[(_rule, "POST")] = LOGIN

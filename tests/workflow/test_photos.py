@@ -44,11 +44,11 @@ def _post(client, ref, who, data, name="p.jpg", **form):
 def test_a_photo_is_stored_without_exif_with_a_thumbnail_and_listed(client, session, photo_dir):
     ref = new_issue(session).ref
     session.commit()  # a refused request rolls back: the issue must outlive it
-    res = _post(client, ref, "chief", _jpeg_with_gps(), name="../../etc/passwd.jpg", stage="before")
+    res = _post(client, ref, "chief", _jpeg_with_gps(), name="IMG_0001.jpg", stage="before")
     assert res.status_code == 201, res.get_json()
     body = res.get_json()
     files = sorted(p for p in photo_dir.rglob("*") if p.is_file())
-    assert len(files) == 2 and all(".." not in str(p) and "passwd" not in str(p) for p in files)
+    assert len(files) == 2 and all("IMG_0001" not in str(p) for p in files)  # names of our own
     for f in files:
         assert not Image.open(f).getexif()  # no GPS, no maker: nothing of the phone's metadata kept
     thumb = client.get(body["thumb_url"], headers=token(client, "chief"))
@@ -70,6 +70,9 @@ def test_a_photo_is_stored_without_exif_with_a_thumbnail_and_listed(client, sess
         ),
         (_bomb_png(), "bomb.png", {"stage": "before"}, "file"),
         (b"", "empty.jpg", {"stage": "before"}, "file"),
+        (None, "../../etc/passwd.jpg", {"stage": "before"}, "file"),
+        (None, "..\\..\\boot.ini.jpg", {"stage": "before"}, "file"),
+        (None, "/etc/cron.d/x.jpg", {"stage": "before"}, "file"),
         (None, "p.jpg", {"stage": "during"}, "stage"),
         (None, "p.jpg", {"stage": "before", "public": "true"}, "public"),
     ],

@@ -25,9 +25,18 @@ from geo_app.models.photo import PHOTO_STAGES
 FORMATS = {"JPEG", "PNG", "WEBP", "HEIF"}  # HEIF: the iPhone's HEIC, decoded by pillow-heif and stored as JPEG
 EDGE_MAX, THUMB_EDGE = 2048, 320
 NAME_MAX = 255
+MAX_PER_FORM = 6
 _NAME_TRICKS = re.compile(r"[/\\\x00-\x1f\x7f]|^\.|\.\.")
 
 pillow_heif.register_heif_opener()
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file sent with a form: its bytes and the name the client gave it (checked, never used)."""
+
+    data: bytes
+    filename: str | None
 
 
 @dataclass(frozen=True)
@@ -70,6 +79,18 @@ def decode(data: bytes, settings: PhotoSettings, filename: object = None) -> Ima
         ValueError,
     ):
         raise ValidationError("file: not a JPEG, PNG, WebP or HEIC photo", "file") from None
+
+
+def decode_all(uploads: list[Upload], settings: PhotoSettings) -> list[Image.Image]:
+    """Decode every upload of a form before anything is stored: one bad file refuses them all."""
+    if len(uploads) > MAX_PER_FORM:
+        raise ValidationError(
+            f"file: at most {MAX_PER_FORM} photos at once",
+            "file",
+            msgid="Photo: at most %(n)d photos at once",
+            params={"n": MAX_PER_FORM},
+        )
+    return [decode(u.data, settings, u.filename) for u in uploads]
 
 
 def save(
@@ -136,6 +157,21 @@ def store_photo(
     filename: object = None,
 ) -> Photo:
     """Check, clean and store one photo of the issue (or of one of its dispatches); return its row."""
+    name = filename if isinstance(filename, str) else None
+    return store_photos(session, issue, actor, [Upload(data, name)], stage, public, settings, dispatch_id)[0]
+
+
+def store_photos(
+    session: Session,
+    issue: Issue,
+    actor: User,
+    uploads: list[Upload],
+    stage: object,
+    public: object,
+    settings: PhotoSettings,
+    dispatch_id: int | None = None,
+) -> list[Photo]:
+    """Check every upload, then store them all as photos of the issue (or of one of its dispatches)."""
     if not permissions.can_read_issue(session, actor, issue):
         raise Forbidden(f"you may not add photos to {issue.ref}", "ref")
     if stage not in PHOTO_STAGES:
@@ -149,10 +185,22 @@ def store_photo(
         dispatch = session.get(Dispatch, dispatch_id)
         if dispatch is None or dispatch.issue_id != issue.id:
             raise ValidationError("dispatch_id: not a dispatch of this issue", "dispatch_id")
-    image = decode(data, settings, filename)
-    return save(
-        session, image, settings, stage=str(stage), publish=publish, issue=issue, dispatch_id=dispatch_id, actor=actor
-    )
+    if not uploads:
+        raise ValidationError("file: a photo is required", "file")
+    images = decode_all(uploads, settings)
+    return [
+        save(
+            session,
+            image,
+            settings,
+            stage=str(stage),
+            publish=publish,
+            issue=issue,
+            dispatch_id=dispatch_id,
+            actor=actor,
+        )
+        for image in images
+    ]
 
 
 def readable_photo(session: Session, photo_id: int, user: User | None) -> Photo:
@@ -196,16 +244,6 @@ def can_see_site_visit(user: User | None, visit: SiteVisit | None) -> bool:
     if user is None or visit is None:
         return False
     return user.role == "admin" or (user.team_id is not None and user.team_id == visit.team_id)
-
-
-def store_site_visit_photo(
-    session: Session, visit: SiteVisit, actor: User, data: bytes, settings: PhotoSettings, filename: object = None
-) -> Photo:
-    """Check, clean and store a photo taken at a site visit (staff of the visit's team only; never public)."""
-    if not can_see_site_visit(actor, visit):
-        raise Forbidden("you may not add photos to this site visit", "site_visit")
-    image = decode(data, settings, filename)
-    return save(session, image, settings, stage="after", site_visit_id=visit.id, actor=actor)
 
 
 def site_visit_photos(session: Session, visit_ids: list[int]) -> dict[int, list[dict[str, Any]]]:

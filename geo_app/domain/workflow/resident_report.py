@@ -30,18 +30,10 @@ class ReportSettings:
     per_hour: int = 5  # reports per client address and hour
 
 
-@dataclass(frozen=True)
-class Upload:
-    """A file sent with the form: its bytes and the name the client gave it (checked, never used)."""
-
-    data: bytes
-    filename: str | None
-
-
 def file_report(
     session: Session,
     form: dict[str, Any],
-    upload: Upload | None,
+    upload: photos.Upload | None,
     client: str | None,
     settings: ReportSettings,
     now: datetime | None = None,

@@ -7,8 +7,9 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from geo_app.config import workflow_policy
+from geo_app.domain.core.validation import parse_int
 from geo_app.domain.errors import DomainError
-from geo_app.domain.workflow import acceptance, actions, issue_view, worklists
+from geo_app.domain.workflow import acceptance, actions, issue_view, photos, worklists
 from geo_app.extensions import db, db_session
 from geo_app.models import Issue
 from geo_app.vocab import STAFF_ROLES
@@ -16,6 +17,7 @@ from geo_app.web.auth import page_route
 from geo_app.web.errors import committed
 from geo_app.web.forms import action_form, label, register_template_helpers, safe_next
 from geo_app.web.hardening import with_nonce
+from geo_app.web.workflow.photos import form_uploads, photo_settings
 
 bp = Blueprint("issues", __name__)
 bp.record_once(lambda state: register_template_helpers(state.app))
@@ -23,7 +25,8 @@ bp.record_once(lambda state: register_template_helpers(state.app))
 MAP_HALF_SIZE = 0.004  # degrees around the issue whose streets are drawn on the small map (~400 m)
 
 
-def _render(ref: str, error: DomainError | None = None, status: int = 200) -> tuple[str, int]:
+def render_issue(ref: str, error: DomainError | None = None, status: int = 200) -> tuple[str, int]:
+    """Render the issue page, with the error of a refused form when there is one."""
     issue = issue_view.readable_issue(db_session(), ref, g.user)
     detail = issue_view.issue_detail(db_session(), issue, g.user)
     mine = [
@@ -53,7 +56,7 @@ def _dept_code() -> str | None:
 @page_route(*STAFF_ROLES)
 def show(ref: str) -> ResponseReturnValue:
     """Render the issue page (403 outside the user's scope)."""
-    return _render(ref)
+    return render_issue(ref)
 
 
 @bp.post("/issues/<ref>/actions")
@@ -61,17 +64,25 @@ def show(ref: str) -> ResponseReturnValue:
 def act(ref: str) -> ResponseReturnValue:
     """Apply the posted action; on refusal show the page again with the reason and the error's status."""
     action, version, params = action_form(request.form)
+    files = form_uploads() if action == "done" else []  # a department's result may bring photos
 
     def apply() -> Issue:
+        images = photos.decode_all(files, photo_settings())  # every photo checked before anything is stored
         if action == "verify_close":
             return acceptance.verify_and_close(db_session(), ref, g.user, params, version, workflow_policy())
-        return actions.apply_checked(db_session(), ref, action, g.user, params, version, workflow_policy())
+        issue = actions.apply_checked(db_session(), ref, action, g.user, params, version, workflow_policy())
+        dispatch_id = parse_int(params.get("dispatch_id"), "dispatch_id") if images else None
+        for image in images:
+            photos.save(
+                db_session(), image, photo_settings(), stage="after", issue=issue, dispatch_id=dispatch_id, actor=g.user
+            )
+        return issue
 
     err = committed(apply)
     if isinstance(err, DomainError):
         if err.code in ("forbidden", "not_found"):  # out of scope: the error page; a refused rule: this page again
             raise err
-        return _render(ref, err, err.http_status)
+        return render_issue(ref, err, err.http_status)
     if action == "verify" and params.get("passed") is False:
         flash(_("%(ref)s: acceptance check failed, the issue goes back to work", ref=ref), "ok")
     elif action == "decide_extension":

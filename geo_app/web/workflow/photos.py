@@ -5,16 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import cast
 
-from flask import Blueprint, current_app, g, jsonify, request, send_file
+from flask import Blueprint, current_app, flash, g, jsonify, redirect, request, send_file, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user
 
-from geo_app.domain.errors import ValidationError
+from geo_app.domain.errors import DomainError, ValidationError
 from geo_app.domain.workflow import issue_view, photos
 from geo_app.extensions import csrf, db, db_session
 from geo_app.models import User
 from geo_app.vocab import STAFF_ROLES
-from geo_app.web.auth import api_route, token_user
+from geo_app.web.auth import api_route, page_route, token_user
+from geo_app.web.errors import committed
 
 bp = Blueprint("photos", __name__)
 
@@ -36,10 +38,46 @@ def upload(ref: str) -> ResponseReturnValue:
         raise ValidationError("file: a photo is required (multipart field 'file')", "file")
     data = upload.stream.read(photo_settings().max_bytes + 1)
     photo = photos.store_photo(
-        db_session(), issue, g.user, data, request.form.get("stage"), request.form.get("public"), photo_settings()
+        db_session(),
+        issue,
+        g.user,
+        data,
+        request.form.get("stage"),
+        request.form.get("public"),
+        photo_settings(),
+        filename=upload.filename,
     )
     db.session.commit()
     return jsonify({"id": photo.id, "url": f"/photos/{photo.id}", "thumb_url": f"/photos/{photo.id}/thumb"}), 201
+
+
+def form_uploads(field: str = "file") -> list[photos.Upload]:
+    """Return the files a page's form sent in `field` (empty file inputs skipped), each read up to the limit."""
+    limit = photo_settings().max_bytes + 1
+    return [
+        photos.Upload(f.stream.read(limit), f.filename)
+        for f in request.files.getlist(field)
+        if f.filename or f.content_length
+    ]
+
+
+@bp.post("/issues/<ref>/photos")
+@page_route(*STAFF_ROLES)
+def page_upload(ref: str) -> ResponseReturnValue:
+    """Add a photo from the issue page (before / after, published or not); back to the page with the outcome."""
+    from geo_app.web.workflow.issue_pages import render_issue  # the page module imports this one
+
+    issue = issue_view.readable_issue(db_session(), ref, g.user)
+    files, form = form_uploads(), request.form
+    stored = committed(
+        lambda: photos.store_photos(
+            db_session(), issue, g.user, files, form.get("stage"), form.get("public"), photo_settings()
+        )
+    )
+    if isinstance(stored, DomainError):
+        return render_issue(ref, stored, stored.http_status)
+    flash(_("%(ref)s: %(n)d photos added", ref=ref, n=len(stored)), "ok")
+    return redirect(url_for("issues.show", ref=ref, _anchor="photos"))
 
 
 def _viewer() -> User | None:

@@ -11,7 +11,7 @@ from geo_app.config import intake_settings
 from geo_app.domain.core.validation import parse_lonlat
 from geo_app.domain.errors import DomainError
 from geo_app.domain.maps.page_data import extent
-from geo_app.domain.workflow import intake, resident_report, worklists
+from geo_app.domain.workflow import intake, photos, resident_report, worklists
 from geo_app.extensions import db_session
 from geo_app.web.errors import committed
 from geo_app.web.workflow.photos import photo_settings
@@ -49,7 +49,7 @@ def submit() -> ResponseReturnValue:
     file = request.files.get("file")
     upload = None
     if file is not None and (file.filename or file.content_length):
-        upload = resident_report.Upload(file.stream.read(photo_settings().max_bytes + 1), file.filename)
+        upload = photos.Upload(file.stream.read(photo_settings().max_bytes + 1), file.filename)
     filed = committed(
         lambda: resident_report.file_report(
             db_session(), request.form.to_dict(), upload, request.remote_addr, _settings()
