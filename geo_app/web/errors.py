@@ -44,6 +44,11 @@ FIELD_LABELS = {
     "satisfaction": _l("Satisfaction"),
     "file": _l("Photo"),
     "photo": _l("Photo"),
+    "start": _l("From"),
+    "end": _l("To"),
+    "area": _l("Area"),
+    "period": _l("Period"),
+    "format": _l("Format"),
 }
 
 

@@ -31,21 +31,32 @@
   stacked("chart-category", report.by_category, function (r) { return t.categories[r.category] || r.category; });
   stacked("chart-team", report.by_team, function (r) { return r.name || t.no_team; });
 
+  // 报到 takes hours, 办结 days: on a linear axis the first bars vanish beside the second (50× apart), so the
+  // department chart uses a logarithmic axis on which both read, each bar labelled with its hours.
   var dep = document.getElementById("chart-department");
   if (dep && report.by_department.length) {
+    var positive = function (v) { return v === null || v === undefined ? null : Math.max(v, 0.1); };
     new Chart(dep, {
       type: "bar",
       data: {
         labels: report.by_department.map(function (r) { return t.departments[r.department] || r.department; }),
         datasets: [
-          { label: t.ack, backgroundColor: colours.collected, data: report.by_department.map(function (r) { return r.ack_median_h; }) },
-          { label: t.done, backgroundColor: colours.by_team, data: report.by_department.map(function (r) { return r.done_median_h; }) }
+          { label: t.ack, backgroundColor: colours.collected, data: report.by_department.map(function (r) { return positive(r.ack_median_h); }) },
+          { label: t.done, backgroundColor: colours.by_team, data: report.by_department.map(function (r) { return positive(r.done_median_h); }) }
         ]
       },
       options: { responsive: true, maintainAspectRatio: false, animation: false,
-                 plugins: { legend: { position: "bottom", labels: { boxWidth: 12 } } },
+                 plugins: { legend: { position: "bottom", labels: { boxWidth: 12 } },
+                            tooltip: { callbacks: { label: function (c) { return c.dataset.label + ": " + c.parsed.y + " " + t.hours; } } } },
                  scales: { x: { ticks: { autoSkip: false, maxRotation: 60 } },
-                           y: { beginAtZero: true, title: { display: true, text: t.hours } } } }
+                           y: { type: "logarithmic", min: 0.1, title: { display: true, text: t.hours } } } }
     });
   }
+
+  // Charts drawn for the screen's width are redrawn for the page's before printing, and back after.
+  function resizeAll() { Object.values(Chart.instances).forEach(function (c) { c.resize(); }); }
+  window.addEventListener("beforeprint", resizeAll);
+  window.addEventListener("afterprint", resizeAll);
+  var printButton = document.getElementById("print-report");
+  if (printButton) { printButton.addEventListener("click", function () { window.print(); }); }
 })();

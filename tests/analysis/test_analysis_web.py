@@ -1,14 +1,14 @@
 """The analysis API and the report page as a client uses them (real tokens, real login with CSRF)."""
 
-import csv
-import io
 import json
 import re
 
 import pytest
 
 from geo_app.domain.analysis.reports import report as reports
+from geo_app.domain.analysis.reports.sheets import FIGURE_NAMES
 from geo_app.domain.core.validation import parse_date
+from tests.analysis.test_report_downloads import _tables
 
 DEMO = "start=2020-05-01&end=2020-11-06"
 
@@ -114,11 +114,12 @@ def test_report_page_and_downloads_give_the_same_figures(client, session):
     assert "http://" not in body and "https://" not in body
     expected = reports.figures(session, parse_date("2020-05-01", "start"), parse_date("2020-11-06", "end"))
     assert json.loads(client.get(f"/reports?{DEMO}&format=json").get_data(as_text=True)) == expected
-    rows = list(csv.DictReader(io.StringIO(client.get(f"/reports?{DEMO}&format=csv").get_data(as_text=True))))
-    totals = {r["key"]: int(r["value"]) for r in rows if r["section"] == "total"}
-    assert all(totals[k] == expected[k] for k in reports.HEADLINE)
-    by_cat = {(r["key"], r["measure"]): int(r["value"]) for r in rows if r["section"] == "category"}
-    assert all(by_cat[(c["category"], "issues_collected")] == c["issues_collected"] for c in expected["by_category"])
+    tables = _tables(client.get(f"/reports?{DEMO}&format=csv&lang=en").data.decode("utf-8-sig"))
+    totals = {r[0]: r[1] for r in tables["Headline figures"][1:]}
+    assert all(totals[FIGURE_NAMES[k]] == str(expected[k]) for k in reports.HEADLINE)
+    names = reports.category_names(session, "en")
+    by_cat = {r[0]: int(r[1]) for r in tables["By category"][1:]}
+    assert all(by_cat[names[c["category"]]] == c["issues_collected"] for c in expected["by_category"])
     english = client.get(f"/reports?{DEMO}&lang=en").get_data(as_text=True)
     assert "District report" in english and "Solved on site" in english
     assert client.get(f"/reports?{DEMO}&area=NOWHERE").status_code == 400

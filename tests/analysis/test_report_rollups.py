@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import text
 
 from geo_app.domain.analysis.reports import report as reports
-from geo_app.domain.analysis.reports.rollups import split_period
+from geo_app.domain.core.periods import split_period
 from geo_app.domain.datasets.synth import synth_city
 from tests.factories import act, at, new_issue
 

@@ -11,7 +11,8 @@ Definitions (for a period [start, end] in local time and an optional area):
 Breakdowns of the same cohort: by category, by segment (top N), by team; by department: dispatches made
 in the period, with median and 90th percentile hours to acknowledge (报到) and to finish, counting the
 steps taken by the end of the period; time to resolve: hours from report to the latest resolution of the
-issues solved at the end of the period (median, 90th percentile).
+issues solved at the end of the period (median, 90th percentile); satisfaction: the 回访 recorded in the
+period (satisfaction.py).
 
 Speed: the state at the end of the period is looked up in issue_events only for issues with a state
 change at or after the period's end; for every other issue the current row (status, resolution,
@@ -31,8 +32,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from geo_app.domain.analysis import cache
-from geo_app.domain.analysis.reports import rollups
-from geo_app.domain.core.localtime import zone_name as local_zone_name
+from geo_app.domain.analysis.reports import rollups, satisfaction
 from geo_app.domain.core.validation import period_bounds
 from geo_app.domain.errors import ValidationError
 from geo_app.vocab import LANE_BLOCKED_STATUSES, OPEN_STATUSES, SOLVED_STATUSES, STATUSES, sql_in
@@ -64,7 +64,12 @@ def _area_filters(session: Session, area: Area | None) -> tuple[str, str, str, d
         return "TRUE", "TRUE", "TRUE", {}
     if area.kind == "admin":
         if not session.execute(text("SELECT 1 FROM admin_areas WHERE code = :a"), {"a": area.code}).first():
-            raise ValidationError(f"area: unknown area {area.code[:40]!r}", "area")
+            raise ValidationError(
+                f"area: unknown area {area.code[:40]!r}",
+                "area",
+                msgid="Unknown area or team: %(code)s",
+                params={"code": area.code[:40]},
+            )
         poly = "(SELECT geom FROM admin_areas WHERE code = :area)"
         return (
             f"ST_Covers({poly}, i.geom)",
@@ -74,7 +79,12 @@ def _area_filters(session: Session, area: Area | None) -> tuple[str, str, str, d
         )
     team_id = session.execute(text("SELECT id FROM teams WHERE code = :a"), {"a": area.code}).scalar()
     if team_id is None:
-        raise ValidationError(f"area: unknown team {area.code[:40]!r}", "area")
+        raise ValidationError(
+            f"area: unknown team {area.code[:40]!r}",
+            "area",
+            msgid="Unknown area or team: %(code)s",
+            params={"code": area.code[:40]},
+        )
     community = "(SELECT a.geom FROM admin_areas a JOIN teams t ON t.community_id = a.id WHERE t.id = :team)"
     return (
         "i.team_id = :team",
@@ -219,6 +229,7 @@ def figures(
         "by_segment": _by_segment(session, [r for r in rows if not r["g_seg"]], top_segments),
         "by_team": _by_team(session, [r for r in rows if not r["g_team"]], times),
         "by_department": _by_department(session, issue_cond, params),
+        "satisfaction": satisfaction.figures(session, issue_cond, params),
         "time_to_resolve": {
             "solved": int(total_time["solved"]),
             "median_h": _hours(total_time["median_h"]),
@@ -303,18 +314,6 @@ def _by_team(
 def _by_department(session: Session, issue_cond: str, params: dict[str, Any]) -> list[dict[str, Any]]:
     rows = session.execute(text(_DEPARTMENTS.format(issue_cond=issue_cond)), params).mappings()
     return [{k: (_hours(v) if k.endswith("_h") else v) for k, v in r.items()} for r in rows]
-
-
-def default_period(session: Session) -> tuple[date, date]:
-    """Return the local days of the first and the last reported issue (today twice when there are none)."""
-    row = session.execute(
-        text("""
-        SELECT (min(reported_at) AT TIME ZONE :tz)::date, (max(reported_at) AT TIME ZONE :tz)::date
-        FROM issues"""),
-        {"tz": local_zone_name()},
-    ).one()
-    today = datetime.now(UTC).date()
-    return row[0] or today, row[1] or today
 
 
 def area_choices(session: Session) -> list[dict[str, Any]]:

@@ -33,6 +33,7 @@ from sqlalchemy import Row, bindparam, text
 from sqlalchemy.orm import Session
 
 from geo_app.domain.core.localtime import zone as local_zone
+from geo_app.domain.core.periods import split_period
 from geo_app.vocab import OPEN_STATUSES, SOLVED_STATUSES, sql_in
 
 HOURS = "(extract(epoch FROM i.resolved_at - i.reported_at) / 3600.0)::float8"
@@ -60,20 +61,6 @@ class RollupMismatch(RuntimeError):
 def _local_midnight(day: date) -> datetime:
     """Return the start of `day` in local (report) time."""
     return datetime(day.year, day.month, day.day, tzinfo=local_zone())
-
-
-def _first_of_next_month(day: date) -> date:
-    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
-
-
-def split_period(start: date, end: date) -> tuple[tuple[date, date] | None, list[tuple[date, date]]]:
-    """Return the whole months inside [start, end] as [first, stop) and the edge ranges [from, to) of days."""
-    stop = end + timedelta(days=1)
-    m0 = start if start.day == 1 else _first_of_next_month(start)
-    m1 = stop.replace(day=1)
-    if m0 >= m1:
-        return None, [(start, stop)]
-    return (m0, m1), [(a, b) for a, b in ((start, m0), (m1, stop)) if a < b]
 
 
 def cohort_rows(
