@@ -38,6 +38,8 @@ TABLES = {
     "report_cohorts",
     "report_segment_years",
     "report_resolve_hist",
+    "heat_month_cells",
+    "public_month_cells",
     "deployment",
     "channels",
     "category_departments",

@@ -11,6 +11,7 @@ from geo_app.domain.importers.issues.csv_import import import_issues
 from geo_app.domain.workflow.intake import IntakeSettings
 from tests.analysis.test_report_rollups import assert_rollups_exact as assert_report_rollups_exact
 from tests.interop.test_import_bulk import _write_csv
+from tests.maps.test_month_rollups import assert_month_rollups_exact
 from tests.maps.test_tile_rollups import assert_rollups_exact as assert_tile_rollups_exact
 
 # (reported, closed): hours to resolve exactly on the report's bucket edges (0, 0.25 h, 0.25 × 1.05 h) and a
@@ -67,6 +68,7 @@ def test_bulk_import_rollups_equal_a_recount_and_the_triggers_are_back(session, 
     assert result.bulk and result.inserted == 240 + len(EDGE_TIMES) and "rollups" in result.seconds
     assert_tile_rollups_exact(session)
     assert_report_rollups_exact(session)
+    assert_month_rollups_exact(session)  # the month rollups' deltas, computed in memory too
     buckets = (
         session.execute(
             text("""
@@ -94,6 +96,7 @@ def test_bulk_import_rollups_equal_a_recount_and_the_triggers_are_back(session, 
     )
     assert_tile_rollups_exact(session)  # later writes are counted by the triggers again
     assert_report_rollups_exact(session)
+    assert_month_rollups_exact(session)
 
 
 def test_the_bulk_import_stands_in_for_every_rollup_insert_trigger(session):

@@ -59,12 +59,12 @@ def _features(session, layer, coord, f, live):
     return sorted(json.dumps(ft, sort_keys=True) for ft in feats)
 
 
-def assert_tiles_match_live(session, bounds, cases):
+def assert_tiles_match_live(session, bounds, cases, path="rollup"):
     """Every tile over `bounds` of each (layer, zooms, filters) is the same from the rollups and live."""
     for layer, zooms, f in cases:
         drawn = 0
         for z in zooms:
-            assert tile_path(layer, z, f) == "rollup"
+            assert tile_path(layer, z, f) == path, (layer, z, f)
             for x, y in tiles_over(bounds, z):
                 rolled = _features(session, layer, TileCoord(z, x, y), f, live=False)
                 assert rolled == _features(session, layer, TileCoord(z, x, y), f, live=True), (layer, z, x, y)
@@ -99,24 +99,30 @@ def test_mercator_functions_agree_with_postgis(session):
     assert worst <= 0.5 and outside == 0
 
 
-def test_copy_orm_inserts_workflow_moves_and_segment_changes_keep_rollups_exact(session):
-    synth_city(session, 300, 4000, seed=11)  # COPY of issues, INSERT … SELECT of events
-    issue = new_issue(session, category="noise")  # the ORM, one row
-    assert_rollups_exact(session)
+def walk_and_move(session, issue, day, check):
+    """Take `issue` through the workflow on `day`, checking the rollups after each step; then re-snap it to
+    another segment and move its point."""
     for action, who, extra in (
         ("accept", "chief", {}),
         ("start", "chief", {}),
         ("resolve", "chief", {"resolution": "on_site"}),
         ("verify", "chief", {"passed": True}),
     ):
-        act(session, issue, action, who, "2021-03-02", **extra)
-        assert_rollups_exact(session)
-    # re-snapping to another segment, an edited location, a category change, a bulk status move
+        act(session, issue, action, who, day, **extra)
+        check(session)
     other = session.execute(
         text("SELECT id FROM street_segments WHERE id <> :s ORDER BY id LIMIT 1"), {"s": issue.segment_id}
     ).scalar()
     session.execute(text("UPDATE issues SET segment_id = :o WHERE id = :i"), {"o": other, "i": issue.id})
     session.execute(text("UPDATE issues SET geom = ST_Translate(geom, 0.0007, 0.0004) WHERE id = :i"), {"i": issue.id})
+
+
+def test_copy_orm_inserts_workflow_moves_and_segment_changes_keep_rollups_exact(session):
+    synth_city(session, 300, 4000, seed=11)  # COPY of issues, INSERT … SELECT of events
+    issue = new_issue(session, category="noise")  # the ORM, one row
+    assert_rollups_exact(session)
+    # the workflow, re-snapping to another segment, an edited location, a category change, a bulk status move
+    walk_and_move(session, issue, "2021-03-02", assert_rollups_exact)
     # (4,000 rows: past FRESH_PLAN_ROWS, so the trigger's freshly planned path runs too)
     session.execute(
         text("""UPDATE issues SET category = CASE WHEN id % 7 = 0 THEN 'dog_keeping' ELSE category END
@@ -142,15 +148,21 @@ def test_copy_orm_inserts_workflow_moves_and_segment_changes_keep_rollups_exact(
     assert_tiles_match_live(session, demo_extent(session), ALL_CASES)
 
 
-def test_deletes_remove_keys_that_reach_zero(session):
+def insert_resolved(session, category, n=1500):
+    """Insert n resolved issues 'DEL-k' on the first segment, a day apart, in one statement."""
     session.execute(
         text("""
         INSERT INTO issues (ref, category, description, geom, channel, status, resolution, resolved_at, segment_id)
-        SELECT 'DEL-' || k, 'street_light', 'to delete', ST_Translate(s.geom_pt, (k % 30) * 0.00001, 0), 'web',
+        SELECT 'DEL-' || k, :c, 'to delete', ST_Translate(s.geom_pt, (k % 30) * 0.00001, 0), 'web',
                'resolved', 'team', now() - k * interval '1 day', s.id
-        FROM generate_series(1, 1500) k,
-             (SELECT id, ST_LineInterpolatePoint(geom, 0.3) AS geom_pt FROM street_segments ORDER BY id LIMIT 1) s""")
+        FROM generate_series(1, :n) k,
+             (SELECT id, ST_LineInterpolatePoint(geom, 0.3) AS geom_pt FROM street_segments ORDER BY id LIMIT 1) s"""),
+        {"c": category, "n": n},
     )
+
+
+def test_deletes_remove_keys_that_reach_zero(session):
+    insert_resolved(session, "street_light")
     assert_rollups_exact(session)
     session.execute(text("DELETE FROM issues WHERE ref LIKE 'DEL-%' AND ref NOT IN ('DEL-1', 'DEL-2')"))
     assert_rollups_exact(session)
@@ -258,7 +270,7 @@ def test_live_paths_for_scope_blockage_and_periods():
 
     assert tile_path("issues", 12, TileFilters(team_ids=(1,))) == "live"
     assert tile_path("heat", 12, TileFilters(blockage=True)) == "live"
-    assert tile_path("public", 12, TileFilters(start=date(2020, 6, 1))) == "live"
+    assert tile_path("public", 12, TileFilters(start=date(2020, 6, 1))) == "months"  # test_month_rollups
     assert tile_path("issues", 14, TileFilters()) == "live"  # level 18: finer than the rollups keep
     assert tile_path("heat", 15, TileFilters()) == "live"
     assert tile_path("public", 14, TileFilters()) == "live"

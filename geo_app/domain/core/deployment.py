@@ -197,6 +197,8 @@ def create(
             "radius": CENTER_RADIUS_M,
         },
     )
+    # the maps' month rollups count local months: issues already stored are counted in this zone now
+    session.execute(text("SELECT month_rollups_rebuild()"))
     profile = load(session)
     assert profile is not None  # just inserted
     return profile

@@ -5,13 +5,15 @@ Tiles never grow without bound: below DETAIL_ZOOM points are aggregated into Web
 cells a tile; at detail zooms the public layer is one feature per street segment. When the filters are
 only category and status (the planner's and admin's default view, the public map without a period) and
 the cells are no finer than the rollups keep, they come from the rollups that triggers keep
-(tile_rollups); team scope, blockage, periods and finer cells count the matching issues live, with the
-same cells.
+(tile_rollups); a period's heat and public tiles at zoom 12–13 read its whole local months from the month
+rollups of migration 0014 and count only its edge days live; team scope, blockage, other periods and finer
+cells count the matching issues live, with the same cells.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
@@ -58,14 +60,17 @@ RING_MARGIN = 1 / 16 + 1 / EXTENT
 
 
 def tile_path(layer: str, z: int, f: TileFilters) -> str:
-    """Return "rollup" when the tile of `layer` at zoom z with filters `f` is read from the rollups, else "live"."""
+    """Return "rollup" when the tile of `layer` at zoom z with filters `f` is read from the rollups, "months"
+    when its period's whole months are read from the month rollups (edge days live), else "live"."""
     if layer == "heat":
         level = heat_level(z)
     elif layer in ("issues", "public") and z < DETAIL_ZOOM:
         level = cluster_level(z)
     else:
         return "live"
-    return "rollup" if level <= ROLLUP_LEVEL and rollups.usable(f) else "live"
+    if level <= ROLLUP_LEVEL and rollups.usable(f):
+        return "rollup"
+    return "months" if rollups.months_usable(layer, f, level) else "live"
 
 
 def _period_sql(col: str, f: TileFilters, params: dict[str, Any]) -> str:
@@ -174,13 +179,33 @@ def issues_tile(session: Session, coord: TileCoord, f: TileFilters, live: bool =
     return _mvt(session, "issues", inner, params, expanding)
 
 
+def _month_cells(
+    layer: str, f: TileFilters, params: dict[str, Any], expanding: list[str], col: str, live_cells: Callable[[str], str]
+) -> str:
+    """SQL of a period's cells: its whole local months from the month rollup, the days at its edges counted
+    live by `live_cells(extra condition)` on the time column `col`."""
+    months, edges = rollups.month_split(f)
+    parts = [rollups.month_cells(layer, f, months, params, expanding)] if months else []
+    if edges:
+        parts.append(live_cells(" AND " + rollups.edge_condition(col, edges, params)))
+    return rollups.merged(*parts)
+
+
+def _public_live(where: str) -> str:
+    """SQL of the public layer's cells counted live: solved issues matching `where` at their segment's midpoint."""
+    return _live_cells(f"""
+        SELECT seg.mx, seg.my, count(*) AS n FROM seg JOIN issues i ON i.segment_id = seg.id
+        WHERE {where} GROUP BY seg.id, seg.mx, seg.my""")
+
+
 def public_tile(session: Session, coord: TileCoord, f: TileFilters, live: bool = False) -> bytes:
     """Return the public tile: solved issues only, placed at their segment's midpoint, no personal data."""
     low = coord.z < DETAIL_ZOOM
     params = _params(coord, RING_MARGIN if low else BUFFER / EXTENT, tz=local_zone_name())
     if low:
         params.update(cell_params(coord, cluster_level(coord.z), ring=1))
-    if low and not live and tile_path("public", coord.z, f) == "rollup":
+    path = "live" if live or not low else tile_path("public", coord.z, f)
+    if path == "rollup":
         expanding: list[str] = []
         return _mvt(session, "public", _clusters(rollups.public_cells(f, params, expanding)), params, expanding)
     # Segments whose midpoint is in the tile, then their solved issues counted per category: the
@@ -200,14 +225,14 @@ def public_tile(session: Session, coord: TileCoord, f: TileFilters, live: bool =
                FROM street_segments s, env, LATERAL (SELECT ST_LineInterpolatePoint(s.geom, 0.5) AS m) p
                WHERE s.geom && {_G} AND p.m && {_G}"""
     where, expanding = _issue_where(f, params, SOLVED_STATUSES, spatial="")
-    where += _period_sql("i.resolved_at", f, params)
-    if low:
+    if path == "months":
         inner = _clusters(
-            _live_cells(f"""
-            SELECT seg.mx, seg.my, count(*) AS n FROM seg JOIN issues i ON i.segment_id = seg.id
-            WHERE {where} GROUP BY seg.id, seg.mx, seg.my""")
+            _month_cells("public", f, params, expanding, "i.resolved_at", lambda cond: _public_live(where + cond))
         )
+    elif low:
+        inner = _clusters(_public_live(where + _period_sql("i.resolved_at", f, params)))
     else:
+        where += _period_sql("i.resolved_at", f, params)
         inner = f"""
             SELECT code AS segment, street_name AS street, sum(n)::int AS n,
                    string_agg(category || ':' || n, ',' ORDER BY n DESC, category) AS cats,
@@ -229,15 +254,22 @@ def heat_tile(session: Session, coord: TileCoord, f: TileFilters, live: bool = F
     """
     statuses = f.statuses or STATUSES
     params = _params(coord, 0.0, **cell_params(coord, heat_level(coord.z)))
-    if not live and tile_path("heat", coord.z, f) == "rollup":
+    path = "live" if live else tile_path("heat", coord.z, f)
+    if path == "rollup":
         expanding: list[str] = []
         cells = rollups.issue_cells(f, statuses, params, expanding)
     else:
         # past zoom 15 a cell is larger than the tile: count the issues of the whole cells
         where, expanding = _issue_where(f, params, statuses, spatial=f"i.geom && {_CELL_G}")
-        where += _period_sql("i.reported_at", f, params)
-        cells = _live_cells(f"""SELECT merc_x_cm(ST_X(i.geom)) AS mx, merc_y_cm(ST_Y(i.geom)) AS my, 1 AS n
-                                FROM issues i WHERE {where}""")
+
+        def points(cond: str) -> str:
+            return _live_cells(f"""SELECT merc_x_cm(ST_X(i.geom)) AS mx, merc_y_cm(ST_Y(i.geom)) AS my, 1 AS n
+                                   FROM issues i WHERE {where}{cond}""")
+
+        if path == "months":
+            cells = _month_cells("heat", f, params, expanding, "i.reported_at", points)
+        else:
+            cells = points(_period_sql("i.reported_at", f, params))
     inner = f"""
         SELECT n, round((n / (ST_Area(ST_Transform(cell, 4326)::geography) / 10000))::numeric, 2)::float AS d,
                ST_AsMVTGeom(cell, (SELECT e FROM env), {EXTENT}, 0, true) AS geom
@@ -277,11 +309,12 @@ def segments_tile(session: Session, coord: TileCoord, f: TileFilters) -> bytes:
 def _mvt(
     session: Session, layer: str, inner: str, params: dict[str, Any], expanding: list[str], ctes: str = ""
 ) -> bytes:
-    sql = text(
-        f"{_ENV}{ctes} SELECT ST_AsMVT(q, '{layer}', {EXTENT}, 'geom') FROM ({inner}) q WHERE q.geom IS NOT NULL"
-    )
-    if expanding:
-        sql = sql.bindparams(*(bindparam(name, expanding=True) for name in expanding))
+    query = f"{_ENV}{ctes} SELECT ST_AsMVT(q, '{layer}', {EXTENT}, 'geom') FROM ({inner}) q WHERE q.geom IS NOT NULL"
+    sql = text(query)
+    # (a filter may be bound for a part the query left out: a period of whole months counts no edge days live)
+    used = [name for name in dict.fromkeys(expanding) if re.search(rf":{name}\b", query)]
+    if used:
+        sql = sql.bindparams(*(bindparam(name, expanding=True) for name in used))
     # For this transaction: no JIT (compiling costs more than the query when the planner over-estimates a
     # tile query); each tile planned
     # for its own box and period (a generic plan, which psycopg's prepared statements get after a few runs,

@@ -1,11 +1,11 @@
 """The rollups' share of a bulk load, computed from the loaded rows in memory instead of by the triggers.
 
-The statement-level insert triggers of migrations 0004 (tile rollups) and 0005 (report rollups) add much
-server time to a large COPY, most of it in the executor's per-row work. The bulk import holds
-ACCESS EXCLUSIVE locks on `issues` and `street_segments` (bulk_ddl), so no other writer can move the
-rollups meanwhile: it suspends those two triggers for its COPY, computes the same deltas here with pandas
-(in a worker thread, while the server loads the events) and merges them with one upsert per rollup, in key
-order as the triggers do.
+The statement-level insert triggers of migrations 0004 (tile rollups), 0005 (report rollups) and 0014
+(month rollups: bulk_month_rollups) add much server time to a large COPY, most of it in the executor's
+per-row work. The bulk import holds ACCESS EXCLUSIVE locks on `issues` and `street_segments` (bulk_ddl), so
+no other writer can move the rollups meanwhile: it suspends those triggers for its COPY, computes the same
+deltas here with pandas (in a worker thread, while the server loads the events) and merges them with one
+upsert per rollup, in key order as the triggers do.
 
 Exactness: the keys are computed with the same floating-point operations as the SQL functions of 0004
 (`merc_x_cm`, `merc_y_cm` through the C library's tan and log, as PostgreSQL's; `merc_cell_x/y`), the
@@ -29,7 +29,8 @@ from geo_app.domain.importers.issues.write import NamedColumn, copy_columns, utc
 from geo_app.domain.maps.tile_grid import ROLLUP_LEVEL
 from geo_app.vocab import SOLVED_STATUSES
 
-INSERT_TRIGGERS = ("issues_rollups_insert", "report_rollups_insert")  # whose work `deltas` + `apply` do
+# whose work `deltas` + `apply` do
+INSERT_TRIGGERS = ("issues_rollups_insert", "report_rollups_insert", "issues_month_rollups_insert")
 KEY_COLUMNS = ("category", "status", "resolution", "segment_id", "team_id", "reported_at", "resolved_at")
 ISSUE_LEVELS, PUBLIC_LEVELS = (16, 15), (16,)  # coarser levels of 0004, merged from ROLLUP_LEVEL
 _X_CM = 11131949.079327357  # merc_x_cm: round(lon * this)
@@ -150,15 +151,19 @@ def _cell_delta(table: str, cells: pd.DataFrame, keys: list[str]) -> Delta:
 
 
 def deltas(stored: dict[str, Any], lon: np.ndarray, lat: np.ndarray, inputs: Inputs) -> list[Delta]:
-    """Return the six rollups' deltas for new issues: `stored` maps column → values as COPY writes them
+    """Return the eight rollups' deltas for new issues: `stored` maps column → values as COPY writes them
     (write.issue_columns), `lon` / `lat` are their points' coordinates."""
+    from geo_app.domain.importers.issues.bulk_month_rollups import month_deltas  # it builds on this module
+
     col = {name: pd.Series(stored[name]).reset_index(drop=True) for name in KEY_COLUMNS}
-    return tile_deltas(col, lon, lat, inputs) + report_deltas(col, inputs)
-
-
-def tile_deltas(col: dict[str, pd.Series], lon: np.ndarray, lat: np.ndarray, inputs: Inputs) -> list[Delta]:
-    """issue_cells, issue_segment_counts and public_cells (migration 0004's insert trigger)."""
     mx, my = merc_x_cm(lon), merc_y_cm(lat)
+    cx, cy = _cells(mx, my)
+    return tile_deltas(col, mx, my, inputs) + report_deltas(col, inputs) + month_deltas(col, cx, cy, inputs)
+
+
+def tile_deltas(col: dict[str, pd.Series], mx: np.ndarray, my: np.ndarray, inputs: Inputs) -> list[Delta]:
+    """issue_cells, issue_segment_counts and public_cells (migration 0004's insert trigger), from the points'
+    Mercator centimetres."""
     cx, cy = _cells(mx, my)
     category, status, segment = col["category"].astype(object), col["status"].astype(object), col["segment_id"]
     points = pd.DataFrame({"cx": cx, "cy": cy, "category": category, "status": status, "n": 1, "sx": mx, "sy": my})
