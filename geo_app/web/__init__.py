@@ -9,7 +9,7 @@ from geo_app.web import auth, home
 from geo_app.web.admin import api as org_api
 from geo_app.web.admin import pages as admin_pages
 from geo_app.web.analysis import api as analysis_api
-from geo_app.web.analysis import reports
+from geo_app.web.analysis import exports, reports
 from geo_app.web.api import deployment, issues, openapi
 from geo_app.web.maps import pages, public_api, public_issue, tiles
 from geo_app.web.open311 import routes as open311
@@ -37,6 +37,7 @@ BLUEPRINTS = [
     resident_report.bp,
     analysis_api.bp,
     reports.bp,
+    exports.bp,
 ]
 
 

@@ -101,6 +101,8 @@ def test_the_default_period_is_this_month_and_presets_follow_the_local_calendar(
     today = periods.local_today()
     page = client.get("/reports").get_data(as_text=True)
     assert f"{today.replace(day=1).isoformat()} – {today.isoformat()}" in page
+    start = today.replace(day=1).isoformat()
+    assert f'href="/exports/issues.gpkg?start={start}&amp;end={today.isoformat()}"' in page  # the list for QGIS
     last = periods.preset("last_month", today)
     page = client.get("/reports?period=last_month").get_data(as_text=True)
     assert f"{last[0].isoformat()} – {last[1].isoformat()}" in page and 'value="last_month" aria-pressed="true"' in page

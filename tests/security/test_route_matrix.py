@@ -57,6 +57,8 @@ for _rule in [
     "/admin/<any(categories, departments, channels, teams, areas, halls, compounds, users):kind>/<code>",
     "/dispatches",
     "/escalation",
+    "/exports/issues.geojson",
+    "/exports/issues.gpkg",
     "/intake",
     "/intake/issues/<ref>/duplicates",
     "/intake/segments.json",

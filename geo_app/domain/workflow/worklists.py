@@ -171,6 +171,13 @@ def _branches(f: IssueFilter) -> tuple[bool, str | None]:
     if statuses and statuses <= set(OPEN_STATUSES):
         return True, "(i.due_at >= :now OR i.due_at IS NULL)"
     return True, keyset.NOT_OVERDUE
+def scoped_query(
+    sql: str, user: User, f: IssueFilter, now: datetime | None = None
+) -> tuple[TextClause, dict[str, Any]]:
+    """Return `sql` (with `{where}` on issues `i`) narrowed to the user's scope and the filters, and its params."""
+    where, params = _where(user, f, now or datetime.now(UTC))
+    query = sql.format(where=where)
+    return _sql(query, params), params
 
 
 def list_issues(
