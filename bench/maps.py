@@ -2,8 +2,9 @@
 map pages' HTML bytes and load time in headless Chromium, and tile latency at z12-18 through Flask next
 to the raw ST_AsMVT query time and the tile bytes, with the path each took (rollup or live), and the
 live tiles the rollups cannot answer (one team's issues, public and heat tiles of a month and of six
-months). Targets at 1M issues: pages < 300 KB and loaded in < 1.5 s; tiles p95 < 100 ms and < 256 KB.
-Run: `.venv/bin/python -m bench maps` (BENCH_MAPS_SIZES=1000,...).
+months: their whole months from the month rollups, path `months`). Targets at 1M issues: pages < 300 KB and
+loaded in < 1.5 s; tiles p95 < 100 ms and < 256 KB.
+Run: `.venv/bin/python -m bench maps` (BENCH_MAPS_SIZES=1000,...; BENCH_MAPS_PARTS=pages,tiles,periods).
 """
 
 from __future__ import annotations
@@ -112,12 +113,24 @@ def _time_tiles(app, auth, layer, z, coords, query="", filters=None) -> tuple:
         flask_ms.append((time.perf_counter() - t0) * 1000)
         assert r.status_code == 200, r.data[:200]
         sizes.append(len(r.data))
+    live_ms = []
     with app.app_context():
         for x, y in coords:
             t0 = time.perf_counter()
             BUILDERS[layer](db.session, TileCoord(z, x, y), filters or TileFilters())
             raw_ms.append((time.perf_counter() - t0) * 1000)
+            if layer in ("heat", "public", "issues") and (filters or TileFilters()).start:
+                # the same tile counted live (the path before the month rollups), on the same machine and moment
+                t0 = time.perf_counter()
+                BUILDERS[layer](db.session, TileCoord(z, x, y), filters, live=True)
+                live_ms.append((time.perf_counter() - t0) * 1000)
         db.session.rollback()
+    if live_ms:
+        print(
+            f"    ({layer} z{z} with a period counted live: raw p50 {_pct(live_ms, 0.5):.1f} ms, "
+            f"p95 {_pct(live_ms, 0.95):.1f} ms)",
+            flush=True,
+        )
     return (
         _pct(flask_ms, 0.5),
         _pct(flask_ms, 0.95),
@@ -201,6 +214,8 @@ def main() -> None:
     from geo_app.testing import drop_database
 
     sizes = SIZES
+    # BENCH_MAPS_PARTS=periods: only the filtered and period tiles (default: pages, tiles, periods)
+    parts = set(os.environ.get("BENCH_MAPS_PARTS", "pages,tiles,periods").split(","))
     if os.environ.get("BENCH_MAPS_SIZES"):
         wanted = {int(v) for v in os.environ["BENCH_MAPS_SIZES"].split(",")}
         sizes = [s for s in SIZES if s[0] in wanted]
@@ -210,19 +225,20 @@ def main() -> None:
         server = make_server("127.0.0.1", 0, app, threaded=True)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         try:
-            print(f"  {'page':<18}{'HTML bytes':>12}{'load s':>9}{'tiles idle s':>14}")
-            for path, size, loaded, idle in bench_pages(f"http://127.0.0.1:{server.server_port}"):
-                flag = "" if size < 300_000 and loaded < 1.5 else "  (over target)"
-                print(f"  {path:<18}{size:>12,}{loaded:>9.2f}{idle:>14.2f}{flag}", flush=True)
+            if "pages" in parts:
+                print(f"  {'page':<18}{'HTML bytes':>12}{'load s':>9}{'tiles idle s':>14}")
+                for path, size, loaded, idle in bench_pages(f"http://127.0.0.1:{server.server_port}"):
+                    flag = "" if size < 300_000 and loaded < 1.5 else "  (over target)"
+                    print(f"  {path:<18}{size:>12,}{loaded:>9.2f}{idle:>14.2f}{flag}", flush=True)
             lon, lat = hotspot(app)
             print(f"  tiles around the densest cell ({lon:.4f}, {lat:.4f}); ms through Flask vs raw ST_AsMVT")
             print(
                 f"  {'layer':<14}{'z':>3}{'path':>8}{'flask p50':>11}{'p95':>8}{'raw p50':>9}{'p95':>8}"
                 f"{'max KB':>9}{'mean KB':>9}"
             )
-            for layer, z, path, fp50, fp95, rp50, rp95, big, mean in bench_tiles(app, lon, lat) + bench_filtered_tiles(
-                app, lon, lat
-            ):
+            rows = bench_tiles(app, lon, lat) if "tiles" in parts else []
+            rows += bench_filtered_tiles(app, lon, lat) if "periods" in parts else []
+            for layer, z, path, fp50, fp95, rp50, rp95, big, mean in rows:
                 flag = "" if fp95 < 100 and big < 256_000 else "  (over target)"
                 print(
                     f"  {layer:<14}{z:>3}{path:>8}{fp50:>11.1f}{fp95:>8.1f}{rp50:>9.1f}{rp95:>8.1f}"
