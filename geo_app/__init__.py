@@ -38,7 +38,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     from geo_app import models  # noqa: F401  (registers every table on the metadata)
     from geo_app.extensions import babel, csrf, db, login_manager, migrate
-    from geo_app.web import edge, hardening
+    from geo_app.web import edge, hardening, static_assets
     from geo_app.web.i18n import fresh_locale, select_locale
 
     db.init_app(app)
@@ -48,6 +48,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     hardening.register(app)
     edge.register(app)
+    static_assets.register(app)
     babel.init_app(app, locale_selector=select_locale, default_translation_directories=_catalogs())
     app.before_request(fresh_locale)
     from geo_app import profile

@@ -12,7 +12,7 @@ from typing import Any
 
 import folium
 import folium.plugins as plugins
-from branca.element import MacroElement
+from branca.element import Element, MacroElement
 from folium.template import Template
 from markupsafe import Markup, escape
 
@@ -45,6 +45,8 @@ _LOCAL_FILES = {
     "Control_locate_min_js": "locatecontrol/L.Control.Locate.min.js",
     "Control_locate_min_css": "locatecontrol/L.Control.Locate.min.css",
 }
+
+LEAN_ASSETS = ("leaflet", "leaflet_css")
 
 # Classes that put script or style links on a page. GeoJson, Marker, Icon, Popup, Tooltip, LayerControl,
 # FeatureGroup and the vector layers need nothing beyond what folium.Map already loads.
@@ -91,9 +93,15 @@ def make_map(
     max_zoom: int = 19,
     min_zoom: int = 10,
     asset_prefix: str = DEFAULT_ASSET_PREFIX,
+    lean: bool = True,
     **kw: Any,
 ) -> folium.Map:
-    """Return a responsive canvas-rendered folium.Map with local assets and an optional tile layer."""
+    """Return a responsive canvas-rendered folium.Map with local assets and an optional tile layer.
+
+    A lean map loads Leaflet alone: folium's jQuery, Bootstrap, Font Awesome and awesome-markers (about
+    480 KB, a third of a map page's requests) serve only `folium.Icon` markers and Bootstrap-styled
+    popups, which the project's maps do not use. `lean=False` keeps folium's full set.
+    """
     if not min_zoom <= zoom_start <= max_zoom:
         raise ValueError(f"zoom_start {zoom_start} outside [{min_zoom}, {max_zoom}]")
     if tile_url is not None and not attribution:
@@ -102,6 +110,9 @@ def make_map(
     for key, value in (("prefer_canvas", True), ("control_scale", True), ("width", "100%"), ("height", "100%")):
         kw.setdefault(key, value)
     m = folium.Map(location=location, zoom_start=zoom_start, tiles=None, **kw)
+    if lean:  # instance lists: the class's (localised) lists stay whole for other maps
+        m.default_js = [(name, url) for name, url in folium.Map.default_js if name in LEAN_ASSETS]
+        m.default_css = [(name, url) for name, url in folium.Map.default_css if name in LEAN_ASSETS]
     # without a tile layer Leaflet has no maxZoom, which breaks MarkerCluster: set it on the map itself
     m.options["max_zoom"] = max_zoom
     m.options["min_zoom"] = min_zoom
@@ -128,21 +139,18 @@ def escape_text(s: object, max_len: int | None = None) -> Markup:
 _COLOUR = re.compile(r"#[0-9a-fA-F]{3,8}|[a-zA-Z]{3,30}|(rgb|hsl)a?\([0-9.,%\s]{5,40}\)")
 
 
+SWATCHES = ("fill", "line", "outline")
+
+
 class Legend(MacroElement):
-    """A small legend box in the bottom-left corner of a map (a Leaflet control)."""
+    """A foldable legend box in the bottom-left corner of a map (a Leaflet control), shown while `layer` is on.
+
+    Styles live in static/css/maps.css; folding and following the layer control are GeoMaps.legend's job
+    (static/js/maps.js): a phone starts with every legend folded to its title.
+    """
 
     _template = Template(
         """
-        {% macro header(this, kwargs) %}
-        <style>
-        .geoapp-legend { background: rgba(255,255,255,.92); padding: 6px 8px; border-radius: 4px;
-          box-shadow: 0 1px 4px rgba(0,0,0,.3); font: 12px/1.4 sans-serif; color: #222;
-          max-width: min(60vw, 260px); max-height: 40vh; overflow-y: auto; }
-        .geoapp-legend .geoapp-legend-title { font-weight: bold; margin-bottom: 3px; }
-        .geoapp-legend .geoapp-legend-swatch { display: inline-block; width: 12px; height: 12px;
-          margin-right: 6px; vertical-align: middle; border: 1px solid rgba(0,0,0,.35); }
-        </style>
-        {% endmacro %}
         {% macro html(this, kwargs) %}{{ this.html_content }}{% endmacro %}
         {% macro script(this, kwargs) %}
         (function () {
@@ -155,34 +163,48 @@ class Legend(MacroElement):
                 return el;
             };
             ctl.addTo({{ this._parent.get_name() }});
+            if (window.GeoMaps) {
+                GeoMaps.legend(el, {{ this.layer.get_name() if this.layer else "null" }});
+            }
         })();
         {% endmacro %}
         """
     )
 
-    def __init__(self, title: str, items: Sequence[tuple[str, str]]) -> None:
+    def __init__(self, title: str, items: Sequence[Sequence[str]], layer: Element | None = None) -> None:
         super().__init__()
         self._name = "Legend"
+        self.layer = layer
         rows = []
         for item in items:
-            if not isinstance(item, (tuple, list)) or len(item) != 2:
-                raise ValueError(f"legend item must be (colour, label), got {item!r}")
-            colour, label = item
+            if not isinstance(item, (tuple, list)) or len(item) not in (2, 3):
+                raise ValueError(f"legend item must be (colour, label) or (colour, label, swatch), got {item!r}")
+            colour, label = item[0], item[1]
+            swatch = item[2] if len(item) == 3 else "fill"
             if not isinstance(colour, str) or not _COLOUR.fullmatch(colour.strip()):
                 raise ValueError(f"invalid legend colour {colour!r}")
+            if swatch not in SWATCHES:
+                raise ValueError(f"legend swatch must be one of {SWATCHES}, got {swatch!r}")
+            prop = "border-color" if swatch == "outline" else "background"
             rows.append(
-                Markup('<div><span class="geoapp-legend-swatch" style="background:{}"></span>{}</div>').format(
-                    colour.strip(), escape_text(label, 80)
+                Markup('<div><span class="geoapp-legend-swatch is-{}" style="{}:{}"></span>{}</div>').format(
+                    swatch, prop, colour.strip(), escape_text(label, 80)
                 )
             )
         # hidden until Leaflet moves it into the map's control corner
         self.html_content = Markup(
-            '<div id="{}" class="geoapp-legend" style="display:none"><div class="geoapp-legend-title">{}</div>{}</div>'
+            '<div id="{0}" class="geoapp-legend" style="display:none">'
+            '<button type="button" class="geoapp-legend-title" aria-expanded="true" aria-controls="{0}-body">'
+            "{1}</button>"
+            '<div class="geoapp-legend-body" id="{0}-body">{2}</div></div>'
         ).format(self.get_name(), escape_text(title, 80), Markup("").join(rows))
 
 
-def add_legend(m: folium.Map, title: str, items: Sequence[tuple[str, str]]) -> Legend:
-    """Add an escaped legend of (colour, label) items to the map's bottom-left corner and return it."""
-    legend = Legend(title, items)
+def add_legend(m: folium.Map, title: str, items: Sequence[Sequence[str]], layer: Element | None = None) -> Legend:
+    """Add an escaped legend of (colour, label[, swatch]) items to the map's bottom-left corner and return it.
+
+    With `layer`, the legend shows only while that layer is on (it follows the layer control).
+    """
+    legend = Legend(title, items, layer)
     m.add_child(legend)
     return legend

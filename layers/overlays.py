@@ -137,10 +137,10 @@ def coverage_gaps(m: folium.Map, uncovered: dict[str, Any], overlaps: dict[str, 
     )
 
 
-def fire_lanes(m: folium.Map, fc: dict[str, Any], t: Translate, status_names: Names) -> None:
+def fire_lanes(m: folium.Map, fc: dict[str, Any], t: Translate, status_names: Names) -> folium.GeoJson:
     """Add fire lanes coloured by status, with households and residents served and open blockages."""
     lane_colours: Names = styles.LANE_COLOURS
-    geojson_layer(
+    return geojson_layer(
         m,
         fc,
         t("Fire lanes"),
@@ -161,8 +161,9 @@ def fire_lanes(m: folium.Map, fc: dict[str, Any], t: Translate, status_names: Na
     )
 
 
-def density_clusters(m: folium.Map, fc: dict[str, Any], t: Translate, category_names: Names) -> None:
-    """Add density clusters as areas with their issue count and top categories."""
+def density_clusters(m: folium.Map, fc: dict[str, Any], t: Translate, category_names: Names) -> folium.GeoJson:
+    """Add density clusters as dashed outlines (the heat and segments under them stay readable), with their
+    issue count and top categories; the outline is what answers a click."""
 
     def popup(p: Props) -> Markup:
         cats = ", ".join(
@@ -178,26 +179,26 @@ def density_clusters(m: folium.Map, fc: dict[str, Any], t: Translate, category_n
 
     strongest = sorted(fc.get("features", []), key=lambda f: -((f.get("properties") or {}).get("count") or 0))
     fc = {"type": "FeatureCollection", "features": strongest[:MAX_CLUSTERS]}
-    geojson_layer(
+    return geojson_layer(
         m,
         fc,
         t("Density clusters"),
         "clusters",
-        lambda p: {"color": styles.CLUSTER, "weight": 2, "fillColor": styles.CLUSTER, "fillOpacity": 0.2},
+        lambda p: {"color": styles.CLUSTER_OUTLINE, "weight": 2.5, "dashArray": "6 4", "fill": False},
         popup=popup,
         tooltip=lambda p: esc(f"{p.get('count')} {t('issues')}"),
         simplify=_simplify,
     )
 
 
-def hot_cold_segments(m: folium.Map, fc: dict[str, Any], t: Translate, class_names: Names) -> None:
+def hot_cold_segments(m: folium.Map, fc: dict[str, Any], t: Translate, class_names: Names) -> folium.GeoJson:
     """Add street segments classed hot or cold by Gi* (segments of class `none` are not drawn)."""
     significant = [
         f for f in fc.get("features", []) if (f.get("properties") or {}).get("class") in styles.HOTCOLD_COLOURS
     ]
     significant.sort(key=lambda f: -abs(f["properties"].get("z") or 0))
     strongest = {"type": "FeatureCollection", "features": significant[:MAX_HOTCOLD]}
-    geojson_layer(
+    return geojson_layer(
         m,
         strongest,
         t("Hot and cold segments"),
@@ -209,6 +210,8 @@ def hot_cold_segments(m: folium.Map, fc: dict[str, Any], t: Translate, class_nam
                 (t("Class"), class_names.get(p.get("class"), p.get("class"))),
                 (t("Issues"), p.get("count")),
                 ("z", p.get("z")),
+                ("p", p.get("p")),
+                ("q (FDR)", p.get("p_fdr")),
             ),
         ),
     )

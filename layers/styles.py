@@ -40,7 +40,9 @@ TEAM_PALETTE = (
     "#bcbd22",
     "#7f7f7f",
 )
-HEAT_RAMP = ("#ffffb2", "#fed976", "#feb24c", "#fd8d3c", "#f03b20", "#bd0026")
+# Purples for density, so that the hotspots page's three classifications never share a hue: heat in
+# purples, hot/cold segments in red/blue, cluster outlines in near-black dashes.
+HEAT_RAMP = ("#f2f0f7", "#dadaeb", "#bcbddc", "#9e9ac8", "#756bb1", "#54278f")
 HOTCOLD_COLOURS = {
     "hot_99": "#b2182b",
     "hot_95": "#ef8a62",
@@ -51,6 +53,7 @@ HOTCOLD_COLOURS = {
 }
 UNCOVERED, OVERLAP = "#d50000", "#6a1b9a"
 COMMUNITY, WATER, HALL, CLUSTER = "#8d6e63", "#64b5f6", "#00695c", "#c62828"
+CLUSTER_OUTLINE = "#212121"
 
 
 def category_colours(codes: Iterable[str]) -> dict[str, str]:

@@ -70,7 +70,7 @@ def tile_layer(
     options = (
         f'{{"vectorTileLayerStyles": {{"{layer}": GeoMaps.style.{layer}}}, "interactive": false, '
         f'"getFeatureId": GeoMaps.featureId, "pane": GeoMaps.pane("{pane}", {z_index:d}), '
-        f'"rendererFactory": L.canvas.tile, "minZoom": {min_zoom:d}, '
+        f'"rendererFactory": GeoMaps.tileRenderer, "minZoom": {min_zoom:d}, '
         f'"maxNativeZoom": {MAX_NATIVE_ZOOM:d}, "maxZoom": 21}}'
     )
     vg = plugins.VectorGridProtobuf(url, name, options, show=show)

@@ -140,6 +140,73 @@
     return name;
   };
 
+  // Vector tiles drawn at the screen's pixel density: VectorGrid's canvas is one pixel a CSS pixel, which a
+  // phone (DPR 2 or 3) stretches into blurred lines.
+  G.tileRenderer = function (coord, size, options) {
+    var r = L.canvas.tile(coord, size, options), dpr = window.devicePixelRatio || 1;
+    if (dpr > 1) {
+      var c = r.getContainer();
+      c.width = Math.round(size.x * dpr);
+      c.height = Math.round(size.y * dpr);
+      c.style.width = size.x + "px";
+      c.style.height = size.y + "px";
+      r._ctx.scale(dpr, dpr);
+    }
+    return r;
+  };
+
+  // A legend folds to its title (folded from the start on a phone) and shows only while its layer is on.
+  var PHONE = "(max-width: 600px)";
+  G.legend = function (el, layer) {
+    var button = el.querySelector(".geoapp-legend-title");
+    function fold(folded) {
+      el.classList.toggle("is-folded", folded);
+      if (button) { button.setAttribute("aria-expanded", folded ? "false" : "true"); }
+    }
+    fold(!!(window.matchMedia && window.matchMedia(PHONE).matches));
+    if (button) { button.addEventListener("click", function () { fold(!el.classList.contains("is-folded")); }); }
+    if (layer) {
+      var follow = function () { el.style.display = G.map.hasLayer(layer) ? "" : "none"; };
+      G.map.on("overlayadd overlayremove", follow);
+      follow();
+    }
+  };
+
+  // Panels of the page head (filters, ranked list): a phone opens them over the map.
+  function panels() {
+    var buttons = document.querySelectorAll("[data-panel]");
+    Array.prototype.forEach.call(buttons, function (b) {
+      var panel = document.getElementById(b.getAttribute("data-panel"));
+      if (!panel) { return; }
+      b.addEventListener("click", function () {
+        var open = !panel.classList.contains("is-open");
+        Array.prototype.forEach.call(buttons, function (other) {  // one panel at a time
+          var p = document.getElementById(other.getAttribute("data-panel"));
+          if (p) { p.classList.remove("is-open"); }
+          other.setAttribute("aria-expanded", "false");
+        });
+        panel.classList.toggle("is-open", open);
+        b.setAttribute("aria-expanded", open ? "true" : "false");
+      });
+    });
+    // ranked items zoom the map to their bounds (and close the panel on a phone)
+    Array.prototype.forEach.call(document.querySelectorAll("[data-bounds]"), function (item) {
+      item.addEventListener("click", function () {
+        var bounds = JSON.parse(item.getAttribute("data-bounds"));
+        if (!G.map) { return; }
+        G.map.fitBounds(bounds, {maxZoom: 18, padding: [24, 24]});
+        var panel = item.closest(".map-panel");
+        if (panel && panel.classList.contains("is-open")) {
+          panel.classList.remove("is-open");
+          var b = document.querySelector('[data-panel="' + panel.id + '"]');
+          if (b) { b.setAttribute("aria-expanded", "false"); }
+        }
+        G.focused = item.getAttribute("data-key");
+      });
+    });
+  }
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", panels); } else { panels(); }
+
   // GeoJSON layers: `_popup` and `_tip` were escaped on the server.
   G.bindHtmlPopups = function (layer, kind) {
     G.layers[kind] = layer;

@@ -30,7 +30,7 @@ def vendor():
 
 
 def full_map(tile_url=None, attribution=None):
-    m = make_map(WUZHOU, tile_url=tile_url, attribution=attribution)
+    m = make_map(WUZHOU, tile_url=tile_url, attribution=attribution, lean=False)
     cluster = plugins.MarkerCluster(name="issues").add_to(m)
     for i, (icon, colour) in enumerate([("info-sign", "red"), ("fire", "orange"), ("home", "green")]):
         folium.Marker(

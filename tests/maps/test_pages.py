@@ -119,6 +119,7 @@ def test_page_html_does_not_grow_with_issues(client, session):
     )
     after = {p: len(client.get(p).data) for p in MAPS}
     for path in MAPS:
-        # counts in popups and the analysis' cluster outlines may change a little; 3000 issues embedded
-        # one by one would add hundreds of kB
-        assert abs(after[path] - before[path]) < 2000, (path, before[path], after[path])
+        # counts in popups and the analysis' cluster outlines may change a little (the hotspots page's derived
+        # DBSCAN parameters grow with the issues, so its clusters may merge); 3000 issues embedded one by one
+        # would add hundreds of kB
+        assert after[path] - before[path] < 2000, (path, before[path], after[path])

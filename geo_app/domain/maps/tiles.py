@@ -51,12 +51,15 @@ OPEN = sql_in("i.status", OPEN_STATUSES)
 __all__ = ["BUILDERS", "LAYERS", "MAX_ZOOM", "MIN_ZOOM", "TileCoord", "parse_coord", "render_tile", "tile_path"]
 
 SEGMENT_DETAIL_ZOOM = 14  # below it, segments are merged per street and simplified
-EXTENT, BUFFER = 4096, 64
+# 512/4096 = 32 px of a 256 px tile: the largest circle drawn (a 22 px cluster with its 2 px stroke) that
+# overhangs a tile edge is also in the neighbour's buffer, so each canvas draws its part of it, unclipped
+EXTENT, BUFFER = 4096, 512
 DETAIL_LIMIT = 20000  # a safety cap on one tile's features; aggregation keeps real tiles far below
 LAYERS = ("issues", "public", "segments", "heat")
-# live cluster queries read the tile plus one ring of cells (1/16 of a tile), and a hair more so that a
-# point on the envelope's edge is never lost to rounding; the cell range then decides
-RING_MARGIN = 1 / 16 + 1 / EXTENT
+# live cluster queries read the tile plus two rings of cells (1/16 of a tile each: the 32 px buffer), and a
+# hair more so that a point on the envelope's edge is never lost to rounding; the cell range then decides
+CLUSTER_RING = 2
+RING_MARGIN = CLUSTER_RING / 16 + 1 / EXTENT
 
 
 def tile_path(layer: str, z: int, f: TileFilters) -> str:
@@ -157,7 +160,7 @@ def issues_tile(session: Session, coord: TileCoord, f: TileFilters, live: bool =
     """
     statuses = f.statuses or OPEN_STATUSES
     if coord.z < DETAIL_ZOOM:
-        params = _params(coord, RING_MARGIN, **cell_params(coord, cluster_level(coord.z), ring=1))
+        params = _params(coord, RING_MARGIN, **cell_params(coord, cluster_level(coord.z), ring=CLUSTER_RING))
         if not live and tile_path("issues", coord.z, f) == "rollup":
             expanding: list[str] = []
             cells = rollups.issue_cells(f, statuses, params, expanding)
@@ -203,7 +206,7 @@ def public_tile(session: Session, coord: TileCoord, f: TileFilters, live: bool =
     low = coord.z < DETAIL_ZOOM
     params = _params(coord, RING_MARGIN if low else BUFFER / EXTENT, tz=local_zone_name())
     if low:
-        params.update(cell_params(coord, cluster_level(coord.z), ring=1))
+        params.update(cell_params(coord, cluster_level(coord.z), ring=CLUSTER_RING))
     path = "live" if live or not low else tile_path("public", coord.z, f)
     if path == "rollup":
         expanding: list[str] = []

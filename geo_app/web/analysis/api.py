@@ -40,6 +40,11 @@ def arg_number(name: str, default: float, kind: Callable[[str], float] = float) 
         raise ValidationError(f"{name}: must be a {'whole ' if kind is int else ''}number", name) from None
 
 
+def arg_optional_number(name: str, kind: Callable[[str], float] = float) -> float | None:
+    """Return the query argument `name` as `kind`, or None when absent or empty."""
+    return None if request.args.get(name) in (None, "") else arg_number(name, 0, kind)
+
+
 def arg_flag(name: str) -> bool:
     """Return True for ?name=1/true/yes."""
     return request.args.get(name, "").lower() in ("1", "true", "yes")
@@ -56,10 +61,15 @@ def hotspots_api() -> ResponseReturnValue:
         "category": request.args.get("category") or None,
         "start": arg_date("start"),
         "end": arg_date("end"),
+        "area": request.args.get("area") or None,
     }
     params: dict[str, Any]
-    if method == "dbscan":
-        params = {"radius_m": arg_number("radius", 150.0), "min_size": arg_number("min_size", 5, int), **common}
+    if method == "dbscan":  # without radius or min_size, the domain derives them from the period's points
+        params = {
+            "radius_m": arg_optional_number("radius"),
+            "min_size": arg_optional_number("min_size", int),
+            **common,
+        }
     else:
         params = {"confidence": arg_number("confidence", 90, int), "per_100m": arg_flag("per_100m"), **common}
     return query.hotspots(db_session(), method, **params)

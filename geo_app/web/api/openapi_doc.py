@@ -352,14 +352,18 @@ def _api_paths() -> JSON:
                     CATEGORY,
                     START,
                     END,
+                    _q("area", "administrative area code, or team:CODE (Gi* then weighs that area's segments only)"),
                     _q(
                         "radius",
-                        "dbscan: neighbourhood radius in metres (default 150)",
+                        "dbscan: neighbourhood radius in metres; default derived from the period's issues (the "
+                        "distance within which the densest tenth have min_size issues); the answer's "
+                        "`parameters` member says which radius and min_size were used",
                         {"type": "number", "minimum": 0, "exclusiveMinimum": True, "maximum": 5000},
                     ),
                     _q(
                         "min_size",
-                        "dbscan: fewest issues within the radius that make a cluster's core (default 5)",
+                        "dbscan: fewest issues within the radius that make a cluster's core; default √n/4 "
+                        "of the period's n issues, between 5 and 50",
                         {"type": "integer", "minimum": 2},
                     ),
                 ],

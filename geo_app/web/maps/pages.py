@@ -16,22 +16,27 @@ from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from folium import LayerControl, Map
+from folium.map import FitBounds
 
 from geo_app.domain.analysis import coverage, fire_lanes
-from geo_app.domain.analysis.hotspots import query
+from geo_app.domain.analysis.hotspots import query, ranking
+from geo_app.domain.analysis.reports.report import area_choices
 from geo_app.domain.maps import page_data
 from geo_app.domain.maps.filters import scope_team_ids
 from geo_app.domain.maps.page_data import MapFilters
 from geo_app.extensions import db_session
 from geo_app.vocab import CHIEF_MAP_ROLES, LANE_STATUS_LABELS, OPEN_STATUSES, PLANNER_ROLES, STATUS_LABELS
+from geo_app.web.analysis.api import arg_optional_number
 from geo_app.web.auth import page_route
 from geo_app.web.hardening import with_nonce
+from geo_app.web.static_assets import rewrite_static_links
 from layers import overlays, styles
 from layers.base import add_legend, make_map
 from layers.tiles import MapConfig, tile_layer
 
 # densities per hectare at the steps of styles.HEAT_RAMP
 HEAT_LEGEND = ("< 0.3", "0.3 – 0.9", "0.9 – 2.7", "2.7 – 8", "8 – 24", "≥ 24")
+HOTSPOT_ARGS = ("area", "radius", "min_size")  # the hotspots page's own arguments, beyond the common filters
 bp = Blueprint("maps", __name__, url_prefix="/maps")
 DEMO_CENTRE = (23.48, 111.28)
 
@@ -68,7 +73,10 @@ def _new_map(cats: list[dict[str, Any]], bounds: tuple[float, float, float, floa
         max_zoom=19,
     )
     if bounds:
-        m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
+        # no animation: an animated first fit draws every tile layer at the start zoom too (twice the requests)
+        fit = FitBounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
+        fit.options["animate"] = False
+        m.add_child(fit)
     strings = {
         k: _(v)
         for k, v in (
@@ -112,7 +120,7 @@ def _render(
     filters: MapFilters | None,
     cats: list[dict[str, Any]],
     note: str | None = None,
-    lookup: bool = False,
+    **extra: Any,
 ) -> str:
     LayerControl(collapsed=True).add_to(m)
     root = cast(Figure, m.get_root())  # a folium.Map always sits in a Figure
@@ -120,7 +128,7 @@ def _render(
     return render_template(
         "maps/map.html",
         title=title,
-        header=with_nonce(root.header.render()),
+        header=with_nonce(rewrite_static_links(current_app, root.header.render())),
         map_html=with_nonce(root.html.render()),
         script=root.script.render(),
         form=form,
@@ -129,7 +137,7 @@ def _render(
         category_names=_category_names(cats),
         statuses=status_names(),
         note=note,
-        lookup=lookup,
+        **extra,
     )
 
 
@@ -154,12 +162,13 @@ def chief() -> ResponseReturnValue:
     overlays.fire_lanes(m, fire_lanes.lanes(db_session()), _, status_names())
     overlays.halls(m, page_data.halls(db_session()), _)
     query = dict(f.query, team=team["code"]) if team else f.query
-    tile_layer(m, tile_url("issues", query), "issues", _("Open issues"))
+    issues = tile_layer(m, tile_url("issues", query), "issues", _("Open issues"))
     add_legend(
         m,
         _("Open issues"),
         _status_legend(OPEN_STATUSES)
-        + [(styles.CLUSTER, _("Group of issues (zoom in)")), ("#0d47a1", _("Team streets"))],
+        + [(styles.CLUSTER, _("Group of issues (zoom in)")), ("#0d47a1", _("Team streets"), "line")],
+        issues,
     )
     title = _("My segments") + (f" · {team['name']}" if team else "")
     form = {
@@ -174,16 +183,19 @@ def chief() -> ResponseReturnValue:
 @bp.get("/hotspots")
 @page_route(*PLANNER_ROLES)
 def hotspots_map() -> ResponseReturnValue:
-    """Hotspots: density (heat) of issues, density clusters with counts, hot and cold segments."""
-    f = page_data.parse_filters(db_session(), request.args, statuses=())
+    """Hotspots: density (heat), density clusters (DBSCAN) and hot/cold segments (Gi*), each with its own
+    legend, a ranked list that zooms the map, what each method shows, and the DBSCAN parameters used."""
+    f = page_data.parse_filters(db_session(), {k: v for k, v in request.args.items() if k not in HOTSPOT_ARGS}, ())
+    area = request.args.get("area") or None
+    radius, min_size = arg_optional_number("radius"), arg_optional_number("min_size", int)
+    period: dict[str, Any] = {"category": f.category, "start": f.start, "end": f.end, "area": area}
+    clusters = query.density_clusters(db_session(), radius, cast(int | None, min_size), **period)
+    hotcold = query.hot_cold_segments(db_session(), **period)
     cats = page_data.categories(db_session())
     m = _new_map(cats, page_data.extent(db_session()))
     _streets(m)
-    tile_layer(m, tile_url("heat", f.query), "heat", _("Issue density"))
+    heat = tile_layer(m, tile_url("heat", f.query), "heat", _("Issue density"))
     names = _category_names(cats)
-    overlays.density_clusters(
-        m, query.density_clusters(db_session(), category=f.category, start=f.start, end=f.end), _, names
-    )
     classes = {
         "hot_99": _("Hot spot, p < 0.01"),
         "hot_95": _("Hot spot, p < 0.05"),
@@ -192,18 +204,38 @@ def hotspots_map() -> ResponseReturnValue:
         "cold_95": _("Cold spot, p < 0.05"),
         "cold_99": _("Cold spot, p < 0.01"),
     }
-    overlays.hot_cold_segments(
-        m, query.hot_cold_segments(db_session(), category=f.category, start=f.start, end=f.end), _, classes
-    )
+    hot = overlays.hot_cold_segments(m, hotcold, _, classes)
+    outlines = overlays.density_clusters(m, clusters, _, names)
     tile_layer(m, tile_url("issues", f.query), "issues", _("Open issues"), show=False)
     add_legend(
         m,
-        _("Issues per hectare"),
-        [(c, label) for c, label in zip(styles.HEAT_RAMP, HEAT_LEGEND, strict=True)]
-        + [(styles.CLUSTER, _("Density cluster"))]
-        + [(styles.HOTCOLD_COLOURS[k], v) for k, v in classes.items()],
+        _("Hot and cold segments (Gi*, FDR-adjusted)"),
+        [(styles.HOTCOLD_COLOURS[k], v, "line") for k, v in classes.items()],
+        hot,
     )
-    return _render(m, _("Hotspots"), {"category": True, "period": True}, f, cats)
+    add_legend(m, _("Density clusters (DBSCAN)"), [(styles.CLUSTER_OUTLINE, _("Cluster outline"), "outline")], outlines)
+    add_legend(m, _("Issues per hectare"), list(zip(styles.HEAT_RAMP, HEAT_LEGEND, strict=True)), heat)
+    used = clusters.get("parameters", {})
+    form = {
+        "category": True,
+        "period": True,
+        "areas": area_choices(db_session()),
+        "area": area or "",
+        "dbscan": {
+            "radius": f"{used.get('radius', 0):g}",
+            "min_size": used.get("min_size"),
+            "radius_arg": request.args.get("radius", ""),
+            "min_size_arg": request.args.get("min_size", ""),
+        },
+    }
+    side = {
+        "segments": ranking.hot_segments(hotcold),
+        "clusters": ranking.largest_clusters(clusters),
+        "parameters": used,
+        "category_names": names,
+        "colours": {**styles.HOTCOLD_COLOURS, "cluster": styles.CLUSTER_OUTLINE},
+    }
+    return _render(m, _("Hotspots"), form, f, cats, side="maps/hotspots_side.html", hotspots=side)
 
 
 @bp.get("/fire-lanes")
@@ -217,19 +249,18 @@ def fire_lanes_map() -> ResponseReturnValue:
     lanes = fire_lanes.lanes(db_session(), status=lane_status)
     m = _new_map(cats, _lanes_extent(lanes) or page_data.extent(db_session()))
     _streets(m)
-    overlays.fire_lanes(m, lanes, _, status_names())
+    lanes_layer = overlays.fire_lanes(m, lanes, _, status_names())
     query = dict(f.query, blockage="1")
     if team_ids:
         team = page_data.team(db_session(), team_ids[0])
         assert team is not None  # scope_team_ids returns existing teams only
         query["team"] = team["code"]
-    tile_layer(m, tile_url("issues", query), "issues", _("Blockage issues"))
+    issues = tile_layer(m, tile_url("issues", query), "issues", _("Blockage issues"))
     names = status_names()
     add_legend(
-        m,
-        _("Fire lanes"),
-        [(styles.LANE_COLOURS[s], names[s]) for s in styles.LANE_COLOURS] + _status_legend(OPEN_STATUSES),
+        m, _("Fire lanes"), [(styles.LANE_COLOURS[s], names[s], "line") for s in styles.LANE_COLOURS], lanes_layer
     )
+    add_legend(m, _("Blockage issues"), _status_legend(OPEN_STATUSES), issues)
     return _render(m, _("Fire lanes"), {"lane_status": lane_status or "", "period": True}, f, cats)
 
 
@@ -267,7 +298,7 @@ def public() -> ResponseReturnValue:
     cats = page_data.categories(db_session())
     m = _new_map(cats, page_data.extent(db_session()))
     _streets(m)
-    tile_layer(m, tile_url("public", f.query), "public", _("Solved issues"))
+    solved = tile_layer(m, tile_url("public", f.query), "public", _("Solved issues"))
     add_legend(
         m,
         _("Solved issues"),
@@ -275,6 +306,7 @@ def public() -> ResponseReturnValue:
             (styles.STATUS_COLOURS["resolved"], _("Solved issues on a street segment")),
             ("#2e7d32", _("Group of issues (zoom in)")),
         ],
+        solved,
     )
     return _render(
         m,

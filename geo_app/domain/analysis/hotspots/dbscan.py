@@ -158,3 +158,28 @@ def _any_within(a: np.ndarray, b: np.ndarray, eps: float) -> bool:
         return bool((d2 <= eps * eps).any())
     dist, _ = cKDTree(b).query(a, k=1, distance_upper_bound=eps)
     return bool(np.isfinite(dist).any())
+
+
+# Derived defaults: a cluster is where reports are denser than almost everywhere else in the period.
+DENSE_SHARE = 0.10  # the densest tenth of the reports make the clusters' cores
+MIN_SIZE_FLOOR, MIN_SIZE_CEILING = 5, 50
+RADIUS_FLOOR_M, RADIUS_STEP_M, FALLBACK_RADIUS_M = 10.0, 5.0, 150.0
+
+
+def default_params(xy: np.ndarray, radius_max_m: float) -> tuple[float, int]:
+    """Return (radius in metres, min_size) derived from the points' own density (the k-distance).
+
+    min_size grows with the number of points (√n / 4, between 5 and 50), so that a cluster of a year's
+    reports in a city means more than five neighbours; the radius is the distance within which the densest
+    tenth of the points have min_size points (themselves included), rounded up to 5 m. Fixed defaults
+    (150 m, 5) put every report of a dense neighbourhood in one cluster; these give its dense spots.
+    """
+    xy = np.asarray(xy, dtype=float).reshape(-1, 2)
+    n = len(xy)
+    min_size = int(np.clip(round(math.sqrt(n) / 4), MIN_SIZE_FLOOR, MIN_SIZE_CEILING))
+    if n <= min_size:  # no cluster can form: the old fixed radius, for the page to show
+        return min(FALLBACK_RADIUS_M, radius_max_m), min_size
+    dist, _ = cKDTree(xy).query(xy, k=[min_size])
+    k_dist = float(np.quantile(dist[:, 0], DENSE_SHARE))
+    radius = math.ceil(max(k_dist, RADIUS_FLOOR_M) / RADIUS_STEP_M) * RADIUS_STEP_M
+    return min(radius, radius_max_m), min_size

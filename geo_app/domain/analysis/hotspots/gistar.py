@@ -71,6 +71,13 @@ def _build_graph(session: Session) -> SegmentGraph:
     return SegmentGraph(ids, arr[:, 1], Graph.from_sparse(adjacency, ids=ids))
 
 
+def within(net: SegmentGraph, ids: np.ndarray) -> SegmentGraph:
+    """Return the part of the network made of the segments `ids`: their weights among themselves only."""
+    keep = np.flatnonzero(np.isin(net.ids, ids))
+    sub = net.graph.sparse.tocsr()[keep][:, keep]
+    return SegmentGraph(net.ids[keep], net.length_m[keep], Graph.from_sparse(sub, ids=net.ids[keep]))
+
+
 def segment_counts(session: Session, ids: np.ndarray, where: str, params: dict[str, Any]) -> np.ndarray:
     """Return the number of linked issues per segment of `ids` that match the SQL condition on `i`.
 

@@ -1,15 +1,18 @@
 """Hotspots: density clusters (DBSCAN in metres) and hot/cold street segments (Getis-Ord Gi*).
 
 CONTRACT (used by the hotspots map and GET /api/hotspots):
-- density_clusters(session, radius_m=150, min_size=5, category=None, start=None, end=None) -> GeoJSON
-  FeatureCollection of Polygons, properties: cluster_id, count, categories [{code, count}] (top 3),
-  first, last (ISO dates), area_m2.
-- hot_cold_segments(session, category=None, start=None, end=None) -> GeoJSON FeatureCollection of
+- density_clusters(session, radius_m=None, min_size=None, category=None, start=None, end=None, area=None)
+  -> GeoJSON FeatureCollection of Polygons, properties: cluster_id, count, categories [{code, count}]
+  (top 3), first, last (ISO dates), area_m2; and a member `parameters` {radius, min_size, derived}: the
+  radius and min_size used, derived from the period's points (dbscan.default_params) where not given.
+- hot_cold_segments(session, category=None, start=None, end=None, area=None) -> GeoJSON FeatureCollection of
   LineStrings, properties: segment_id, street_name, count, z, p, p_fdr, class in
   {hot_99, hot_95, hot_90, cold_99, cold_95, cold_90, none} (plus code, value).
 
 Both count the issues reported in [start, end] (local days; either may be open) of one category or all,
-merged duplicates left out; results are cached per filter until issues (or segments) change.
+within an area (an administrative area's code, or team:CODE: that team's issues and segments; Gi* then
+weighs the area's segments among themselves), merged duplicates left out; results are cached per filter
+until issues (or segments) change.
 Clusters: DBSCAN on the issues' metric-CRS points (dbscan: exact, scikit-learn's labels); a
 cluster's area is the convex hull of its issues buffered by half the radius, so that a cluster along one
 street still has an area. Gi*: see gistar.
@@ -32,7 +35,8 @@ from sqlalchemy.orm import Session
 
 from geo_app.domain.analysis import cache
 from geo_app.domain.analysis.hotspots import gistar
-from geo_app.domain.analysis.hotspots.dbscan import dbscan_labels
+from geo_app.domain.analysis.hotspots.area import area_condition
+from geo_app.domain.analysis.hotspots.dbscan import dbscan_labels, default_params
 from geo_app.domain.core.deployment import metric_srid
 from geo_app.domain.core.localtime import zone as local_zone
 from geo_app.domain.core.validation import period_bounds
@@ -48,12 +52,16 @@ EMPTY = {"type": "FeatureCollection", "features": []}
 
 
 def issue_filter(
-    session: Session, category: str | None, start: date | None, end: date | None
+    session: Session, category: str | None, start: date | None, end: date | None, area: str | None = None
 ) -> tuple[str, dict[str, Any]]:
-    """Return the SQL condition on issues `i` (and its parameters) for a category and period; check both."""
+    """Return the SQL condition on issues `i` (and its parameters) for a category, period and area; check them."""
     cond: list[str]
     params: dict[str, Any]
     cond, params = ["i.status <> 'duplicate'"], {}
+    if area:
+        on_issues, _on_segments, area_params = area_condition(session, area)
+        cond.append(on_issues)
+        params.update(area_params)
     if category:
         if not session.execute(text("SELECT 1 FROM categories WHERE code = :c"), {"c": category}).first():
             raise ValidationError(f"category: unknown category {category[:40]!r}", "category")
@@ -66,8 +74,14 @@ def issue_filter(
     return " AND ".join(cond), params
 
 
-def check_cluster_params(radius_m: Any, min_size: object) -> tuple[float, int]:
-    """Return (radius_m, min_size) as numbers, refusing radius ≤ 0 (or absurd) and min_size < 2."""
+def check_cluster_params(radius_m: Any, min_size: object) -> tuple[float | None, int | None]:
+    """Return (radius_m, min_size) as numbers (None: derived from the data), refusing radius ≤ 0 and min_size < 2."""
+    if radius_m is None and min_size is None:
+        return None, None
+    if radius_m is None or min_size is None:
+        return (None if radius_m is None else check_cluster_params(radius_m, 2)[0]), (
+            None if min_size is None else check_cluster_params(1.0, min_size)[1]
+        )
     try:
         radius = float(radius_m)
     except (TypeError, ValueError):
@@ -81,17 +95,18 @@ def check_cluster_params(radius_m: Any, min_size: object) -> tuple[float, int]:
 
 def density_clusters(
     session: Session,
-    radius_m: float = 150.0,
-    min_size: int = 5,
+    radius_m: float | None = None,
+    min_size: int | None = None,
     category: str | None = None,
     start: date | None = None,
     end: date | None = None,
+    area: str | None = None,
 ) -> dict[str, Any]:
-    """Return density clusters of issues as areas with count, top 3 categories and period."""
-    radius_m, min_size = check_cluster_params(radius_m, min_size)
-    where, params = issue_filter(session, category, start, end)
-    key = ("dbscan", radius_m, min_size, category, start, end, cache.issues_signature(session))
-    return cache.cached(key, lambda: _clusters(session, where, params, radius_m, min_size))
+    """Return density clusters of issues as areas with count, top 3 categories and period (and the parameters)."""
+    radius, size = check_cluster_params(radius_m, min_size)
+    where, params = issue_filter(session, category, start, end, area)
+    key = ("dbscan", radius, size, category, start, end, area, cache.issues_signature(session))
+    return cache.cached(key, lambda: _clusters(session, where, params, radius, size))
 
 
 def issue_points(session: Session, where: str, params: dict[str, Any]) -> pd.DataFrame:
@@ -116,15 +131,20 @@ def issue_points(session: Session, where: str, params: dict[str, Any]) -> pd.Dat
     )
 
 
-def _clusters(session: Session, where: str, params: dict[str, Any], radius_m: float, min_size: int) -> dict[str, Any]:
+def _clusters(
+    session: Session, where: str, params: dict[str, Any], radius: float | None, size: int | None
+) -> dict[str, Any]:
     df = issue_points(session, where, params)
-    if df.empty:
-        return dict(EMPTY, features=[])
     xy = df[["x", "y"]].to_numpy()
+    auto_radius, auto_size = default_params(xy, RADIUS_MAX_M)
+    radius_m, min_size = radius or auto_radius, size or auto_size
+    used = {"radius": radius_m, "min_size": min_size, "derived": radius is None or size is None}
+    if df.empty:
+        return dict(EMPTY, features=[], parameters=used)
     labels = dbscan_labels(xy, radius_m, min_size)
     keep = labels >= 0
     if not keep.any():
-        return dict(EMPTY, features=[])
+        return dict(EMPTY, features=[], parameters=used)
     order = np.argsort(labels[keep], kind="stable")
     lab = labels[keep][order]
     pts, epochs = xy[keep][order], df["epoch"].to_numpy()[keep][order]
@@ -157,7 +177,7 @@ def _clusters(session: Session, where: str, params: dict[str, Any], radius_m: fl
                 },
             }
         )
-    return {"type": "FeatureCollection", "features": features}
+    return {"type": "FeatureCollection", "features": features, "parameters": used}
 
 
 def _local_day(epoch: float) -> str:
@@ -172,30 +192,34 @@ def hot_cold_segments(
     confidence: int = 90,
     per_100m: bool = False,
     fdr: bool = True,
+    area: str | None = None,
 ) -> dict[str, Any]:
     """Return street segments classed hot/cold by Gi* on issue counts (per 100 m of street if asked)."""
     if confidence not in CONFIDENCES:
         raise ValidationError("confidence: must be 90, 95 or 99", "confidence")
-    where, params = issue_filter(session, category, start, end)
+    where, params = issue_filter(session, category, start, end, area)
     key = (
         "gistar",
         category,
         start,
         end,
+        area,
         confidence,
         per_100m,
         fdr,
         cache.issues_signature(session),
         cache.segments_signature(session),
     )
-    return cache.cached(key, lambda: _hot_cold(session, where, params, confidence, per_100m, fdr))
+    return cache.cached(key, lambda: _hot_cold(session, where, params, confidence, per_100m, fdr, area))
 
 
 def gistar_scores(
-    session: Session, where: str, params: dict[str, Any], per_100m: bool = False
+    session: Session, where: str, params: dict[str, Any], per_100m: bool = False, area: str | None = None
 ) -> dict[str, np.ndarray]:
     """Return the arrays behind hot_cold_segments: ids, count, value, z, p, p_fdr (no geometry)."""
     net = gistar.segment_graph(session)
+    if area:
+        net = gistar.within(net, _area_segment_ids(session, area))
     count = gistar.segment_counts(session, net.ids, where, params)
     value = count / (net.length_m / 100.0) if per_100m else count
     if len(count) == 0 or count.sum() == 0:
@@ -211,10 +235,22 @@ def gistar_scores(
     return {"ids": net.ids, "count": count, "value": value, "z": z, "p": p, "p_fdr": p_fdr}
 
 
+def _area_segment_ids(session: Session, area: str) -> np.ndarray:
+    _on_issues, on_segments, params = area_condition(session, area)
+    ids = session.execute(text(f"SELECT s.id FROM street_segments s WHERE {on_segments} ORDER BY s.id"), params)
+    return np.array(ids.scalars().all(), dtype=np.int64)
+
+
 def _hot_cold(
-    session: Session, where: str, params: dict[str, Any], confidence: int, per_100m: bool, fdr: bool
+    session: Session,
+    where: str,
+    params: dict[str, Any],
+    confidence: int,
+    per_100m: bool,
+    fdr: bool,
+    area: str | None = None,
 ) -> dict[str, Any]:
-    s = gistar_scores(session, where, params, per_100m)
+    s = gistar_scores(session, where, params, per_100m, area)
     if len(s["ids"]) == 0:
         return dict(EMPTY, features=[])
     classes = gistar.classify(s["z"], s["p_fdr"] if fdr else s["p"], confidence)
