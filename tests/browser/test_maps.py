@@ -4,6 +4,7 @@ Screenshots (desk and 360 px phone) go to var/screenshots/maps_*.png to be looke
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import pytest
@@ -118,3 +119,84 @@ def test_public_map_receives_no_personal_data(page_factory, live_server):
     assert len(bodies) > 10  # the page, and its public and segment tiles at two zooms
     for secret in (NAME, PHONE, "window.__xss", "onerror"):
         assert not any(secret.encode() in b for b in bodies), secret
+
+
+# what a finger must be able to hit on a phone (WCAG 2.5.5: 44 × 44 CSS px)
+TARGETS = (
+    ".panel-button, .leaflet-control-zoom a, .leaflet-control-layers-toggle, .geoapp-legend-title, .nav-toggle-label"
+)
+
+
+@pytest.mark.parametrize("path, user, kinds", MAPS, ids=[m[0].rsplit("/", 1)[1] for m in MAPS])
+def test_phone_page_is_the_screen_with_folded_panels_and_big_targets(page_factory, live_server, path, user, kinds):
+    page = _open(page_factory, live_server, path, user, 360)
+    size = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.scrollHeight]")
+    assert size[0] <= 360 and size[1] <= 740, size  # no page scroll: the map is the rest of the screen
+    box = page.locator(".folium-map").bounding_box()
+    assert box["height"] > 740 * 0.75, box  # header and head take under a quarter
+    small = page.evaluate(
+        """sel => [...document.querySelectorAll(sel)].filter(e => e.offsetParent !== null).map(e => {
+             const r = e.getBoundingClientRect(); return [e.className || e.tagName, r.width, r.height]; })
+           .filter(([, w, h]) => w < 44 || h < 44)""",
+        TARGETS,
+    )
+    assert small == []
+    # legends start folded to their titles; filters are behind their button
+    assert page.locator(".geoapp-legend.is-folded").count() == page.locator(".geoapp-legend:visible").count() >= 1
+    if page.locator("[data-panel=map-filters]").count():
+        assert not page.locator("#map-filters").is_visible()
+        page.click("[data-panel=map-filters]")
+        assert page.locator("#map-filters button[type=submit]").is_visible()
+        assert page.evaluate("document.documentElement.scrollHeight") <= 740
+    screenshot(page, f"maps_{path.rsplit('/', 1)[1]}_360_panel")
+    assert page.console_errors == []
+
+
+def test_tiles_are_drawn_at_the_screens_pixel_density(browser, live_server):
+    context = browser.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=2)
+    page = context.new_page()
+    page.goto(live_server + "/maps/public")
+    page.wait_for_load_state("networkidle")
+    sizes = page.evaluate(
+        "[...document.querySelectorAll('.leaflet-tile-container canvas')].map(c => [c.width, c.style.width])"
+    )
+    context.close()
+    assert sizes and all(w == 512 and css == "256px" for w, css in sizes), sizes[:3]
+
+
+def test_hotspots_page_ranks_explains_and_legends_follow_layers(page_factory, live_server):
+    page = _open(page_factory, live_server, "/maps/hotspots", "planner", 1280)
+    items = page.locator(".map-side .rank-item")
+    assert items.count() >= 2
+    first = items.first.inner_text()
+    assert " z " in first and " q " in first  # count, z, p and the FDR-adjusted q
+    assert page.locator(".explain summary").is_visible()
+    assert page.locator("input[name=radius]").get_attribute("placeholder")
+    zoom = page.evaluate("GeoMaps.map.getZoom()")
+    items.first.click()
+    page.wait_for_function("z => GeoMaps.map.getZoom() > z", arg=zoom)
+    bounds = items.first.get_attribute("data-bounds")
+    assert page.evaluate(f"GeoMaps.map.getBounds().intersects({bounds})")
+    # three legends, one per layer; switching a layer off hides its legend
+    assert page.locator(".geoapp-legend:visible").count() == 3
+    page.hover(".leaflet-control-layers")
+    page.locator(".leaflet-control-layers-overlays label", has_text="冷热点街段").locator("input").uncheck()
+    assert page.locator(".geoapp-legend:visible").count() == 2
+    screenshot(page, "maps_hotspots_1280_ranked")
+    assert page.console_errors == []
+
+
+def test_map_pages_load_only_what_they_use_compressed_and_cached(page_factory, live_server):
+    page = page_factory(1280, 800)
+    login(page, live_server, "planner")
+    responses = []
+    page.on("response", lambda r: responses.append(r))
+    page.goto(live_server + "/maps/hotspots")
+    page.wait_for_load_state("networkidle")
+    static = [r for r in responses if "/static/" in r.url]
+    names = " ".join(r.url for r in static)
+    assert "jquery" not in names and "bootstrap" not in names and "fontawesome" not in names
+    leaflet = next(r for r in static if "/leaflet/leaflet." in r.url and r.url.endswith(".js"))
+    headers = leaflet.all_headers()
+    assert "immutable" in headers["cache-control"] and headers.get("content-encoding") == "gzip"
+    assert all(re.search(r"\.[0-9a-f]{12}\.\w+$", r.url) for r in static if r.url.endswith((".js", ".css"))), names
