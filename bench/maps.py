@@ -1,10 +1,11 @@
 """Map benchmark: synthetic cities of 1k, 100k and 1M issues in throwaway databases; for each, the five
-map pages' HTML bytes and load time in headless Chromium, and tile latency at z12-18 through Flask next
+map pages' HTML bytes and load time in headless Chromium, each page's first view (requests and bytes
+over the wire, phone and desk; target ≤ 15 requests and ≤ 250 KB), and tile latency at z12-18 through Flask next
 to the raw ST_AsMVT query time and the tile bytes, with the path each took (rollup or live), and the
 live tiles the rollups cannot answer (one team's issues, public and heat tiles of a month and of six
 months: their whole months from the month rollups, path `months`). Targets at 1M issues: pages < 300 KB and
 loaded in < 1.5 s; tiles p95 < 100 ms and < 256 KB.
-Run: `.venv/bin/python -m bench maps` (BENCH_MAPS_SIZES=1000,...; BENCH_MAPS_PARTS=pages,tiles,periods).
+Run: `.venv/bin/python -m bench maps` (BENCH_MAPS_SIZES=1000,...; BENCH_MAPS_PARTS=pages,weight,tiles,periods).
 """
 
 from __future__ import annotations
@@ -97,6 +98,74 @@ def bench_pages(base: str) -> list[tuple]:
             rows.append((path, len(response.body()), loaded, idle))
         browser.close()
     return rows
+
+
+VIEWPORTS = (("phone", 360, 740, 2), ("desk", 1280, 800, 1))
+WEIGHT_TARGET = (15, 250_000)  # a map page's first view: requests, bytes transferred
+
+
+def bench_weight(base: str, user: str = "bench", password: str = "bench-password") -> list[tuple]:
+    """Return (page, viewport, requests, bytes, static requests, static bytes, tile requests) per map page.
+
+    The first view of a map page right after logging in, in a fresh browser profile: the login page has
+    put app.css and fields.js in the cache, as it does for every user. Bytes are what went over the wire
+    (compressed), counted by Chromium (CDP `encodedDataLength`) until the network is idle.
+    """
+    from playwright.sync_api import sync_playwright
+
+    rows = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        for view, width, height, dpr in VIEWPORTS:
+            for path in PAGES:
+                context = browser.new_context(viewport={"width": width, "height": height}, device_scale_factor=dpr)
+                page = context.new_page()
+                page.set_default_timeout(180_000)
+                page.goto(base + "/login")
+                page.fill("input[name=username]", user)
+                page.fill("input[name=password]", password)
+                page.click("button[type=submit]")
+                page.wait_for_load_state("networkidle")
+                seen = _record(context.new_cdp_session(page))
+                page.goto(base + path, wait_until="networkidle")
+                context.close()
+                static = [r for r in seen.values() if "/static/" in r["url"]]
+                tiles = [r for r in seen.values() if "/tiles/" in r["url"]]
+                rows.append(
+                    (
+                        path,
+                        view,
+                        len(seen),
+                        sum(r["n"] for r in seen.values()),
+                        len(static),
+                        sum(r["n"] for r in static),
+                        len(tiles),
+                    )
+                )
+        browser.close()
+    return rows
+
+
+def _record(cdp) -> dict[str, dict]:
+    """Return a dict that fills with {request id: {url, n = bytes over the wire}} as the page loads."""
+    seen: dict[str, dict] = {}
+    cdp.send("Network.enable")
+    cdp.on("Network.requestWillBeSent", lambda e: seen.setdefault(e["requestId"], {"url": e["request"]["url"], "n": 0}))
+    cdp.on("Network.loadingFinished", lambda e: seen.get(e["requestId"], {}).update(n=e["encodedDataLength"]))
+    return seen
+
+
+def print_weight(base: str) -> None:
+    """Print bench_weight's table, flagging pages over the first-view target."""
+    print(
+        f"  first view after login: {'page':<18}{'view':>6}{'requests':>10}{'KB':>8}{'static':>8}{'KB':>7}{'tiles':>7}"
+    )
+    for path, view, n, size, sn, ssize, tn in bench_weight(base):
+        flag = "" if n <= WEIGHT_TARGET[0] and size <= WEIGHT_TARGET[1] else "  (over target)"
+        print(
+            f"  {'':<24}{path:<18}{view:>6}{n:>10}{size / 1000:>8.1f}{sn:>8}{ssize / 1000:>7.1f}{tn:>7}{flag}",
+            flush=True,
+        )
 
 
 def _time_tiles(app, auth, layer, z, coords, query="", filters=None) -> tuple:
@@ -215,7 +284,7 @@ def main() -> None:
 
     sizes = SIZES
     # BENCH_MAPS_PARTS=periods: only the filtered and period tiles (default: pages, tiles, periods)
-    parts = set(os.environ.get("BENCH_MAPS_PARTS", "pages,tiles,periods").split(","))
+    parts = set(os.environ.get("BENCH_MAPS_PARTS", "pages,weight,tiles,periods").split(","))
     if os.environ.get("BENCH_MAPS_SIZES"):
         wanted = {int(v) for v in os.environ["BENCH_MAPS_SIZES"].split(",")}
         sizes = [s for s in SIZES if s[0] in wanted]
@@ -230,6 +299,8 @@ def main() -> None:
                 for path, size, loaded, idle in bench_pages(f"http://127.0.0.1:{server.server_port}"):
                     flag = "" if size < 300_000 and loaded < 1.5 else "  (over target)"
                     print(f"  {path:<18}{size:>12,}{loaded:>9.2f}{idle:>14.2f}{flag}", flush=True)
+            if "weight" in parts:
+                print_weight(f"http://127.0.0.1:{server.server_port}")
             lon, lat = hotspot(app)
             print(f"  tiles around the densest cell ({lon:.4f}, {lat:.4f}); ms through Flask vs raw ST_AsMVT")
             print(
