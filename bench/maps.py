@@ -127,7 +127,10 @@ def bench_weight(base: str, user: str = "bench", password: str = "bench-password
                 page.click("button[type=submit]")
                 page.wait_for_load_state("networkidle")
                 seen = _record(context.new_cdp_session(page))
-                page.goto(base + path, wait_until="networkidle")
+                page.goto(base + path)
+                # the first tile drawn, then quiet: networkidle alone may come before the tiles are asked for
+                page.wait_for_function("() => window.GeoMaps && Object.keys(GeoMaps.drawn).length > 0")
+                page.wait_for_load_state("networkidle")
                 context.close()
                 static = [r for r in seen.values() if "/static/" in r["url"]]
                 tiles = [r for r in seen.values() if "/tiles/" in r["url"]]

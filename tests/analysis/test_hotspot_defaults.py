@@ -94,3 +94,16 @@ def test_hotspots_by_area_keep_to_the_area(client, session):
     assert page.status_code == 200 and f'value="team:{team}" selected' in page.get_data(as_text=True)
     refused = client.get("/maps/hotspots?area=nowhere&lang=en")
     assert refused.status_code == 400 and "area" in refused.get_data(as_text=True)
+
+
+def test_hotspot_parameters_are_documented_and_refused_by_name_on_the_page(client, session):
+    spec = client.get("/api/openapi.json").get_json()
+    names = {p["name"] for p in spec["paths"]["/api/hotspots"]["get"]["parameters"]}
+    assert {"radius", "min_size", "area"} <= names
+    _login(client)
+    for args, field in (("radius=abc", "radius"), ("radius=0", "radius"), ("min_size=1", "min_size")):
+        r = client.get(f"/maps/hotspots?{args}")
+        assert r.status_code == 400 and field in r.get_data(as_text=True), args
+    chosen = client.get("/maps/hotspots?radius=80&min_size=4").get_data(as_text=True)
+    assert 'name="radius" min="1" max="5000" step="any" inputmode="decimal" value="80"' in chosen
+    assert "80 m" in chosen or "80 米" in chosen
