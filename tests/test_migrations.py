@@ -25,6 +25,7 @@ TABLES = {
     "users",
     "api_keys",
     "login_throttle",
+    "search_names",
     "visits",
     "site_visits",
     "site_visit_issues",

@@ -23,6 +23,7 @@ from geo_app.models.organisation import (
     team_segments,
 )
 from geo_app.models.photo import Photo
+from geo_app.models.search import SearchName
 from geo_app.models.user import ApiKey, LoginThrottle, User
 from geo_app.models.visit import SiteVisit, Visit, site_visit_issues
 
@@ -41,6 +42,7 @@ __all__ = [
     "ImportBatch",
     "ImportBatchUpdate",
     "Photo",
+    "SearchName",
     "IssueEvent",
     "Category",
     "Channel",

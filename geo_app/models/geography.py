@@ -5,7 +5,20 @@ from __future__ import annotations
 from datetime import datetime
 
 from geoalchemy2 import Geometry, WKBElement
-from sqlalchemy import Boolean, CheckConstraint, Computed, DateTime, Float, ForeignKey, Integer, String, Text, func
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Computed,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    func,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from geo_app.models.base import METRIC_SRID, Base, metric
@@ -40,7 +53,13 @@ class AdminArea(Base):
 
 class StreetSegment(Base):
     __tablename__ = "street_segments"
-    __table_args__ = (_valid(), CheckConstraint("length_m > 0", name="length_positive"))
+    __table_args__ = (
+        _valid(),
+        CheckConstraint("length_m > 0", name="length_positive"),
+        # 0016: search joins names back to segments, and finds segment codes by prefix
+        Index("ix_street_segments_street_name", "street_name"),
+        Index("ix_street_segments_code_pattern", text("upper(code) text_pattern_ops")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(60), unique=True)

@@ -60,6 +60,7 @@ class Issue(Base):
         Index("ix_issues_unlinked", "id", postgresql_where=text("segment_id IS NULL")),  # 0009: the review queue
         # 0011: the open ones by time of report (the overdue issues that lead the work lists)
         Index("ix_issues_open_reported", "reported_at", postgresql_where=text(sql_in("status", OPEN_STATUSES))),
+        Index("ix_issues_ref_pattern", "ref", postgresql_ops={"ref": "text_pattern_ops"}),  # 0016: search by prefix
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)

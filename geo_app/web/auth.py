@@ -81,6 +81,14 @@ def token_user() -> User | None:
     return user
 
 
+def viewer() -> User | None:
+    """Return the bearer token's user, else the session's, else None (reads that pages fetch with the session)."""
+    user = token_user()
+    if user is None and current_user.is_authenticated:
+        user = cast(User, current_user._get_current_object())
+    return user
+
+
 def api_user(*roles: str) -> User:
     """Return the API caller; 401 without a valid token, 403 when their role is not among `roles`."""
     user = token_user()

@@ -49,6 +49,8 @@ FIELD_LABELS = {
     "area": _l("Area"),
     "period": _l("Period"),
     "format": _l("Format"),
+    "q": _l("Search"),
+    "limit": _l("Number of results"),
 }
 
 

@@ -30,6 +30,7 @@ RULES = {
     ("/photos/<int:photo_id>", "GET"): OPEN,  # a published "after" photo; anything else answers 404
     ("/photos/<int:photo_id>/thumb", "GET"): OPEN,  # reference data, as on the public report form
     ("/api/openapi.json", "GET"): OPEN,
+    ("/api/search", "GET"): OPEN,  # streets, compounds and halls for anyone; segments and issues need a login
     ("/api/token", "POST"): OPEN,
     ("/tiles/<layer>/<z>/<x>/<y>.pbf", "GET"): LOGIN,  # every layer but `public`
     ("/open311/v2/discovery.<any(json, xml):fmt>", "GET"): OPEN,
