@@ -8,11 +8,11 @@ mode="${1:-run}"
 
 need=()
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
-for pkg in postgresql-15 postgresql-15-postgis-3; do have_pkg "$pkg" || need+=("$pkg"); done
+# fonts-wqy-microhei: the base map cuts its label font from it (geo_app/domain/maps/basemap_font.py)
+for pkg in postgresql-15 postgresql-15-postgis-3 fonts-wqy-microhei; do have_pkg "$pkg" || need+=("$pkg"); done
 command -v npm >/dev/null || need+=(nodejs npm)
 if [ "$mode" = test ]; then
   have_pkg chromium || need+=(chromium)
-  have_pkg fonts-wqy-microhei || need+=(fonts-wqy-microhei)   # else Chromium draws Chinese as boxes
   have_pkg wrk || need+=(wrk)   # bench/load.py drives the server with it
 fi
 

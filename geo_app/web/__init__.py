@@ -11,7 +11,7 @@ from geo_app.web.admin import pages as admin_pages
 from geo_app.web.analysis import api as analysis_api
 from geo_app.web.analysis import exports, reports
 from geo_app.web.api import deployment, issues, openapi
-from geo_app.web.maps import pages, public_api, public_issue, search, tiles
+from geo_app.web.maps import basemap, pages, public_api, public_issue, search, tiles
 from geo_app.web.open311 import routes as open311
 from geo_app.web.workflow import dispatches, intake, issue_pages, on_site, photos, resident_report, work
 
@@ -36,6 +36,7 @@ BLUEPRINTS = [
     public_issue.bp,
     resident_report.bp,
     search.bp,
+    basemap.bp,
     analysis_api.bp,
     reports.bp,
     exports.bp,

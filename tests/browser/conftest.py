@@ -66,3 +66,13 @@ def login(page, base: str, username: str, password: str = "demo-password") -> No
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
     page.wait_for_load_state("networkidle")
+
+
+def open_page(page_factory, base: str, path: str, user: str | None = None, width: int = 1280):
+    """Open `path` on the live server (logged in as `user` if given) at desk or phone size; wait for it."""
+    page = page_factory(width, 800 if width > 600 else 740)
+    if user:
+        login(page, base, user)
+    page.goto(base + path)
+    page.wait_for_load_state("networkidle")
+    return page

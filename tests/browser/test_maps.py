@@ -10,18 +10,20 @@ import uuid
 import pytest
 
 from geo_app.testing import RUN, connect, create_database, drop_database, make_app, serving
-from tests.browser.conftest import login, screenshot
+from tests.browser.conftest import open_page as _open
+from tests.browser.conftest import screenshot
 
 NAME, PHONE = "隐私测试人赵六", "13987654321"
 SEEDED: dict = {}
 XSS = '<img src=x onerror="window.__xss=1"><script>window.__xss=1</script>'
-# (path, user, what must be drawn): GeoMaps.drawn counts features as the page draws them
+# (path, user, what must be drawn): GeoMaps.drawn counts features as the page draws them (communities and
+# water are the offline base map's: tests/browser/test_basemap_search.py)
 MAPS = [
-    ("/maps/chief", "chief", ("teams", "segments", "issues", "lanes", "halls", "communities", "water")),
-    ("/maps/hotspots", "planner", ("heat", "segments", "communities")),
+    ("/maps/chief", "chief", ("teams", "segments", "issues", "lanes", "halls")),
+    ("/maps/hotspots", "planner", ("heat", "segments")),
     ("/maps/fire-lanes", "chief", ("lanes", "issues", "segments")),
     ("/maps/coverage", "admin", ("teams", "uncovered", "overlaps", "segments")),
-    ("/maps/public", None, ("public", "segments", "communities", "water")),
+    ("/maps/public", None, ("public", "segments")),
 ]
 
 
@@ -45,15 +47,6 @@ def live_server(template_db):
             yield base
     finally:
         drop_database(name)
-
-
-def _open(page_factory, live_server, path, user, width):
-    page = page_factory(width, 800 if width > 600 else 740)
-    if user:
-        login(page, live_server, user)
-    page.goto(live_server + path)
-    page.wait_for_load_state("networkidle")
-    return page
 
 
 @pytest.mark.parametrize("width", [1280, 360])

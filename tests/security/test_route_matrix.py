@@ -30,7 +30,8 @@ RULES = {
     ("/photos/<int:photo_id>", "GET"): OPEN,  # a published "after" photo; anything else answers 404
     ("/photos/<int:photo_id>/thumb", "GET"): OPEN,  # reference data, as on the public report form
     ("/api/openapi.json", "GET"): OPEN,
-    ("/api/search", "GET"): OPEN,  # streets, compounds and halls for anyone; segments and issues need a login
+    ("/api/search", "GET"): OPEN,  # segments and issue references only for a signed-in caller
+    ("/basemap/font/<digest>.woff2", "GET"): OPEN,  # the base map's label font
     ("/api/token", "POST"): OPEN,
     ("/tiles/<layer>/<z>/<x>/<y>.pbf", "GET"): LOGIN,  # every layer but `public`
     ("/open311/v2/discovery.<any(json, xml):fmt>", "GET"): OPEN,

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from geo_app.domain.core.localtime import zone_name as local_zone_name
 from geo_app.domain.core.validation import period_bounds
 from geo_app.domain.errors import DomainError, Forbidden, NotFound, ValidationError
+from geo_app.domain.maps import basemap_tiles
 from geo_app.domain.maps import tile_rollups as rollups
 from geo_app.domain.maps.filters import (
     TileFilters,
@@ -55,7 +56,7 @@ SEGMENT_DETAIL_ZOOM = 14  # below it, segments are merged per street and simplif
 # overhangs a tile edge is also in the neighbour's buffer, so each canvas draws its part of it, unclipped
 EXTENT, BUFFER = 4096, 512
 DETAIL_LIMIT = 20000  # a safety cap on one tile's features; aggregation keeps real tiles far below
-LAYERS = ("issues", "public", "segments", "heat")
+LAYERS = ("issues", "public", "segments", "heat", "base")
 # live cluster queries read the tile plus two rings of cells (1/16 of a tile each: the 32 px buffer), and a
 # hair more so that a point on the envelope's edge is never lost to rounding; the cell range then decides
 CLUSTER_RING = 2
@@ -334,7 +335,17 @@ def _mvt(
     return bytes(data) if data else b""
 
 
-BUILDERS = {"issues": issues_tile, "public": public_tile, "segments": segments_tile, "heat": heat_tile}
+def _base_tile(session: Session, coord: TileCoord, f: TileFilters) -> bytes:
+    return basemap_tiles.base_tile(session, coord)  # the offline base map takes no filters
+
+
+BUILDERS = {
+    "issues": issues_tile,
+    "public": public_tile,
+    "segments": segments_tile,
+    "heat": heat_tile,
+    "base": _base_tile,
+}
 
 
 STAFF_LAYERS = {"issues": WORKLIST_ROLES, "heat": PLANNER_ROLES}
@@ -354,6 +365,8 @@ def build_filters(session: Session, layer: str, args: Mapping[str, Any], user: U
             )
         if user.role not in STAFF_LAYERS[layer]:
             raise Forbidden(f"role {user.role} may not see the {layer} layer", "role")
+    if layer == "base":
+        return TileFilters()
     start, end = parse_period(args.get("start"), args.get("end"))
     common: dict[str, Any] = {"categories": parse_categories(session, args.get("category")), "start": start, "end": end}
     if layer == "segments":

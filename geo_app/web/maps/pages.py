@@ -17,6 +17,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from folium import LayerControl, Map
 from folium.map import FitBounds
+from folium.plugins import LocateControl
 
 from geo_app.domain.analysis import coverage, fire_lanes
 from geo_app.domain.analysis.hotspots import query, ranking
@@ -30,6 +31,7 @@ from geo_app.web.analysis.api import arg_optional_number
 from geo_app.web.auth import page_route
 from geo_app.web.hardening import with_nonce
 from geo_app.web.static_assets import rewrite_static_links
+from geo_app.web.maps import basemap
 from layers import overlays, styles
 from layers.base import add_legend, make_map
 from layers.tiles import MapConfig, tile_layer
@@ -105,7 +107,11 @@ def _new_map(cats: list[dict[str, Any]], bounds: tuple[float, float, float, floa
             "issueBase": url_for("maps.chief").replace("/maps/chief", "/issues/"),
         }
     ).add_to(m)
-    overlays.base_layers(m, page_data.communities(db_session()), page_data.water(db_session()), _)
+    if cfg.get("TILE_URL"):  # a configured base map has no areas of ours: outline them on it
+        overlays.base_layers(m, page_data.communities(db_session()), page_data.water(db_session()), _)
+    else:  # the offline base map: water, areas, compounds, streets and halls with their names
+        basemap.add_to(m)
+    LocateControl(strings={"title": _("My location")}, flyTo=True, keepCurrentZoomLevel=False).add_to(m)
     return m
 
 
