@@ -8,7 +8,7 @@ names in both languages for areas, halls, compounds and teams, and an audit of e
 - org_audit: who changed what, when, before and after (JSON), never rewritten.
 
 Revision ID: 0012_organisation
-Revises: 0010
+Revises: 0011_throughput
 """
 
 import sqlalchemy as sa
@@ -16,7 +16,7 @@ from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
 revision = "0012_organisation"
-down_revision = "0010"
+down_revision = "0011_throughput"
 branch_labels = None
 depends_on = None
 

@@ -10,7 +10,7 @@
   `issues.media_url`: the picture an Open311 client sent with its request.
 
 Revision ID: 0013_import_batches
-Revises: 0010
+Revises: 0012_organisation
 """
 
 import sqlalchemy as sa
@@ -18,7 +18,7 @@ from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
 revision = "0013_import_batches"
-down_revision = "0010"
+down_revision = "0012_organisation"
 branch_labels = None
 depends_on = None
 

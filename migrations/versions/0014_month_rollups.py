@@ -18,13 +18,13 @@ suspends `issues_month_rollups_insert` and merges the same deltas computed in me
 time, for the report's satisfaction figures.
 
 Revision ID: 0014_month_rollups
-Revises: 0010
+Revises: 0013_import_batches
 """
 
 from alembic import op
 
 revision = "0014_month_rollups"
-down_revision = "0010"
+down_revision = "0013_import_batches"
 branch_labels = None
 depends_on = None
 

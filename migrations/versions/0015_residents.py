@@ -1,14 +1,14 @@
 """Photos of a site visit: a photo belongs to an issue or to a site visit (书记在现场), never to neither.
 
 Revision ID: 0015_residents
-Revises: 0010
+Revises: 0014_month_rollups
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0015_residents"
-down_revision = "0010"
+down_revision = "0014_month_rollups"
 branch_labels = None
 depends_on = None
 

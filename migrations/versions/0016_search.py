@@ -12,14 +12,14 @@ Segment codes and issue references are searched by prefix through `text_pattern_
 LIKE 'prefix%' whatever the database's collation; street names get a plain index for the join back.
 
 Revision ID: 0016
-Revises: 0010
+Revises: 0015_residents
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0016"
-down_revision = "0010"
+down_revision = "0015_residents"
 branch_labels = None
 depends_on = None
 

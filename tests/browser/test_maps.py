@@ -10,8 +10,8 @@ import uuid
 import pytest
 
 from geo_app.testing import RUN, connect, create_database, drop_database, make_app, serving
+from tests.browser.conftest import login, screenshot
 from tests.browser.conftest import open_page as _open
-from tests.browser.conftest import screenshot
 
 NAME, PHONE = "隐私测试人赵六", "13987654321"
 SEEDED: dict = {}

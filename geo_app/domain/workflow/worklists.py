@@ -171,6 +171,8 @@ def _branches(f: IssueFilter) -> tuple[bool, str | None]:
     if statuses and statuses <= set(OPEN_STATUSES):
         return True, "(i.due_at >= :now OR i.due_at IS NULL)"
     return True, keyset.NOT_OVERDUE
+
+
 def scoped_query(
     sql: str, user: User, f: IssueFilter, now: datetime | None = None
 ) -> tuple[TextClause, dict[str, Any]]:

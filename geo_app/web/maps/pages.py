@@ -30,8 +30,8 @@ from geo_app.vocab import CHIEF_MAP_ROLES, LANE_STATUS_LABELS, OPEN_STATUSES, PL
 from geo_app.web.analysis.api import arg_optional_number
 from geo_app.web.auth import page_route
 from geo_app.web.hardening import with_nonce
-from geo_app.web.static_assets import rewrite_static_links
 from geo_app.web.maps import basemap
+from geo_app.web.static_assets import rewrite_static_links
 from layers import overlays, styles
 from layers.base import add_legend, make_map
 from layers.tiles import MapConfig, tile_layer
