@@ -3,6 +3,7 @@ never a 500, and no row added or lost."""
 
 from __future__ import annotations
 
+import re
 from urllib.parse import quote
 
 import pytest
@@ -152,6 +153,7 @@ SAMPLE_ARGS = {
     "visit_id": "1",
     "photo_id": "1",
     "filename": "css/app.css",
+    "kind": "categories",
 }
 
 
@@ -174,6 +176,7 @@ def _url(rule: str, args: list[str], odd: str | None) -> str:
         value = SAMPLE_ARGS[name] if odd is None or name == "fmt" else odd
         url = url.replace(f"<{name}>", quote(value, safe="")).replace(f"<int:{name}>", quote(value, safe=""))
         url = url.replace(f"<any(json, xml):{name}>", value)
+        url = re.sub(rf"<any\([^)]*\):{name}>", quote(value, safe=""), url)  # e.g. the organisation's <kind>
     return url
 
 
