@@ -26,8 +26,8 @@ def test_a_point_near_a_tile_edge_is_in_the_neighbour_tile_too(client, session):
         for z in (16, 17, 18, 19):
             px, py = _pixel(lon, lat, z)
             x, y, offset = int(px // 256), int(py // 256), px % 256
-            # 6-28 px from the left edge: outside the old 4 px buffer, inside a 22 px circle's reach
-            if not 6 < offset < 28:
+            # 6-22 px from the left edge: outside the old 4 px buffer, inside a 22 px circle's reach
+            if not 6 < offset < 22:
                 continue
             own = decode(client.get(f"/tiles/issues/{z}/{x}/{y}.pbf").data, "issues")
             left = decode(client.get(f"/tiles/issues/{z}/{x - 1}/{y}.pbf").data, "issues")

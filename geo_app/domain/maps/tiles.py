@@ -52,12 +52,13 @@ OPEN = sql_in("i.status", OPEN_STATUSES)
 __all__ = ["BUILDERS", "LAYERS", "MAX_ZOOM", "MIN_ZOOM", "TileCoord", "parse_coord", "render_tile", "tile_path"]
 
 SEGMENT_DETAIL_ZOOM = 14  # below it, segments are merged per street and simplified
-# 512/4096 = 32 px of a 256 px tile: the largest circle drawn (a 22 px cluster with its 2 px stroke) that
+# 384/4096 = 24 px of a 256 px tile: the largest circle drawn (a 22 px cluster with its 2 px stroke) that
 # overhangs a tile edge is also in the neighbour's buffer, so each canvas draws its part of it, unclipped
-EXTENT, BUFFER = 4096, 512
+# (a wider buffer only makes tiles heavier: features within it are sent twice)
+EXTENT, BUFFER = 4096, 384
 DETAIL_LIMIT = 20000  # a safety cap on one tile's features; aggregation keeps real tiles far below
 LAYERS = ("issues", "public", "segments", "heat", "base")
-# live cluster queries read the tile plus two rings of cells (1/16 of a tile each: the 32 px buffer), and a
+# live cluster queries read the tile plus two rings of cells (1/16 of a tile each: the 24 px buffer), and a
 # hair more so that a point on the envelope's edge is never lost to rounding; the cell range then decides
 CLUSTER_RING = 2
 RING_MARGIN = CLUSTER_RING / 16 + 1 / EXTENT
