@@ -104,10 +104,13 @@ def tokens_group() -> None:
 @with_appcontext
 def tokens_revoke(username: str) -> None:
     """End every bearer token and login session of USERNAME (they must log in again)."""
-    from geo_app.domain.core.accounts import revoke_sessions, user_by_name
+    from datetime import UTC, datetime
+
+    from geo_app.domain.core.accounts import user_by_name
+    from geo_app.domain.core.tokens import revoke_user
 
     try:
-        revoke_sessions(user_by_name(db_session(), username))
+        revoke_user(db_session(), user_by_name(db_session(), username), datetime.now(UTC))
     except DomainError as err:
         fail(err)
     db.session.commit()

@@ -24,7 +24,7 @@ from geo_app.models.organisation import (
 )
 from geo_app.models.photo import Photo
 from geo_app.models.search import SearchName
-from geo_app.models.user import ApiKey, LoginThrottle, User
+from geo_app.models.user import ApiKey, BearerToken, LoginThrottle, User
 from geo_app.models.visit import SiteVisit, Visit, site_visit_issues
 
 __all__ = [
@@ -53,6 +53,7 @@ __all__ = [
     "TeamMember",
     "team_segments",
     "ApiKey",
+    "BearerToken",
     "LoginThrottle",
     "User",
     "SiteVisit",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, String, func
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, DateTime, ForeignKey, Integer, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from geo_app.models.base import Base
@@ -65,3 +65,16 @@ class LoginThrottle(Base):
     failures: Mapped[int] = mapped_column(Integer)
     last_failure: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     locked_until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class BearerToken(Base):
+    """A bearer token given out (its id travels in the token): the admin's list of live tokens, and revocation
+    of one token. The token itself is never stored."""
+
+    __tablename__ = "bearer_tokens"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

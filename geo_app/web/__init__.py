@@ -8,6 +8,8 @@ from werkzeug.routing.map import Map
 from geo_app.web import auth, home
 from geo_app.web.admin import api as org_api
 from geo_app.web.admin import pages as admin_pages
+from geo_app.web.account import password as account_password
+from geo_app.web.account import tokens as account_tokens
 from geo_app.web.analysis import api as analysis_api
 from geo_app.web.analysis import exports, reports
 from geo_app.web.api import deployment, issues, openapi
@@ -19,6 +21,8 @@ BLUEPRINTS = [
     home.bp,
     deployment.bp,
     auth.bp,
+    account_password.bp,
+    account_tokens.bp,
     issues.bp,
     org_api.bp,
     admin_pages.bp,

@@ -7,6 +7,7 @@ need no CSRF token; pages use the session and CSRF-protected forms.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from functools import wraps
 from typing import ParamSpec, TypeVar, cast
 
@@ -15,9 +16,10 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_user, logout_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from geo_app.domain.core import tokens
 from geo_app.domain.core.accounts import revoke_sessions
 from geo_app.domain.errors import DomainError, Forbidden, ValidationError
-from geo_app.extensions import csrf, db, login_manager
+from geo_app.extensions import csrf, db, db_session, login_manager
 from geo_app.models import User
 from geo_app.web import login_guard
 from geo_app.web.redirects import safe_next
@@ -56,8 +58,10 @@ def _serializer() -> URLSafeTimedSerializer:
 
 
 def issue_token(user: User) -> str:
-    """Return a signed bearer token for the user (valid TOKEN_MAX_AGE seconds)."""
-    return _serializer().dumps({"uid": user.id, "ep": user.auth_epoch})
+    """Return a signed bearer token for the user (valid TOKEN_MAX_AGE seconds), recorded by its id."""
+    token_id = tokens.record(db_session(), user, datetime.now(UTC), TOKEN_MAX_AGE)
+    db.session.commit()
+    return _serializer().dumps({"uid": user.id, "ep": user.auth_epoch, "tid": token_id})
 
 
 def token_user() -> User | None:
@@ -76,7 +80,12 @@ def token_user() -> User | None:
         raise Unauthorized("token not valid", "Authorization") from None
     uid, epoch = (data.get("uid"), data.get("ep")) if isinstance(data, dict) else (None, None)
     user = db.session.get(User, uid) if isinstance(uid, int) else None
-    if user is None or not user.active or user.auth_epoch != epoch:
+    if (
+        user is None
+        or not user.active
+        or user.auth_epoch != epoch
+        or not tokens.is_live(db_session(), data.get("tid"), user, datetime.now(UTC))
+    ):
         raise Unauthorized("token not valid (expired, revoked or logged out)", "Authorization")
     return user
 
@@ -195,7 +204,7 @@ def refresh_token() -> ResponseReturnValue:
 @bp.post("/api/token/revoke")
 def revoke_token() -> ResponseReturnValue:
     """Revoke every token and session of the bearer's user (an API client's logout)."""
-    revoke_sessions(api_user())
+    tokens.revoke_user(db_session(), api_user(), datetime.now(UTC))
     db.session.commit()
     return {"revoked": True}
 

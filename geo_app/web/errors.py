@@ -51,6 +51,9 @@ FIELD_LABELS = {
     "format": _l("Format"),
     "q": _l("Search"),
     "limit": _l("Number of results"),
+    "current_password": _l("Current password"),
+    "new_password": _l("New password"),
+    "confirm_password": _l("New password again"),
 }
 
 

@@ -41,6 +41,7 @@ ACTION_LABELS = {
     "follow_up": _l("follow up with the resident"),
     "reopen": _l("reopen"),
     "publish": _l("publish for Open311"),
+    "photo": _l("photo added"),
 }
 BUTTON_LABELS = {  # what a department's button says it does: verbs, not the state it leads to
     "acknowledge": _l("Report for duty"),

@@ -24,6 +24,23 @@ def _deployment() -> dict[str, str]:
     return {"place_name": place_name()}
 
 
+@bp.app_context_processor
+def _menu_counts() -> dict[str, object]:
+    """The to-do counts of the menu, for a signed-in user (computed when a page is rendered)."""
+    from flask_login import current_user
+
+    if not current_user.is_authenticated:
+        return {"menu_counts": {}}
+
+    def counts() -> dict[str, int]:
+        from geo_app.domain.workflow import todo
+        from geo_app.extensions import db_session
+
+        return todo.menu_counts(db_session(), current_user._get_current_object())
+
+    return {"menu_counts": counts}
+
+
 @bp.get("/")
 def index() -> ResponseReturnValue:
     """Render the front page, with the signed-in team member's to-do counts."""

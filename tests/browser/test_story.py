@@ -17,7 +17,16 @@ def _clean(page):
     assert page.outside_requests == [], page.outside_requests
 
 
+def _open(page, selector):
+    """Unfold the <details> around `selector`: the issue page folds every action but the next step."""
+    page.locator(selector).first.evaluate(
+        "el => { for (let d = el.closest('details'); d; d = d.parentElement && d.parentElement.closest('details'))"
+        " d.open = true; }"
+    )
+
+
 def _click(page, selector):
+    _open(page, selector)
     with page.expect_navigation():
         page.click(selector)
     flash = page.locator(".flash-error")
@@ -31,6 +40,7 @@ def _as(page_factory, base, username, size=DESK, locale="zh-CN"):
 
 
 def _refused(page, selector, words):
+    _open(page, selector)
     with page.expect_navigation():
         page.click(selector)
     assert words in page.locator(".flash-error").inner_text()
@@ -96,15 +106,20 @@ def test_fumes_story_in_chromium(page_factory, live_server):
     screenshot(chief, "story-chief-worklist-desk")
     _click(chief, f"a:text('{ref}')")
     _click(chief, "button[data-act=accept]")
-    chief.fill("input[name=due_at]", "2031-06-30")
+    _open(chief, "form:has(button[data-act=set_due]) input[name=due_at]")
+    chief.fill("form:has(button[data-act=set_due]) input[name=due_at]", "2031-06-30")
     _click(chief, "button[data-act=set_due]")
+    _open(chief, "input[name=departments][value=market_reg]")
     # the whistle pre-selects the category's default departments (油烟: 生态环境, 市场监管)
     assert chief.is_checked("input[name=departments][value=environment]")
     assert chief.is_checked("input[name=departments][value=market_reg]")
     assert not chief.is_checked("input[name=departments][value=police]")
     chief.check("input[name=departments][value=market_reg]")
+    _open(chief, "input[name=departments][value=environment]")
     chief.check("input[name=departments][value=environment]")
+    _open(chief, "input[name=departments][value=urban_mgmt]")
     chief.check("input[name=departments][value=urban_mgmt]")
+    _open(chief, "form.whistle input[name=reason]")
     chief.fill("form.whistle input[name=reason]", "油烟扰民，请市场监管、生态环境到场")
     _click(chief, "button[data-act=dispatch]")
     assert chief.locator(".badge.status-dispatched").count() == 1
@@ -114,6 +129,7 @@ def test_fumes_story_in_chromium(page_factory, live_server):
     urban = _as(page_factory, base, "staff_urban_mgmt", PHONE)
     urban.goto(f"{base}/dispatches")
     urban.click(f"li.card:has-text('{ref}') details.return-form summary")
+    _open(urban, f"li.card:has-text('{ref}') details.return-form input[name=reason]")
     urban.fill(f"li.card:has-text('{ref}') details.return-form input[name=reason]", "油烟属市场监管、生态环境职责")
     screenshot(urban, "story-urban-return-phone")
     _click(urban, f"li.card:has-text('{ref}') button[data-act^=return-]")
@@ -132,6 +148,7 @@ def test_fumes_story_in_chromium(page_factory, live_server):
     assert "待验收" in chief.locator(".awaiting-banner").inner_text()
     assert "油烟属市场监管" in chief.locator("body").inner_text()  # the return is shown to the chief
     _click(chief, "button[data-act=start]")
+    _open(chief, "form:has(button[data-act=resolve-team]) input[name=note]")
     chief.fill("form:has(button[data-act=resolve-team]) input[name=note]", "加装油烟净化器")
     _click(chief, "button[data-act=resolve-team]")
     _refused(chief, "button[data-act=verify-pass-close]", "须由团队中的其他人验收")
@@ -141,6 +158,7 @@ def test_fumes_story_in_chromium(page_factory, live_server):
     # the secretary checks it: it fails, back to work
     secretary = _as(page_factory, base, "secretary", PHONE)
     secretary.goto(f"{base}/issues/{ref}")
+    _open(secretary, "form:has(button[data-act=verify-fail]) input[name=note]")
     secretary.fill("form:has(button[data-act=verify-fail]) input[name=note]", "油烟仍超标")
     _click(secretary, "button[data-act=verify-fail]")
     assert "验收未通过" in secretary.locator(".flash-ok").first.inner_text()
@@ -150,6 +168,7 @@ def test_fumes_story_in_chromium(page_factory, live_server):
     chief = _as(page_factory, base, "chief", PHONE)
     chief.goto(f"{base}/issues/{ref}")
     assert chief.locator(".badge.status-in_progress").count() == 1
+    _open(chief, "input[name=departments][value=market_reg]")
     chief.check("input[name=departments][value=market_reg]")
     chief.uncheck("input[name=departments][value=environment]")  # pre-selected; only 市场监管 this time
     _click(chief, "button[data-act=dispatch]")
@@ -166,8 +185,11 @@ def test_fumes_story_in_chromium(page_factory, live_server):
     secretary = _as(page_factory, base, "secretary", PHONE)
     secretary.goto(f"{base}/issues/{ref}")
     _refused(secretary, "button[data-act=verify-pass-close]", "请先记录回访")
+    _open(secretary, "form.follow-up input[name=satisfaction][value=unsatisfied]")
     secretary.check("form.follow-up input[name=satisfaction][value=unsatisfied]")
+    _open(secretary, "form.follow-up select[name=method]")
     secretary.select_option("form.follow-up select[name=method]", "phone")
+    _open(secretary, "form.follow-up input[name=note]")
     secretary.fill("form.follow-up input[name=note]", "晚上仍有油烟味")
     screenshot(secretary, "story-secretary-follow-up-phone")
     _click(secretary, "button[data-act=follow_up]")
@@ -179,7 +201,9 @@ def test_fumes_story_in_chromium(page_factory, live_server):
     _clean(chief)
     secretary = _as(page_factory, base, "secretary", PHONE)
     secretary.goto(f"{base}/issues/{ref}")
+    _open(secretary, "form.follow-up input[name=satisfaction][value=satisfied]")
     secretary.check("form.follow-up input[name=satisfaction][value=satisfied]")
+    _open(secretary, "form.follow-up select[name=method]")
     secretary.select_option("form.follow-up select[name=method]", "visit")
     _click(secretary, "button[data-act=follow_up]")
     _click(secretary, "button[data-act=verify-pass-close]")
@@ -212,13 +236,16 @@ def test_fumes_story_in_chromium(page_factory, live_server):
     screenshot(secretary, "story-secretary-escalation-phone")
     # 督办 on the most overdue issue; the chief cannot move its date, requests an extension; approved
     secretary.goto(f"{base}/issues/{overdue_ref}")
+    _open(secretary, "form:has(button[data-act=escalate]) input[name=note]")
     secretary.fill("form:has(button[data-act=escalate]) input[name=note]", "请三日内处理")
     _click(secretary, "button[data-act=escalate]")
     _clean(secretary)
     chief = _as(page_factory, base, "chief", PHONE)
     chief.goto(f"{base}/issues/{overdue_ref}")
     assert chief.locator("button[data-act=set_due]").count() == 0
+    _open(chief, "form:has(button[data-act=request_extension]) input[name=due_at]")
     chief.fill("form:has(button[data-act=request_extension]) input[name=due_at]", "2031-07-31")
+    _open(chief, "form:has(button[data-act=request_extension]) input[name=reason]")
     chief.fill("form:has(button[data-act=request_extension]) input[name=reason]", "需等待管道材料")
     screenshot(chief, "story-chief-extension-request-phone")
     _click(chief, "button[data-act=request_extension]")

@@ -43,6 +43,8 @@ RULES = {
     ("/open311/v2/tokens/<token>.<any(json, xml):fmt>", "GET"): OPEN,
 }
 for _rule in [
+    "/account/password",
+    "/admin/tokens",
     "/api/coverage",
     "/api/fire-lanes",
     "/api/hotspots",
@@ -79,6 +81,8 @@ for _rule in [
 ]:
     RULES[(_rule, "GET")] = LOGIN
 for _rule in [
+    "/account/password",
+    "/admin/tokens/revoke",
     "/api/fire-lanes/<code>/status",
     "/api/issues",
     "/api/issues/<ref>/actions",

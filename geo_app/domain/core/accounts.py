@@ -100,3 +100,33 @@ def add_api_key(session: Session, label: str, key: str) -> ApiKey:
     session.add(api_key)
     session.flush()
     return api_key
+
+
+PASSWORD_MIN, PASSWORD_MAX = 10, 200
+
+
+def check_new_password(user: User, new: object, confirm: object) -> str:
+    """Return the new password when it may be used (length, not the username, confirmed); 400 naming the field."""
+    if not isinstance(new, str) or len(new) < PASSWORD_MIN:
+        raise ValidationError(
+            f"new_password: at least {PASSWORD_MIN} characters",
+            "new_password",
+            msgid="New password: at least %(n)d characters",
+            params={"n": PASSWORD_MIN},
+        )
+    if len(new) > PASSWORD_MAX:
+        raise ValidationError(f"new_password: at most {PASSWORD_MAX} characters", "new_password")
+    if new.strip().lower() == user.username.lower() or len(set(new)) < 4:
+        raise ValidationError(
+            "new_password: too easy to guess (your username, or few different characters)", "new_password"
+        )
+    if check_password_hash(user.password_hash, new):
+        raise ValidationError("new_password: the same as the current password", "new_password")
+    if new != confirm:
+        raise ValidationError("confirm_password: does not match the new password", "confirm_password")
+    return new
+
+
+def set_password(user: User, new: str) -> None:
+    """Store `new` as the user's password (hashed); the caller ends the user's other sessions."""
+    user.password_hash = generate_password_hash(new)

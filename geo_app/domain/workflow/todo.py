@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from geo_app.domain.core import permissions
 from geo_app.domain.workflow.loop import AWAITING_ACCEPTANCE_SQL
 from geo_app.models import User
-from geo_app.vocab import OPEN_STATUSES
+from geo_app.vocab import DISPATCH_ROLES, OPEN_STATUSES, WORKLIST_ROLES
 
 # an extension request is pending while no decision follows it
 PENDING_EXTENSION_SQL = """EXISTS (SELECT 1 FROM issue_events rq WHERE rq.issue_id = i.id
@@ -25,7 +25,8 @@ def counts(session: Session, user: User, now: datetime | None = None) -> dict[st
     scope, params = permissions.scope_sql(user)
     row = session.execute(
         text(f"""
-        SELECT count(*) FILTER (WHERE {AWAITING_ACCEPTANCE_SQL}) AS awaiting,
+        SELECT count(*) FILTER (WHERE i.status = 'reported') AS new,
+               count(*) FILTER (WHERE {AWAITING_ACCEPTANCE_SQL}) AS awaiting,
                count(*) FILTER (WHERE i.status = 'resolved') AS to_verify,
                count(*) FILTER (WHERE i.status IN :open AND i.due_at < :now) AS overdue,
                count(*) FILTER (WHERE i.status IN :open AND EXISTS (SELECT 1 FROM issue_events e
@@ -38,6 +39,30 @@ def counts(session: Session, user: User, now: datetime | None = None) -> dict[st
         {**params, "open": list(OPEN_STATUSES), "now": now or datetime.now(UTC)},
     ).one()
     return {k: int(v) for k, v in row._asdict().items()}
+
+
+def dispatches_waiting(session: Session, user: User) -> int:
+    """Return how many dispatches wait for the user's department (every department for an admin)."""
+    if user.role != "admin" and user.department_id is None:
+        return 0
+    dep = "TRUE" if user.role == "admin" else "d.department_id = :dep"
+    return int(
+        session.execute(
+            text(f"SELECT count(*) FROM dispatches d WHERE {dep} AND d.done_at IS NULL AND d.returned_at IS NULL"),
+            {"dep": user.department_id},
+        ).scalar_one()
+    )
+
+
+def menu_counts(session: Session, user: User) -> dict[str, int]:
+    """Return the counts the menu shows: new, awaiting acceptance and overdue issues; dispatches waiting."""
+    out: dict[str, int] = {}
+    if user.role in WORKLIST_ROLES:
+        full = counts(session, user)
+        out |= {k: full[k] for k in ("new", "awaiting", "overdue")}
+    if user.role in DISPATCH_ROLES:
+        out["dispatches"] = dispatches_waiting(session, user)
+    return out
 
 
 def as_dict(values: dict[str, int]) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from geo_app.config import workflow_policy
 from geo_app.domain.core.validation import parse_int
 from geo_app.domain.errors import DomainError
-from geo_app.domain.workflow import acceptance, actions, issue_view, photos, worklists
+from geo_app.domain.workflow import acceptance, actions, issue_view, next_step, photos, worklists
 from geo_app.extensions import db, db_session
 from geo_app.models import Issue
 from geo_app.vocab import STAFF_ROLES
@@ -34,9 +34,12 @@ def render_issue(ref: str, error: DomainError | None = None, status: int = 200) 
         for d in detail["dispatches"]
         if g.user.role == "admin" or (g.user.role == "staff" and d["department"] == _dept_code())
     ]
+    primary, folded = next_step.page_actions(detail, detail["allowed_actions"])
     return render_template(
         "issues/show.html",
         issue=detail,
+        primary=primary,
+        folded=folded,
         error=error,
         my_dispatches=mine,
         departments=worklists.departments(db_session()),

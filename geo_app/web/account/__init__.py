@@ -1,0 +1,1 @@
+"""A user's own account (password change) and the admin's view of live bearer tokens."""
