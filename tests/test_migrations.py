@@ -26,6 +26,7 @@ TABLES = {
     "api_keys",
     "login_throttle",
     "search_names",
+    "bearer_tokens",
     "visits",
     "site_visits",
     "site_visit_issues",

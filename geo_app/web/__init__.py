@@ -6,10 +6,10 @@ from werkzeug.routing import IntegerConverter
 from werkzeug.routing.map import Map
 
 from geo_app.web import auth, home
-from geo_app.web.admin import api as org_api
-from geo_app.web.admin import pages as admin_pages
 from geo_app.web.account import password as account_password
 from geo_app.web.account import tokens as account_tokens
+from geo_app.web.admin import api as org_api
+from geo_app.web.admin import pages as admin_pages
 from geo_app.web.analysis import api as analysis_api
 from geo_app.web.analysis import exports, reports
 from geo_app.web.api import deployment, issues, openapi

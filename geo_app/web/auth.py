@@ -21,7 +21,8 @@ from geo_app.domain.core.accounts import revoke_sessions
 from geo_app.domain.errors import DomainError, Forbidden, ValidationError
 from geo_app.extensions import csrf, db, db_session, login_manager
 from geo_app.models import User
-from geo_app.web import login_guard
+from geo_app.web import login_guard, params
+from geo_app.web import param_schemas as S
 from geo_app.web.redirects import safe_next
 
 P = ParamSpec("P")
@@ -155,6 +156,7 @@ class _LoginRedirect(Exception):
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@params.declare(query=S.LoginQuery, form=S.LoginForm)
 def login() -> ResponseReturnValue:
     """Show the login form, or log the user in (the same message whether or not the user exists)."""
     error = None
@@ -170,6 +172,7 @@ def login() -> ResponseReturnValue:
 
 
 @bp.post("/logout")
+@params.declare()
 def logout() -> ResponseReturnValue:
     """End the session here and everywhere: a copied cookie (or a token) of this user stops working."""
     if current_user.is_authenticated:
@@ -180,6 +183,7 @@ def logout() -> ResponseReturnValue:
 
 
 @bp.post("/api/token")
+@params.declare(json=S.TokenBody)
 def token() -> ResponseReturnValue:
     """Exchange {username, password} for a bearer token."""
     body = request.get_json(silent=True)
@@ -195,6 +199,7 @@ def token() -> ResponseReturnValue:
 
 
 @bp.post("/api/token/refresh")
+@params.declare()
 def refresh_token() -> ResponseReturnValue:
     """Exchange a valid bearer token for a fresh one (same user, same epoch)."""
     user = api_user()
@@ -202,6 +207,7 @@ def refresh_token() -> ResponseReturnValue:
 
 
 @bp.post("/api/token/revoke")
+@params.declare()
 def revoke_token() -> ResponseReturnValue:
     """Revoke every token and session of the bearer's user (an API client's logout)."""
     tokens.revoke_user(db_session(), api_user(), datetime.now(UTC))

@@ -6,6 +6,7 @@ from flask_babel import get_locale
 
 from geo_app import profile as app_profile
 from geo_app.domain.core.deployment import Profile
+from geo_app.web import params
 
 bp = Blueprint("home", __name__)
 
@@ -42,6 +43,7 @@ def _menu_counts() -> dict[str, object]:
 
 
 @bp.get("/")
+@params.declare()
 def index() -> ResponseReturnValue:
     """Render the front page, with the signed-in team member's to-do counts."""
     from flask_login import current_user
@@ -57,6 +59,7 @@ def index() -> ResponseReturnValue:
 
 
 @bp.get("/healthz")
+@params.declare()
 def healthz() -> ResponseReturnValue:
     """Return 200 when the app and its database answer and the database has its deployment profile."""
     from sqlalchemy import text

@@ -11,6 +11,7 @@ from geo_app import profile as app_profile
 from geo_app.domain.core import deployment
 from geo_app.domain.errors import ValidationError
 from geo_app.extensions import csrf, db, db_session
+from geo_app.web import params
 from geo_app.web.auth import api_route
 
 bp = Blueprint("deployment_api", __name__)
@@ -19,6 +20,7 @@ log = logging.getLogger(__name__)
 
 
 @bp.get("/api/deployment")
+@params.declare()
 def show() -> ResponseReturnValue:
     """Return the deployment profile: name, name_en, timezone, metric_srid, ref_prefix, bbox."""
     profile = deployment.load(db_session())  # fresh: the service area grows with the streets and areas imported

@@ -27,6 +27,8 @@ from geo_app.domain.maps.filters import scope_team_ids
 from geo_app.domain.maps.page_data import MapFilters
 from geo_app.extensions import db_session
 from geo_app.vocab import CHIEF_MAP_ROLES, LANE_STATUS_LABELS, OPEN_STATUSES, PLANNER_ROLES, STATUS_LABELS
+from geo_app.web import param_schemas as S
+from geo_app.web import params
 from geo_app.web.analysis.api import arg_optional_number
 from geo_app.web.auth import page_route
 from geo_app.web.hardening import with_nonce
@@ -298,6 +300,7 @@ def coverage_map() -> ResponseReturnValue:
 
 
 @bp.get("/public")
+@params.declare(query=S.MapQuery)
 def public() -> ResponseReturnValue:
     """Solved issues for everyone: category and date, at their street segment; no personal data."""
     f = page_data.parse_filters(db_session(), request.args, statuses=())

@@ -12,6 +12,8 @@ from flask_login import current_user
 from geo_app.domain.maps.tiles import STAFF_LAYERS, render_tile
 from geo_app.extensions import db_session
 from geo_app.models import User
+from geo_app.web import param_schemas as S
+from geo_app.web import params
 from geo_app.web.auth import token_user
 from geo_app.web.public_cache import cached_public
 
@@ -28,6 +30,7 @@ def _viewer() -> User | None:
 
 
 @bp.get("/tiles/<layer>/<z>/<x>/<y>.pbf")
+@params.declare(query=S.TileQuery)
 def tile(layer: str, z: str, x: str, y: str) -> ResponseReturnValue:
     """Return one vector tile; 400 naming the field for bad coordinates or filters."""
     if layer not in STAFF_LAYERS:  # the same for everyone: served from the public cache, with ETag and 304

@@ -14,6 +14,8 @@ from geo_app.domain.errors import DomainError, ValidationError
 from geo_app.domain.open311 import georeport
 from geo_app.domain.open311.xml_documents import list_document, object_document
 from geo_app.extensions import csrf, db, db_session
+from geo_app.web import param_schemas as S
+from geo_app.web import params
 from geo_app.web.i18n import LANGUAGES
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
@@ -61,6 +63,7 @@ def _error(err: DomainError) -> ResponseReturnValue:
 
 
 @bp.get(f"/discovery.{FMT}")
+@params.declare()
 def discovery(fmt: str) -> ResponseReturnValue:
     """Return the discovery document: where the v2 endpoint is and what it speaks."""
     # Never built from the request's Host header (anyone can send any): PUBLIC_URL when configured,
@@ -93,18 +96,21 @@ def discovery(fmt: str) -> ResponseReturnValue:
 
 
 @bp.get(f"/services.{FMT}")
+@params.declare()
 def services(fmt: str) -> ResponseReturnValue:
     """Return the service list (our categories)."""
     return _reply(fmt, "services", georeport.services(db_session(), _lang()))
 
 
 @bp.get(f"/services/<code>.{FMT}")
+@params.declare()
 def service_definition(code: str, fmt: str) -> ResponseReturnValue:
     """Return a service definition (its extra attributes)."""
     return _reply(fmt, "service_definition", georeport.service_definition(db_session(), code, _lang()))
 
 
 @bp.get(f"/requests.{FMT}")
+@params.declare(query=S.Open311Query)
 def list_requests(fmt: str) -> ResponseReturnValue:
     """Return public requests filtered as the spec says (default: last 90 days, at most 1,000)."""
     query = georeport.parse_query(request.args.to_dict())
@@ -112,6 +118,7 @@ def list_requests(fmt: str) -> ResponseReturnValue:
 
 
 @bp.post(f"/requests.{FMT}")
+@params.declare(form=S.Open311Form)
 def post_request(fmt: str) -> ResponseReturnValue:
     """Create a request from a form-encoded POST with an api_key."""
     if request.mimetype not in ("application/x-www-form-urlencoded", "multipart/form-data"):
@@ -124,12 +131,14 @@ def post_request(fmt: str) -> ResponseReturnValue:
 
 
 @bp.get(f"/requests/<sid>.{FMT}")
+@params.declare()
 def get_request(sid: str, fmt: str) -> ResponseReturnValue:
     """Return one request (a one-element list, as the spec says)."""
     return _reply(fmt, "requests", georeport.get_request(db_session(), sid, _lang(), photo_url=_photo_url))
 
 
 @bp.get(f"/tokens/<token>.{FMT}")
+@params.declare()
 def token(token: str, fmt: str) -> ResponseReturnValue:
     """Return the request id of a token (our requests are created at once: the token is the id)."""
     found = georeport.get_request(db_session(), token, _lang())

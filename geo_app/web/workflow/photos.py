@@ -15,6 +15,7 @@ from geo_app.domain.workflow import issue_view, photos
 from geo_app.extensions import csrf, db, db_session
 from geo_app.models import User
 from geo_app.vocab import STAFF_ROLES
+from geo_app.web import params
 from geo_app.web.auth import api_route, page_route, token_user
 from geo_app.web.errors import committed
 
@@ -87,6 +88,7 @@ def _viewer() -> User | None:
 
 
 @bp.get("/photos/<int:photo_id>")
+@params.declare()
 def show(photo_id: int) -> ResponseReturnValue:
     """Serve a photo to who may see it (404 otherwise)."""
     photo = photos.readable_photo(db_session(), photo_id, _viewer())
@@ -94,6 +96,7 @@ def show(photo_id: int) -> ResponseReturnValue:
 
 
 @bp.get("/photos/<int:photo_id>/thumb")
+@params.declare()
 def thumb(photo_id: int) -> ResponseReturnValue:
     """Serve a photo's thumbnail to who may see it (404 otherwise)."""
     photo = photos.readable_photo(db_session(), photo_id, _viewer())

@@ -3,16 +3,17 @@ and is answered with the reference to track at /p/<ref>. No login; CSRF, a per-c
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from geo_app.config import intake_settings
-from geo_app.domain.core.validation import parse_lonlat
 from geo_app.domain.errors import DomainError
 from geo_app.domain.maps.page_data import extent
 from geo_app.domain.workflow import intake, photos, resident_report, worklists
 from geo_app.extensions import db_session
+from geo_app.web import param_schemas as S
+from geo_app.web import params
 from geo_app.web.errors import committed
 from geo_app.web.workflow.photos import photo_settings
 
@@ -38,12 +39,14 @@ def _page(error: DomainError | None = None, status: int = 200) -> tuple[str, int
 
 
 @bp.get("/report")
+@params.declare()
 def form() -> ResponseReturnValue:
     """Show the report form."""
     return _page()
 
 
 @bp.post("/report")
+@params.declare(form=S.ReportForm)
 def submit() -> ResponseReturnValue:
     """File the report; on refusal show the form again with the reason (and the status it deserves)."""
     file = request.files.get("file")
@@ -70,6 +73,7 @@ def submit() -> ResponseReturnValue:
 
 
 @bp.get("/report/streets.json")
+@params.declare(query=S.BboxQuery)
 def streets() -> ResponseReturnValue:
     """Return the streets in `bbox` for the report map: geometry, street name and segment code only."""
     found = worklists.segments_in_bbox(db_session(), worklists.parse_bbox(request.args.get("bbox"), True))
@@ -79,10 +83,11 @@ def streets() -> ResponseReturnValue:
 
 
 @bp.get("/report/snap.json")
+@params.declare(query=S.PointQuery)
 def snap() -> ResponseReturnValue:
     """Say which street the pin is on (or how far the nearest is): no team, no people."""
-    lon, lat = parse_lonlat(request.args.get("lon"), request.args.get("lat"))
-    preview = intake.snap_preview(db_session(), lon, lat, intake_settings().snap_max_m)
+    point = g.params  # checked by its schema: finite, in range
+    preview = intake.snap_preview(db_session(), point.lon, point.lat, intake_settings().snap_max_m)
     near = preview["nearest"] or {}
     preview["nearest"] = {k: near.get(k) for k in ("street_name", "segment", "distance_m")} if near else None
     return preview
