@@ -88,7 +88,12 @@ def test_bad_time_and_picture_are_refused_naming_the_field(client, session):
 
 
 def test_a_deployment_may_publish_by_default(client, session):
-    session.execute(text("UPDATE deployment SET public_by_default = true"))
+    admin = token(client, "admin")
+    assert client.get("/api/deployment").get_json()["public_by_default"] is False  # the demo's default
+    bad = client.patch("/api/deployment", json={"public_by_default": "yes"}, headers=admin)
+    assert bad.status_code == 400 and bad.get_json()["error"]["field"] == "public_by_default"
+    changed = client.patch("/api/deployment", json={"public_by_default": True}, headers=admin)
+    assert changed.status_code == 200 and changed.get_json()["public_by_default"] is True
     ref = client.post(f"{BASE}/requests.json", data=_form(session)).get_json()[0]["service_request_id"]
     assert client.get(f"{BASE}/requests/{ref}.json").get_json()[0]["description"] == "车辆堵住消防通道"
     session.execute(text("UPDATE issues SET public = false WHERE ref = :r"), {"r": ref})  # staff withdrew it

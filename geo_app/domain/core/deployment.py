@@ -31,6 +31,7 @@ class Profile:
     metric_srid: int
     ref_prefix: str
     bbox: tuple[float, float, float, float] | None = None
+    public_by_default: bool = False  # 0013: Open311 shows an issue's text unless staff say otherwise
 
     def as_json(self) -> dict[str, object]:
         """Return the profile as `GET /api/deployment` shows it."""
@@ -41,6 +42,7 @@ class Profile:
             "metric_srid": self.metric_srid,
             "ref_prefix": self.ref_prefix,
             "bbox": list(self.bbox) if self.bbox else None,
+            "public_by_default": self.public_by_default,
         }
 
 
@@ -98,7 +100,7 @@ def load(session: Session) -> Profile | None:
     row = (
         session.execute(
             text("""
-        SELECT name, name_en, timezone, metric_srid, ref_prefix,
+        SELECT name, name_en, timezone, metric_srid, ref_prefix, public_by_default,
                ST_XMin(b) x0, ST_YMin(b) y0, ST_XMax(b) x1, ST_YMax(b) y1
         FROM (SELECT *, service_area::box2d::geometry AS b FROM deployment) d""")
         )
@@ -108,7 +110,10 @@ def load(session: Session) -> Profile | None:
     if row is None:
         return None
     bbox = None if row["x0"] is None else (row["x0"], row["y0"], row["x1"], row["y1"])
-    return Profile(row["name"], row["name_en"], row["timezone"], row["metric_srid"], row["ref_prefix"], bbox)
+    return Profile(
+        row["name"], row["name_en"], row["timezone"], row["metric_srid"], row["ref_prefix"], bbox,
+        row["public_by_default"],
+    )  # fmt: skip
 
 
 def check_zone(name: str) -> str:
@@ -248,7 +253,7 @@ def refresh_service_area(session: Session, margin_m: float = SERVICE_MARGIN_M) -
     return done is not None
 
 
-CHANGEABLE = ("name", "name_en", "ref_prefix")
+CHANGEABLE = ("name", "name_en", "ref_prefix", "public_by_default")
 FIXED = {
     "timezone": "the time zone is fixed once issues exist: their local days and rollup months depend on it",
     "metric_srid": "the metric CRS is fixed once geometry exists (import-streets settles an open auto CRS)",
@@ -257,7 +262,8 @@ FIXED = {
 
 
 def update(session: Session, changes: dict[str, object]) -> Profile:
-    """Change what may change (name, name_en, ref_prefix; new references only); the caller commits."""
+    """Change what may change (name, name_en, ref_prefix: new references only; public_by_default: the issues
+    staff have not decided on); the caller commits."""
     current = load(session)
     if current is None:
         raise Conflict("no deployment profile yet: run init-deployment", "deployment")
@@ -267,7 +273,13 @@ def update(session: Session, changes: dict[str, object]) -> Profile:
         if key not in CHANGEABLE:
             raise ValidationError(f"{key}: not a field of the deployment profile", key)
     values = {"name": current.name, "name_en": current.name_en, "ref_prefix": current.ref_prefix}
+    public = current.public_by_default
     for key, value in changes.items():
+        if key == "public_by_default":
+            if not isinstance(value, bool):
+                raise ValidationError("public_by_default: must be true or false", key)
+            public = value
+            continue
         if not isinstance(value, str):
             raise ValidationError(f"{key}: must be text", key)
         values[key] = value.strip().upper() if key == "ref_prefix" else value.strip()
@@ -278,8 +290,10 @@ def update(session: Session, changes: dict[str, object]) -> Profile:
     if not REF_PREFIX_RE.match(values["ref_prefix"]):
         raise ValidationError("ref_prefix: 1 to 6 letters A-Z", "ref_prefix")
     session.execute(
-        text("UPDATE deployment SET name = :name, name_en = :name_en, ref_prefix = :ref_prefix"),
-        {**values, "name_en": values["name_en"] or values["name"]},
+        text(
+            "UPDATE deployment SET name = :name, name_en = :name_en, ref_prefix = :ref_prefix, public_by_default = :p"
+        ),
+        {**values, "name_en": values["name_en"] or values["name"], "p": public},
     )
     updated = load(session)
     assert updated is not None  # just updated

@@ -32,10 +32,12 @@ def show() -> ResponseReturnValue:
 @bp.patch("/api/deployment")
 @api_route("admin")
 def change() -> ResponseReturnValue:
-    """Change the name, English name or reference prefix (admin); the rest is fixed and says why."""
+    """Change the name, English name, reference prefix or Open311 default (admin); the rest says why not."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not body:
-        raise ValidationError("body: a JSON object with name, name_en or ref_prefix is required", "body")
+        raise ValidationError(
+            "body: a JSON object with name, name_en, ref_prefix or public_by_default is required", "body"
+        )
     updated = deployment.update(db_session(), body)
     db.session.commit()
     log.info("deployment profile changed by %s: %s", g.user.username, sorted(body))

@@ -372,14 +372,14 @@ def _api_paths() -> JSON:
         },
         "/api/deployment": {
             "get": _get(
-                "The deployment profile: name, name_en, timezone, metric_srid, ref_prefix, bbox",
+                "The deployment profile: name, name_en, timezone, metric_srid, ref_prefix, bbox, public_by_default",
                 [],
                 {"type": "object"},
                 secured=False,
                 errors=(404,),
             ),
             "patch": {
-                "summary": "Change name, name_en or ref_prefix (admin); time zone and CRS are fixed",
+                "summary": "Change name, name_en, ref_prefix or public_by_default (admin); time zone and CRS are fixed",
                 "security": BEARER,
                 "requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}},
                 "responses": {"200": _json({"type": "object"}), "400": ERR, "401": ERR, "403": ERR},
