@@ -129,7 +129,7 @@ def action_form(form: MultiDict[str, str]) -> tuple[str, object, dict[str, Any]]
         params["due_at"] = None
     if "passed" in form:
         params["passed"] = form["passed"] == "true"
-    for flag in ("approve",):
+    for flag in ("approve", "public"):
         if flag in form:
             params[flag] = form[flag] == "true"
     if form.get("satisfaction", "").strip():

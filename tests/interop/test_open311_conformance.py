@@ -3,12 +3,13 @@ picture kept on POST, and a description and media_url returned only once staff p
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text
 
 from tests.interop.test_open311 import BASE, _form
-from tests.workflow.helpers import token, version_of
+from tests.workflow.helpers import login, post_form, token, version_of
 
 ENGLISH = {"Accept-Language": "en-US,en;q=0.9"}
 
@@ -98,3 +99,22 @@ def test_a_deployment_may_publish_by_default(client, session):
     assert client.get(f"{BASE}/requests/{ref}.json").get_json()[0]["description"] == "车辆堵住消防通道"
     session.execute(text("UPDATE issues SET public = false WHERE ref = :r"), {"r": ref})  # staff withdrew it
     assert client.get(f"{BASE}/requests/{ref}.json").get_json()[0]["description"] == ""
+
+
+def test_the_issue_page_publishes_with_one_button(client, session):
+    ref = client.post(f"{BASE}/requests.json", data=_form(session)).get_json()[0]["service_request_id"]
+    login(client, "admin")
+    page = client.get(f"/issues/{ref}?lang=en").get_data(as_text=True)
+    assert 'data-act="publish"' in page and "Publish the description on Open311" in page
+    res = post_form(
+        client,
+        f"/issues/{ref}",
+        f"/issues/{ref}/actions",
+        {"action": "publish", "public": "true", "version": version_of(session, ref)},
+    )
+    assert res.status_code in (200, 302), (
+        res.status_code,
+        re.findall(r"class=\"(?:flash|error)[^>]*>([^<]*)", res.get_data(as_text=True)),
+    )
+    assert client.get(f"{BASE}/requests/{ref}.json").get_json()[0]["description"] == "车辆堵住消防通道"
+    assert "Withdraw the description from Open311" in client.get(f"/issues/{ref}?lang=en").get_data(as_text=True)

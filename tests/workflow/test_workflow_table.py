@@ -57,7 +57,9 @@ def test_every_target_is_a_known_state_and_every_state_is_reachable():
 
 
 def test_allowed_actions_from_resolved():
-    assert states.allowed_actions("resolved") == ["verify", "set_due", "acknowledge", "arrive", "done", "follow_up"]
+    assert states.allowed_actions("resolved") == [
+        "verify", "set_due", "acknowledge", "arrive", "done", "follow_up", "publish"
+    ]  # fmt: skip
 
 
 def test_the_daily_loop_moves():
@@ -69,4 +71,4 @@ def test_the_daily_loop_moves():
     assert states.target_state("return", {}, "resolved") is None
     assert states.target_state("relocate", {}, "closed") is None
     assert "escalate" in states.allowed_actions("accepted") and "escalate" not in states.allowed_actions("closed")
-    assert states.allowed_actions("closed")[-2:] == ["follow_up", "reopen"]
+    assert states.allowed_actions("closed")[-3:] == ["follow_up", "reopen", "publish"]

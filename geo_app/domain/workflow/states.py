@@ -37,7 +37,8 @@ STAY_ACTIONS: dict[str, tuple[str, ...]] = {
     "escalate": OPEN_STATUSES,
     "request_extension": OPEN_STATUSES,
     "decide_extension": OPEN_STATUSES,
-    "publish": STATUSES,  # staff publish (or withdraw) an issue's text for Open311 at any stage
+    # staff publish (or withdraw) an issue's text for Open311 at any stage Open311 shows
+    "publish": tuple(s for s in STATUSES if s not in ("rejected", "duplicate")),
 }
 
 ACTIONS = (
