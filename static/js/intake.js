@@ -1,4 +1,7 @@
-/* Intake map: click to place the issue (fills lon/lat); streets come from /intake/segments.json by bbox. */
+/* Intake map: click, drag the pin, search or locate to place the issue (fills lon/lat); streets come from
+   /intake/segments.json by bbox, the labelled base map from GeoBase (basemap.js) when the page has one.
+   Wherever the pin goes, the page says live which segment and team it goes to, and lists the open issues
+   near it (likely duplicates first) before anything is filed. */
 (function () {
   "use strict";
   var el = document.getElementById("pick-map");
@@ -7,6 +10,15 @@
   var segSelect = document.getElementById("segment");
   var start = [parseFloat(latInput.value || el.dataset.lat), parseFloat(lonInput.value || el.dataset.lon)];
   var map = L.map(el, {maxZoom: 19, minZoom: 12}).setView(start, parseInt(el.dataset.zoom || "16", 10));
+  window.GeoIntake = {map: map};
+  if (el.dataset.baseTiles && window.GeoBase) {
+    GeoBase.add(map, {tiles: el.dataset.baseTiles, font: el.dataset.baseFont || null});
+  }
+  if (L.control.locate) {
+    L.control.locate({flyTo: true, icon: "geo-locate-icon", iconLoading: "geo-locate-icon geo-locate-busy",
+                      strings: {title: el.dataset.locate}}).addTo(map);
+    map.on("locationfound", function (e) { place(e.latlng, ""); });
+  }
   var streets = L.geoJSON(null, {style: {color: "#607d8b", weight: 5, opacity: 0.8}}).addTo(map);
   var marker = null;
   var seq = 0, snapSeq = 0;
@@ -34,14 +46,71 @@
       });
   }
 
+  var nearby = document.getElementById("nearby"), nearSeq = 0, dragTimer = null;
+  var category = document.querySelector("#issue-form select[name=category]");
+
+  /* The open issues near the pin, likely duplicates (same category, close) first; text only, never HTML. */
+  function showNearby(lng, lat) {
+    if (!nearby) { return; }
+    var mine = ++nearSeq, list = nearby.querySelector("ol");
+    var url = nearby.dataset.url + "?lon=" + lng.toFixed(6) + "&lat=" + lat.toFixed(6) +
+      (category && category.value ? "&category=" + encodeURIComponent(category.value) : "");
+    fetch(url, {credentials: "same-origin"}).then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (items) {
+        if (!items || mine !== nearSeq) { return; }
+        list.textContent = "";
+        if (!items.length) {
+          var none = document.createElement("li");
+          none.textContent = nearby.dataset.none;
+          list.appendChild(none);
+        }
+        items.forEach(function (it) {
+          var li = document.createElement("li"), a = document.createElement("a"), desc = document.createElement("span");
+          a.href = it.url;
+          a.textContent = it.ref;
+          li.appendChild(a);
+          li.appendChild(document.createTextNode(" " + it.category + " · " + it.status + " · " + it.distance_m + " m · " + it.day));
+          if (it.likely) {
+            var badge = document.createElement("span");
+            badge.className = "nearby-badge";
+            badge.textContent = nearby.dataset.likely;
+            li.appendChild(badge);
+            li.className = "likely";
+          }
+          desc.className = "nearby-desc";
+          desc.textContent = it.description;
+          li.appendChild(desc);
+          list.appendChild(li);
+        });
+        nearby.hidden = false;
+      });
+  }
+  if (category) {
+    category.addEventListener("change", function () { if (marker) { var p = marker.getLatLng(); showNearby(p.lng, p.lat); } });
+  }
+  document.addEventListener("geosearch:select", function (e) {
+    var b = e.detail.bbox;
+    place(L.latLng((b[1] + b[3]) / 2, (b[0] + b[2]) / 2), "");  // then the snap says which segment it is
+  });
+
   function place(latlng, segmentCode) {
     lonInput.value = latlng.lng.toFixed(6);
     latInput.value = latlng.lat.toFixed(6);
     if (segSelect) { segSelect.value = segmentCode || ""; }
     if (marker) { marker.setLatLng(latlng); } else {
-      marker = L.circleMarker(latlng, {radius: 9, color: "#b71c1c", weight: 3, fillColor: "#ef5350", fillOpacity: 0.9})
-        .addTo(map);
+      marker = L.marker(latlng, {draggable: true, autoPan: true, title: el.dataset.pin, alt: el.dataset.pin}).addTo(map);
+      // while the pin moves: the segment and team it would go to (at most every 250 ms); where it stops: all
+      marker.on("drag", function () {
+        if (dragTimer) { return; }
+        dragTimer = setTimeout(function () {  // where the pin is when the time comes, not where it was
+          dragTimer = null;
+          var at = marker.getLatLng();
+          showSnap(at.lng, at.lat);
+        }, 250);
+      });
+      marker.on("dragend", function () { place(marker.getLatLng(), ""); });
     }
+    showNearby(latlng.lng, latlng.lat);
     if (!segmentCode) { showSnap(latlng.lng, latlng.lat); }
     else if (preview) { preview.textContent = ""; preview.classList.remove("snap-far"); if (unlinkedBox) { unlinkedBox.hidden = true; } }
   }

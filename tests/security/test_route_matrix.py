@@ -65,6 +65,7 @@ for _rule in [
     "/exports/issues.gpkg",
     "/intake",
     "/intake/issues/<ref>/duplicates",
+    "/intake/nearby.json",
     "/intake/segments.json",
     "/intake/snap.json",
     "/intake/visits/<int:visit_id>",

@@ -113,7 +113,12 @@ def _new_map(cats: list[dict[str, Any]], bounds: tuple[float, float, float, floa
         overlays.base_layers(m, page_data.communities(db_session()), page_data.water(db_session()), _)
     else:  # the offline base map: water, areas, compounds, streets and halls with their names
         basemap.add_to(m)
-    LocateControl(strings={"title": _("My location")}, flyTo=True, keepCurrentZoomLevel=False).add_to(m)
+    LocateControl(
+        strings={"title": _("My location")},
+        flyTo=True,
+        icon="geo-locate-icon",
+        iconLoading="geo-locate-icon geo-locate-busy",
+    ).add_to(m)
     return m
 
 

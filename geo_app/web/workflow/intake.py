@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import (
     Blueprint,
+    current_app,
     flash,
     g,
     jsonify,
@@ -15,17 +16,20 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from geo_app.config import intake_settings
 from geo_app.domain.errors import DomainError
-from geo_app.domain.workflow import intake, issue_view, visits, worklists
+from geo_app.domain.workflow import intake, issue_view, nearby, visits, worklists
 from geo_app.extensions import db_session
 from geo_app.models import Issue
 from geo_app.vocab import RECEPTION_ROLES
 from geo_app.web.api.issues import duplicate_radius
 from geo_app.web.auth import page_route
 from geo_app.web.errors import committed
+from geo_app.web.forms import label, localtime
+from geo_app.web.maps import basemap
 
 bp = Blueprint("intake", __name__, url_prefix="/intake")
 ISSUE_FIELDS = ("category", "description", "address", "reporter_name", "reporter_phone", "unlinked_reason")
@@ -68,6 +72,7 @@ def _visit_page(visit_id: int, error: DomainError | None = None, status: int = 2
         visit=detail,
         categories=worklists.categories(db_session(), active_only=True),
         segments=visits.segments_near(db_session(), detail["lon"], detail["lat"], NEAR_HALL_M),
+        base=None if current_app.config.get("TILE_URL") else basemap.config(),
         error=error,
         form=request.form,
     ), status
@@ -128,6 +133,34 @@ def snap() -> ResponseReturnValue:
 
     lon, lat = parse_lonlat(request.args.get("lon"), request.args.get("lat"))
     return jsonify(intake.snap_preview(db_session(), lon, lat, intake_settings().snap_max_m))
+
+
+@bp.get("/nearby.json")
+@page_route(*RECEPTION_ROLES)
+def nearby_issues() -> ResponseReturnValue:
+    """Return the open issues near a point before the clerk files one there (likely duplicates first)."""
+    from geo_app.domain.core.validation import parse_lonlat
+    from geo_app.domain.maps.filters import parse_categories
+
+    lon, lat = parse_lonlat(request.args.get("lon"), request.args.get("lat"))
+    cats = parse_categories(db_session(), request.args.get("category") or None)
+    found = nearby.open_issues_near(db_session(), g.user, lon, lat, duplicate_radius(), cats[0] if cats else None)
+    name = "name_en" if get_locale() and str(get_locale()) == "en" else "name_zh"
+    return jsonify(
+        [
+            {
+                "ref": r["ref"],
+                "url": url_for("issues.show", ref=r["ref"]),
+                "category": r[name],
+                "status": label("status", r["status"]),
+                "day": localtime(r["reported_at"], "yyyy-MM-dd"),
+                "distance_m": r["distance_m"],
+                "likely": r["likely"],
+                "description": r["description"],
+            }
+            for r in found
+        ]
+    )
 
 
 @bp.get("/issues/<ref>/duplicates")
