@@ -80,6 +80,7 @@ def from_env_without_db() -> dict[str, Any]:
         "FOLLOW_UP_BEFORE_CLOSE": _flag("FOLLOW_UP_BEFORE_CLOSE", True),
         "TILE_URL": os.environ.get("TILE_URL") or None,
         "TILE_ATTRIBUTION": os.environ.get("TILE_ATTRIBUTION", ""),
+        "BASEMAP_FONT": os.environ.get("BASEMAP_FONT") or None,  # a CJK font to cut label fonts from (docs/maps.md)
         # photos live on disk (never in a database row); a request larger than this is refused with 413
         "PHOTO_DIR": Path(os.environ.get("PHOTO_DIR", INSTANCE_DIR / "photos")),
         "PHOTO_MAX_BYTES": int(os.environ.get("PHOTO_MAX_BYTES", str(10 * 1024 * 1024))),

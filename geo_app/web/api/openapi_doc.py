@@ -337,6 +337,19 @@ def _api_paths() -> JSON:
                 errors=(400,),
             )
         },
+        "/api/search": {
+            "get": _get(
+                "Places by name, pinyin initials (yhnl) or part (银湖); segment codes and issue references in the"
+                " caller's scope with a login. Items: kind, label, code or ref, bbox [w, s, e, n], detail",
+                [
+                    _q("q", "what to find (at most 60 characters)", {"type": "string", "maxLength": 60}, True),
+                    _q("limit", "number of results, 1-20 (10)", {"type": "integer", "minimum": 1, "maximum": 20}),
+                ],
+                list_of,
+                secured=False,
+                errors=(400,),
+            )
+        },
         "/api/stats": {
             "get": _get(
                 "The district report (same object as `report --format json`)",
