@@ -115,6 +115,11 @@ class IssueEvent(Base):
         CheckConstraint(f"to_status IS NULL OR {sql_in('to_status', STATUSES)}", name="to_status"),
         Index("ix_issue_events_issue_at", "issue_id", "at"),
         Index("ix_issue_events_to_status_at", "to_status", "at"),
+        Index(  # 0011: the to-do counts
+            "ix_issue_events_todo",
+            "issue_id",
+            postgresql_where=text("action IN ('escalate', 'request_extension', 'decide_extension')"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -139,6 +144,7 @@ class Dispatch(Base):
         CheckConstraint("done_at IS NULL OR (arrived_at IS NOT NULL AND done_at >= arrived_at)", name="done_after"),
         CheckConstraint("returned_at IS NULL OR done_at IS NULL", name="returned_not_done"),  # 0009
         CheckConstraint("returned_at IS NULL OR return_reason IS NOT NULL", name="returned_has_reason"),
+        Index("ix_dispatches_returned", "issue_id", postgresql_where=text("returned_at IS NOT NULL")),  # 0011
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)

@@ -61,6 +61,7 @@ CREATE TRIGGER public_cells_generation_truncate AFTER TRUNCATE ON public_cells
 """
 
 
+TODO_ACTIONS = "('escalate', 'request_extension', 'decide_extension')"
 OPEN = "status IN ('reported', 'accepted', 'dispatched', 'in_progress')"  # vocab.OPEN_STATUSES, when written
 
 
@@ -77,6 +78,9 @@ def upgrade() -> None:
     END $$""")
     op.drop_table("ref_counters")
     op.execute(f"CREATE INDEX ix_issues_open_reported ON issues (reported_at) WHERE {OPEN}")
+    # the to-do counts start from the rare events and dispatches, not from every issue
+    op.execute(f"CREATE INDEX ix_issue_events_todo ON issue_events (issue_id) WHERE action IN {TODO_ACTIONS}")
+    op.execute("CREATE INDEX ix_dispatches_returned ON dispatches (issue_id) WHERE returned_at IS NOT NULL")
     op.execute(GENERATION)
 
 
@@ -86,6 +90,8 @@ def downgrade() -> None:
     op.execute("DROP FUNCTION public_generation_bump()")
     op.execute("DROP SEQUENCE public_generation")
     op.execute("DROP INDEX ix_issues_open_reported")
+    op.execute("DROP INDEX ix_dispatches_returned")
+    op.execute("DROP INDEX ix_issue_events_todo")
     op.execute("""
     CREATE TABLE ref_counters (
         prefix varchar(20) NOT NULL, year integer NOT NULL, last integer NOT NULL,

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import text
 
 from geo_app.domain.errors import ValidationError
-from geo_app.domain.workflow.intake import IntakeSettings, create_issue
+from geo_app.domain.workflow.intake import IntakeSettings, create_issue, duplicate_offers, duplicate_refs
 from tests.factories import point_on, user
 
 
@@ -115,3 +115,13 @@ def test_references_are_unique_and_continue_after_the_demo(session):
     assert all(r.startswith("DT-2020-") for r in refs) and len(set(refs)) == 3
     # after the demo's 265, increasing (other tests in this database may have taken numbers: gaps are allowed)
     assert 265 < numbers[0] < numbers[1] < numbers[2]
+
+
+def test_the_api_offers_the_same_duplicates_in_one_query(session):
+    lon, lat = point_on(session)
+    data = {"category": "noise", "description": "噪声", "lon": lon, "lat": lat}
+    first = create_issue(session, data, None, IntakeSettings())
+    second = create_issue(session, data, None, IntakeSettings())
+    offers = {o.ref for o in duplicate_offers(session, second, 50.0)}
+    assert first.ref in offers and second.ref not in offers
+    assert set(duplicate_refs(session, second, 50.0)) == offers

@@ -6,13 +6,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from geo_app.domain.core import permissions
 from geo_app.domain.workflow.loop import AWAITING_ACCEPTANCE_SQL
 from geo_app.models import User
-from geo_app.vocab import DISPATCH_ROLES, OPEN_STATUSES, WORKLIST_ROLES
+from geo_app.vocab import DISPATCH_ROLES, OPEN_STATUSES, WITH_DEPARTMENTS_STATUSES, WORKLIST_ROLES, sql_in
 
 # an extension request is pending while no decision follows it
 PENDING_EXTENSION_SQL = """EXISTS (SELECT 1 FROM issue_events rq WHERE rq.issue_id = i.id
@@ -21,22 +21,36 @@ PENDING_EXTENSION_SQL = """EXISTS (SELECT 1 FROM issue_events rq WHERE rq.issue_
 
 
 def counts(session: Session, user: User, now: datetime | None = None) -> dict[str, int]:
-    """Return the user's to-do counts over the issues in scope."""
+    """Return the user's to-do counts over the issues in scope.
+
+    Each count starts from what is rare (an escalation event, a returned dispatch, an open issue past its
+    due date…) through an index, never from every issue in scope with subqueries per issue: at a million
+    issues that took seconds per page."""
     scope, params = permissions.scope_sql(user)
+    open_ = sql_in("i.status", OPEN_STATUSES)
+    with_departments = sql_in("i.status", WITH_DEPARTMENTS_STATUSES)
+
+    def count(where: str) -> str:
+        return f"(SELECT count(*) FROM issues i WHERE ({scope}) AND {where})"
+
     row = session.execute(
         text(f"""
-        SELECT count(*) FILTER (WHERE i.status = 'reported') AS new,
-               count(*) FILTER (WHERE {AWAITING_ACCEPTANCE_SQL}) AS awaiting,
-               count(*) FILTER (WHERE i.status = 'resolved') AS to_verify,
-               count(*) FILTER (WHERE i.status IN :open AND i.due_at < :now) AS overdue,
-               count(*) FILTER (WHERE i.status IN :open AND EXISTS (SELECT 1 FROM issue_events e
-                   WHERE e.issue_id = i.id AND e.action = 'escalate')) AS escalated,
-               count(*) FILTER (WHERE i.status IN :open AND EXISTS (SELECT 1 FROM dispatches d
-                   WHERE d.issue_id = i.id AND d.returned_at IS NOT NULL)) AS returned,
-               count(*) FILTER (WHERE i.status IN :open AND {PENDING_EXTENSION_SQL}) AS extension_requests,
-               count(*) FILTER (WHERE i.status IN :open AND i.segment_id IS NULL) AS unlinked
-        FROM issues i WHERE {scope}""").bindparams(bindparam("open", expanding=True)),
-        {**params, "open": list(OPEN_STATUSES), "now": now or datetime.now(UTC)},
+        SELECT {count("i.status = 'reported'")} AS new,
+               {count(f"{with_departments} AND {AWAITING_ACCEPTANCE_SQL}")} AS awaiting,
+               {count("i.status = 'resolved'")} AS to_verify,
+               {count(f"{open_} AND i.due_at < :now")} AS overdue,
+               {count(f"{open_} AND i.id IN (SELECT e.issue_id FROM issue_events e WHERE e.action = 'escalate')")}
+                   AS escalated,
+               {count(f"{open_} AND i.id IN (SELECT d.issue_id FROM dispatches d WHERE d.returned_at IS NOT NULL)")}
+                   AS returned,
+               {
+            count(
+                f"{open_} AND i.id IN (SELECT e.issue_id FROM issue_events e "
+                f"WHERE e.action = 'request_extension') AND {PENDING_EXTENSION_SQL}"
+            )
+        } AS extension_requests,
+               {count(f"i.segment_id IS NULL AND {open_}")} AS unlinked"""),
+        {**params, "now": now or datetime.now(UTC)},
     ).one()
     return {k: int(v) for k, v in row._asdict().items()}
 

@@ -43,7 +43,7 @@ def create_issue() -> ResponseReturnValue:
             raise ValidationError(f"{name}: a number is required", name)
     issue = intake.create_issue(db_session(), data, g.user, intake_settings())
     body = issue_view.api_issue(db_session(), issue, g.user)
-    body["possible_duplicates"] = [i.ref for i in intake.duplicate_offers(db_session(), issue, duplicate_radius())]
+    body["possible_duplicates"] = intake.duplicate_refs(db_session(), issue, duplicate_radius())
     db.session.commit()
     return jsonify(body), 201, {"Location": f"/api/issues/{issue.ref}"}
 
