@@ -345,7 +345,10 @@ def main() -> None:
             f"{os.cpu_count()} cores",
             flush=True,
         )
-        print("  mix       req/s   p50 ms  p95 ms  p99 ms  errors  | CPU (cores): server  database  wrk  machine")
+        print(
+            "  mix       req/s   p50 ms  p95 ms  p99 ms  errors  | CPU (cores): server  database  wrk  machine"
+            "  | CPU ms/req: server  database  wrk  -> ceiling req/s"
+        )
         for mix in wanted:
             run_mix(base, *plan[mix][:1], plan[mix][1], 3, clients, server.pid)  # warm-up
             r = run_mix(base, plan[mix][0], plan[mix][1], seconds, clients, server.pid)
@@ -353,10 +356,15 @@ def main() -> None:
             flag = (
                 "" if r["rps"] >= goal_rps and r["p99"] < goal_p99 else f"  (goal {goal_rps} req/s, p99 < {goal_p99})"
             )
+            # CPU per request does not depend (much) on who else uses the machine: with it, the rate these
+            # processes could reach with the machine's cores to themselves
+            per = {k: 1000 * r[k] / max(r["rps"], 1e-9) for k in ("server", "database", "generator")}
+            ceiling = (os.cpu_count() or 1) * 1000 / max(sum(per.values()), 1e-9)
             print(
                 f"  {mix:8} {r['rps']:7.1f} {r['p50']:8.1f} {r['p95']:7.1f} {r['p99']:7.1f} "
                 f"{int(r['errors'] + r['status_errors']):7d}  | {r['server']:17.2f} {r['database']:9.2f} "
-                f"{r['generator']:4.2f} {r['machine']:8.2f}{flag}",
+                f"{r['generator']:4.2f} {r['machine']:8.2f}  | {per['server']:16.1f} {per['database']:9.1f} "
+                f"{per['generator']:4.1f}  -> {ceiling:6.0f}{flag}",
                 flush=True,
             )
     finally:
