@@ -125,3 +125,14 @@ def test_the_api_offers_the_same_duplicates_in_one_query(session):
     offers = {o.ref for o in duplicate_offers(session, second, 50.0)}
     assert first.ref in offers and second.ref not in offers
     assert set(duplicate_refs(session, second, 50.0)) == offers
+
+
+def test_the_answer_to_an_intake_is_the_issue_as_read_back(session):
+    from geo_app.domain.workflow.issue_view import api_issue
+
+    clerk = user(session, "clerk")
+    lon, lat = point_on(session)
+    issue = create_issue(
+        session, {"category": "noise", "description": "噪声", "lon": lon, "lat": lat}, clerk, IntakeSettings()
+    )
+    assert api_issue(session, issue, clerk, new=True) == api_issue(session, issue, clerk)

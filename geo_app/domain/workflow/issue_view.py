@@ -74,8 +74,13 @@ def readable_issue(session: Session, ref: str, user: User) -> Issue:
     return issue
 
 
-def issue_detail(session: Session, issue: Issue, user: User | None, now: datetime | None = None) -> dict[str, Any]:
-    """Return every fact of the issue, its events and dispatches, and what this user may do next."""
+def issue_detail(
+    session: Session, issue: Issue, user: User | None, now: datetime | None = None, new: bool = False
+) -> dict[str, Any]:
+    """Return every fact of the issue, its events and dispatches, and what this user may do next.
+
+    `new`: the issue was filed in this transaction (intake's answer), so it has no dispatch, extension
+    request, photo or follow-up yet: those are not queried."""
     now = now or datetime.now(UTC)
     facts = dict(session.execute(text(_FACTS), {"id": issue.id}).mappings().one())
     seg_geom = facts.pop("segment_geometry")
@@ -83,18 +88,18 @@ def issue_detail(session: Session, issue: Issue, user: User | None, now: datetim
     facts["overdue"] = bool(facts["status"] in OPEN_STATUSES and facts["due_at"] and facts["due_at"] < now)
     facts["events"] = [dict(r) for r in session.execute(text(_EVENTS), {"id": issue.id}).mappings()]
     dispatches: list[dict[str, Any]] = []
-    for r in session.execute(text(_DISPATCHES), {"id": issue.id}).mappings():
+    for r in [] if new else session.execute(text(_DISPATCHES), {"id": issue.id}).mappings():
         d = dict(r)
         d["state"] = dispatch_state(r)
         dispatches.append(d)
     facts["dispatches"] = dispatches
-    facts["awaiting_acceptance"] = loop.all_done(session, issue.id)
+    facts["awaiting_acceptance"] = False if new else loop.all_done(session, issue.id)
     facts["needs_follow_up"] = facts["status"] in ("resolved", "verified") and not follow_up.has_follow_up(
         session, issue.id
     )
-    facts["pending_extension"] = extension.pending_request(session, issue.id)
+    facts["pending_extension"] = None if new else extension.pending_request(session, issue.id)
     facts["escalations"] = sum(1 for e in facts["events"] if e["action"] == "escalate")
-    facts["photos"] = photos.photos_of(session, issue.id)
+    facts["photos"] = [] if new else photos.photos_of(session, issue.id)
     facts["follow_ups"] = [
         {"at": e["at"], "actor": e["actor"], **{k: e["data"].get(k) for k in ("satisfaction", "method", "note")}}
         for e in facts["events"]
@@ -138,9 +143,10 @@ def to_feature(detail: dict[str, Any], personal: bool = True) -> dict[str, Any]:
     }
 
 
-def api_issue(session: Session, issue: Issue, user: User) -> dict[str, Any]:
-    """Return the issue as the API answers it: a Feature whose key facts are also top-level members."""
-    feature = to_feature(issue_detail(session, issue, user))
+def api_issue(session: Session, issue: Issue, user: User, new: bool = False) -> dict[str, Any]:
+    """Return the issue as the API answers it: a Feature whose key facts are also top-level members
+    (`new`: just filed, see issue_detail)."""
+    feature = to_feature(issue_detail(session, issue, user, new=new))
     p = feature["properties"]
     # top-level copies so that `POST /api/issues` answers {ref, segment_id, team, status, version} directly
     for key in ("ref", "segment_id", "segment", "team", "status", "version", "category", "due_at"):

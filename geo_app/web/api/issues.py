@@ -42,7 +42,7 @@ def create_issue() -> ResponseReturnValue:
         if isinstance(data.get(name), bool) or not isinstance(data.get(name), (int, float)):
             raise ValidationError(f"{name}: a number is required", name)
     issue = intake.create_issue(db_session(), data, g.user, intake_settings())
-    body = issue_view.api_issue(db_session(), issue, g.user)
+    body = issue_view.api_issue(db_session(), issue, g.user, new=True)
     body["possible_duplicates"] = intake.duplicate_refs(db_session(), issue, duplicate_radius())
     db.session.commit()
     return jsonify(body), 201, {"Location": f"/api/issues/{issue.ref}"}
