@@ -102,3 +102,17 @@ def test_page_is_bounded_and_a_bad_cursor_names_the_field(client):
     first = client.get("/api/issues?per_page=5", headers=headers).get_json()
     # a cursor of the other order (the escalation list's) is refused too
     assert client.get(f"/api/issues?cursor={first['next_cursor']}&page=3", headers=headers).status_code == 400
+
+
+def test_the_work_list_pages_on_by_cursor(client):
+    from tests.workflow.helpers import login
+
+    login(client, "planner")
+    first = client.get("/work?status=all&per_page=5").get_data(as_text=True)
+    assert "page=2" in first
+    cursor = client.get("/api/issues?per_page=5", headers=token(client, "planner")).get_json()["next_cursor"]
+    deeper = client.get(f"/work?status=all&per_page=5&cursor={cursor}")
+    body = deeper.get_data(as_text=True)
+    assert deeper.status_code == 200 and "第一页" in body and "cursor=" in body
+    bad = client.get("/work?cursor=nonsense")
+    assert bad.status_code == 400 and "cursor" in bad.get_data(as_text=True)
