@@ -345,7 +345,7 @@ def _api_paths() -> JSON:
                     _q("q", "what to find (at most 60 characters)", {"type": "string", "maxLength": 60}, True),
                     _q("limit", "number of results, 1-20 (10)", {"type": "integer", "minimum": 1, "maximum": 20}),
                 ],
-                list_of,
+                {"type": "array", "items": {"type": "object"}},
                 secured=False,
                 errors=(400,),
             )
