@@ -154,6 +154,7 @@ SAMPLE_ARGS = {
     "photo_id": "1",
     "filename": "css/app.css",
     "kind": "categories",
+    "digest": "0123456789abcdef0123",
 }
 
 
