@@ -5,7 +5,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from geo_app.domain.importers.issues import rows
+from geo_app.domain.importers.issues import dates, rows
 from geo_app.domain.importers.issues.textscan import TextColumn, ends_with_offset, looks_like_ref, strip_all
 
 ALPHABET = list("AZaz09-+:<>/!?j J\t\n\x00\x07\x7f\u3000\u00a0٣ÄſK") + ["javascript", "<script", "Z", "+08:00", "+0800"]
@@ -53,7 +53,7 @@ def test_checks_agree_with_re_value_by_value():
     assert (looks_like_ref(column, ref) == [ref.fullmatch(v) is not None for v in values]).all()
     stripped = np.array([v.strip() for v in values], dtype=object)
     assert (
-        ends_with_offset(TextColumn(stripped), rows._TZ_END) == [rows._TZ_END.search(v) is not None for v in stripped]
+        ends_with_offset(TextColumn(stripped), dates._TZ_END) == [dates._TZ_END.search(v) is not None for v in stripped]
     ).all()
     got = strip_all(pd.DataFrame({"x": values}), ["x"])["x"].values
     assert (got == stripped).all()
