@@ -8,7 +8,6 @@ import contextlib
 import os
 import signal
 import subprocess
-import time
 import urllib.request
 import uuid
 from pathlib import Path
@@ -17,7 +16,7 @@ import psycopg
 import pytest
 
 from geo_app import localauth, localdb, testing
-from tests.security.test_server import _free_port, _get
+from tests.security.test_server import _free_port, wait_for_health
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -58,15 +57,7 @@ def test_make_run_serves_as_the_app_role_and_stops_cleanly(app_role_database):
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(600):
-            with contextlib.suppress(OSError):
-                if _get(base + "/healthz", timeout=5)[0] == 200:
-                    break
-            if proc.poll() is not None:
-                raise AssertionError(proc.stdout.read().decode(errors="replace") if proc.stdout else "make run died")
-            time.sleep(0.2)
-        else:
-            raise AssertionError("make run never answered /healthz")
+        wait_for_health(base, proc, tries=600)
         with urllib.request.urlopen(base + "/report", timeout=10) as res:
             page = res.read().decode()
             headers = res.headers

@@ -29,6 +29,18 @@ def _get(url: str, timeout: float) -> tuple[int, bytes]:
         return res.status, res.read()
 
 
+def wait_for_health(base: str, proc: subprocess.Popen, tries: int) -> None:
+    """Wait until the server at `base` answers /healthz (every 0.2 s); fail with its output if it dies."""
+    for _ in range(tries):
+        with contextlib.suppress(OSError):
+            if _get(base + "/healthz", timeout=5)[0] == 200:
+                return
+        if proc.poll() is not None:
+            raise AssertionError(proc.stdout.read().decode(errors="replace") if proc.stdout else "server died")
+        time.sleep(0.2)
+    raise AssertionError(f"{base} never answered /healthz")
+
+
 @pytest.fixture()
 def real_server(clone_db):
     port = _free_port()
@@ -42,13 +54,7 @@ def real_server(clone_db):
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(300):
-            with contextlib.suppress(OSError):
-                if _get(base + "/healthz", timeout=5)[0] == 200:
-                    break
-            if proc.poll() is not None:
-                raise AssertionError(proc.stdout.read().decode(errors="replace") if proc.stdout else "server died")
-            time.sleep(0.2)
+        wait_for_health(base, proc, tries=300)
         yield base, port, proc
     finally:
         if proc.poll() is None:
