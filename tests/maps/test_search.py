@@ -96,7 +96,7 @@ def test_issue_references_are_found_within_the_callers_scope_only(client, sessio
 
 def test_new_names_get_their_pinyin_keys_before_a_search(client, session):
     session.execute(
-        text("""INSERT INTO compounds (name, households, residents, geom) VALUES ('翠湖苑', 10, 20,
+        text("""INSERT INTO compounds (code, name, households, residents, geom) VALUES ('CHY', '翠湖苑', 10, 20,
                 ST_Multi(ST_Buffer(ST_SetSRID(ST_MakePoint(111.28, 23.48), 4326), 0.0005)))""")
     )
     assert search_keys.pending(session)
