@@ -59,7 +59,11 @@ class Issue(Base):
         Index("ix_issues_import_batch", "import_batch_id", postgresql_where=text("import_batch_id IS NOT NULL")),
         Index("ix_issues_unlinked", "id", postgresql_where=text("segment_id IS NULL")),  # 0009: the review queue
         # 0011: the open ones by time of report (the overdue issues that lead the work lists)
-        Index("ix_issues_open_reported", "reported_at", postgresql_where=text(sql_in("status", OPEN_STATUSES))),
+        Index(
+            "ix_issues_open_reported",
+            "reported_at",
+            postgresql_where=text(f"status::text = ANY (ARRAY[{', '.join(map(repr, OPEN_STATUSES))}]::text[])"),
+        ),
         Index("ix_issues_ref_pattern", "ref", postgresql_ops={"ref": "text_pattern_ops"}),  # 0016: search by prefix
     )
 
@@ -118,7 +122,9 @@ class IssueEvent(Base):
         Index(  # 0011: the to-do counts
             "ix_issue_events_todo",
             "issue_id",
-            postgresql_where=text("action IN ('escalate', 'request_extension', 'decide_extension')"),
+            postgresql_where=text(
+                "action::text = ANY (ARRAY['escalate', 'request_extension', 'decide_extension']::text[])"
+            ),
         ),
     )
 

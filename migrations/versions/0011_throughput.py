@@ -61,8 +61,10 @@ CREATE TRIGGER public_cells_generation_truncate AFTER TRUNCATE ON public_cells
 """
 
 
-TODO_ACTIONS = "('escalate', 'request_extension', 'decide_extension')"
-OPEN = "status IN ('reported', 'accepted', 'dispatched', 'in_progress')"  # vocab.OPEN_STATUSES, when written
+TODO = "action::text = ANY (ARRAY['escalate', 'request_extension', 'decide_extension']::text[])"  # as OPEN below
+# vocab.OPEN_STATUSES when written, in the form PostgreSQL prints back unchanged (0005's _any: the bulk
+# import rebuilds indexes from pg_get_indexdef)
+OPEN = "status::text = ANY (ARRAY['reported', 'accepted', 'dispatched', 'in_progress']::text[])"
 
 
 def upgrade() -> None:
@@ -79,7 +81,7 @@ def upgrade() -> None:
     op.drop_table("ref_counters")
     op.execute(f"CREATE INDEX ix_issues_open_reported ON issues (reported_at) WHERE {OPEN}")
     # the to-do counts start from the rare events and dispatches, not from every issue
-    op.execute(f"CREATE INDEX ix_issue_events_todo ON issue_events (issue_id) WHERE action IN {TODO_ACTIONS}")
+    op.execute(f"CREATE INDEX ix_issue_events_todo ON issue_events (issue_id) WHERE {TODO}")
     op.execute("CREATE INDEX ix_dispatches_returned ON dispatches (issue_id) WHERE returned_at IS NOT NULL")
     op.execute(GENERATION)
 
