@@ -91,3 +91,9 @@ class BboxQuery(Params):
 class PointQuery(Params):
     lon: Lon
     lat: Lat
+
+
+class SearchQuery(Params):
+    # as typed: geo_app.domain.maps.search.parse_query says, in the user's language, what is wrong with them
+    q: str | None = Short
+    limit: str | None = Number

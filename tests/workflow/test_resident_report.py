@@ -148,6 +148,6 @@ def test_the_pin_helpers_tell_street_and_distance_and_nothing_of_teams(client, s
 
 def test_the_public_map_has_a_lookup_box_that_opens_the_issue(client, session):
     html = client.get("/maps/public").get_data(as_text=True)
-    assert 'class="map-lookup"' in html and 'action="/p"' in html
+    assert 'id="map-lookup"' in html and 'action="/p"' in html
     res = client.get("/p?ref=dt-2020-00001")
     assert res.status_code == 302 and res.headers["Location"].endswith("/p/DT-2020-00001")

@@ -12,6 +12,7 @@ from folium import Map
 from geo_app.domain.maps import basemap_font
 from geo_app.extensions import db_session
 from geo_app.localdb import PROJECT_ROOT
+from geo_app.web import params
 from layers.basemap import add_base_map
 
 bp = Blueprint("basemap", __name__)
@@ -44,6 +45,7 @@ def add_to(m: Map) -> None:
 
 
 @bp.get("/basemap/font/<digest>.woff2")
+@params.declare()
 def font(digest: str) -> ResponseReturnValue:
     """Return the label font subset for today's names; 404 for any other digest or without a CJK font."""
     source = basemap_font.source_font(current_app.config.get("BASEMAP_FONT"))

@@ -12,12 +12,15 @@ from flask_babel import get_locale
 
 from geo_app.domain.maps import search, search_keys
 from geo_app.extensions import db_session
+from geo_app.web import param_schemas as S
+from geo_app.web import params
 from geo_app.web.auth import viewer
 
 bp = Blueprint("search", __name__)
 
 
 @bp.get("/api/search")
+@params.declare(query=S.SearchQuery)
 def search_places() -> ResponseReturnValue:
     """Return the ranked matches of `q`: [{kind, label, code|ref, bbox, detail?}]; 400 naming the field."""
     q, limit = search.parse_query(request.args.get("q"), request.args.get("limit"))
