@@ -211,7 +211,9 @@
     var Grid = tappedGrid();
     var grid = new Grid(cfg.tiles, {
       vectorTileLayerStyles: STYLE, interactive: false, pane: pane(map, "geoBaseMap", 250),
-      rendererFactory: L.canvas.tile, minZoom: 12, maxNativeZoom: 20, maxZoom: 21, keepBuffer: 1
+      // drawn at the screen's pixel density where the map pages offer it (GeoMaps), as their other tile layers
+      rendererFactory: (window.GeoMaps && GeoMaps.tileRenderer) || L.canvas.tile,
+      minZoom: 12, maxNativeZoom: 20, maxZoom: 21, keepBuffer: 1
     });
     var labels = new Labels();
     grid.on("geobase:data", function (e) {
