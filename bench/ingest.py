@@ -29,6 +29,7 @@ from geo_app.domain.importers.issues.rows import Context, Mapping, read_frame, v
 from geo_app.domain.workflow.intake import create_issue
 from geo_app.extensions import db
 from geo_app.testing import create_database, drop_database, make_app, migrate_and_load
+from geo_app.vocab import CHANNELS
 
 NAIVE_SAMPLE = 10_000
 PHASES = ("parse", "validate", "snap", "write", "events", "rollups", "index")  # print order; index: two laps
@@ -131,7 +132,7 @@ def dates_case(n: int, workdir: Path, seed: int = 7) -> dict[str, float]:
         }
     )
     layouts = {"iso": reported.strftime("%Y-%m-%dT%H:%M:%S-08:00"), "us": reported.strftime("%m/%d/%Y %I:%M:%S %p")}
-    context = Context(frozenset(CATEGORIES), {}, None)
+    context = Context(frozenset(CATEGORIES), {}, None, frozenset(CHANNELS))
     out: dict[str, float] = {}
     for name, times in layouts.items():
         path = workdir / f"dates_{name}_{n}.csv"
