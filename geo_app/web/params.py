@@ -62,6 +62,39 @@ def _flat(values: Mapping[str, Any], model: type[Params]) -> dict[str, Any]:
     return out
 
 
+# pydantic's messages are English only: each kind of error gets fixed words that the catalog translates
+# (geo_app.web.errors.localize puts the field's label in front), with pydantic's own text kept in `detail`
+WORDS = {
+    "missing": "is required",
+    "string_too_long": "too long",
+    "string_too_short": "too short",
+    "string_type": "text is required",
+    "int_parsing": "a whole number is required",
+    "int_type": "a whole number is required",
+    "int_from_float": "a whole number is required",
+    "float_parsing": "a number is required",
+    "float_type": "a number is required",
+    "finite_number": "a number is required",
+    "bool_parsing": "yes or no is required",
+    "bool_type": "yes or no is required",
+    "date_parsing": "a date (YYYY-MM-DD) is required",
+    "date_from_datetime_parsing": "a date (YYYY-MM-DD) is required",
+    "date_from_datetime_inexact": "a date (YYYY-MM-DD) is required",
+    "date_type": "a date (YYYY-MM-DD) is required",
+    "datetime_parsing": "a date and time is required",
+    "datetime_from_date_parsing": "a date and time is required",
+    "greater_than": "out of range",
+    "greater_than_equal": "out of range",
+    "less_than": "out of range",
+    "less_than_equal": "out of range",
+    "too_long": "too many values",
+    "literal_error": "not one of the allowed values",
+    "enum": "not one of the allowed values",
+    "list_type": "a list is required",
+    "dict_type": "an object is required",
+}
+
+
 def parse(model: type[Params], values: Mapping[str, Any]) -> Params:
     """Return `values` checked against `model`; a ValidationError (400) naming the first bad field."""
     try:
@@ -69,7 +102,8 @@ def parse(model: type[Params], values: Mapping[str, Any]) -> Params:
     except pydantic.ValidationError as err:
         first = err.errors()[0]
         field = str(first["loc"][0]) if first["loc"] else "parameter"
-        raise ValidationError(f"{field}: {first['msg'].lower()}", field) from None
+        words = WORDS.get(first["type"], "not a valid value")
+        raise ValidationError(f"{field}: {words}", field, details={"detail": first["msg"]}) from None
 
 
 def declare(
@@ -82,9 +116,10 @@ def declare(
         @wraps(view)
         def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
             g.params = parse(query, request.args)
-            if form is not None and request.method == "POST":
+            writes = request.method in ("POST", "PUT", "PATCH")
+            if form is not None and writes:
                 g.form_params = parse(form, request.form)
-            if json is not None and request.method == "POST":
+            if json is not None and writes:
                 body = request.get_json(silent=True)
                 if not isinstance(body, dict):
                     raise ValidationError("body: a JSON object is required", "body")

@@ -108,3 +108,21 @@ def test_a_bad_value_is_a_400_naming_the_field(client, url, field):
 
 def test_no_params_ignores_what_it_does_not_read():
     assert NoParams.model_validate({"lang": "en"}) == NoParams()
+
+
+def test_every_kind_of_error_has_words_the_catalog_translates(app):
+    from flask_babel import force_locale, gettext
+
+    from geo_app.web.params import WORDS
+
+    with app.test_request_context(), force_locale("zh"):
+        untranslated = {w for w in set(WORDS.values()) | {"not a valid value"} if gettext(w) == w}
+    assert untranslated == set()
+
+
+def test_a_bad_value_is_named_in_the_users_language(client):
+    res = client.get("/api/public/issues?limit=%C2%B2", headers={"Accept-Language": "zh"})
+    assert res.status_code == 400
+    body = res.get_json()["error"]
+    assert body["field"] == "limit" and "整数" in body["message"], body
+    assert body["detail"]  # pydantic's own words stay for a developer
