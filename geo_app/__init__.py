@@ -38,10 +38,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     from geo_app import models  # noqa: F401  (registers every table on the metadata)
     from geo_app.extensions import babel, csrf, db, login_manager, migrate
-    from geo_app.web import edge, hardening, static_assets
+    from geo_app.web import edge, hardening, request_transactions, static_assets
     from geo_app.web.i18n import fresh_locale, select_locale
 
     db.init_app(app)
+    request_transactions.register(app)
     migrate.init_app(app, db, directory=str(localdb.PROJECT_ROOT / "migrations"))
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
