@@ -80,13 +80,10 @@ def token_user() -> User | None:
     except BadSignature:
         raise Unauthorized("token not valid", "Authorization") from None
     uid, epoch = (data.get("uid"), data.get("ep")) if isinstance(data, dict) else (None, None)
-    user = db.session.get(User, uid) if isinstance(uid, int) else None
-    if (
-        user is None
-        or not user.active
-        or user.auth_epoch != epoch
-        or not tokens.is_live(db_session(), data.get("tid"), user, datetime.now(UTC))
-    ):
+    user = None
+    if isinstance(uid, int) and not isinstance(uid, bool) and 0 < uid < 2**63:
+        user = tokens.live_user(db_session(), uid, data.get("tid"), datetime.now(UTC))
+    if user is None or not user.active or user.auth_epoch != epoch:
         raise Unauthorized("token not valid (expired, revoked or logged out)", "Authorization")
     return user
 

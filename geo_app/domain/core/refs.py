@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from sqlalchemy import text
+from sqlalchemy import ColumnElement, String, func, select, text
 from sqlalchemy.orm import Session
 
 # prefix, year, number (use with fullmatch); \d takes any Unicode digit, as the import's check always has
@@ -30,8 +30,13 @@ def format_ref(prefix: str, year: int, number: int) -> str:
 
 def next_ref(session: Session, prefix: str, year: int) -> str:
     """Return a new unused reference for `prefix` and `year` (never waits on a concurrent intake)."""
-    number = session.execute(text("SELECT nextval(issue_ref_sequence(:p, :y))"), {"p": prefix, "y": year}).scalar_one()
-    return format_ref(prefix, year, number)
+    return str(session.execute(select(next_ref_sql(prefix, year))).scalar_one())
+
+
+def next_ref_sql(prefix: str, year: int) -> ColumnElement[str]:
+    """Return the SQL expression of a new reference (database function `issue_next_ref`, migration 0017,
+    formatted as format_ref), for an INSERT that takes its reference itself."""
+    return func.issue_next_ref(prefix, year, type_=String)
 
 
 def take_numbers(session: Session, prefix: str, year: int, n: int) -> list[int]:

@@ -25,7 +25,8 @@ cand AS (
     ORDER BY s.geom_m <-> p.g
     LIMIT 8
 )
-SELECT id, d FROM cand WHERE d <= :max_m ORDER BY d, id LIMIT 1
+SELECT id, d, (SELECT min(ts.team_id) FROM team_segments ts WHERE ts.segment_id = cand.id) AS team_id
+FROM cand WHERE d <= :max_m ORDER BY d, id LIMIT 1
 """
 
 
@@ -33,6 +34,7 @@ SELECT id, d FROM cand WHERE d <= :max_m ORDER BY d, id LIMIT 1
 class Snap:
     segment_id: int | None
     distance_m: float | None
+    team_id: int | None = None  # the segment's team, as team_for_segment (in the same round trip)
 
     @property
     def linked(self) -> bool:
@@ -42,7 +44,7 @@ class Snap:
 def nearest_segment(session: Session, lon: float, lat: float, max_m: float) -> Snap:
     """Return the nearest live segment within `max_m` metres of (lon, lat), or an unlinked Snap."""
     row = session.execute(text(_NEAREST_SQL), {"lon": lon, "lat": lat, "max_m": max_m, "srid": metric_srid()}).first()
-    return Snap(row.id, float(row.d)) if row else Snap(None, None)
+    return Snap(row.id, float(row.d), row.team_id) if row else Snap(None, None)
 
 
 def nearest_any(session: Session, lon: float, lat: float) -> dict[str, Any] | None:
@@ -61,15 +63,6 @@ def nearest_any(session: Session, lon: float, lat: float) -> dict[str, Any] | No
         {"s": row.id},
     ).one()
     return {"segment_id": row.id, "distance_m": round(float(row.d), 1), **info._asdict()}
-
-
-def team_for_segment(session: Session, segment_id: int | None) -> int | None:
-    """Return the team responsible for a segment (the lowest team id where two teams overlap)."""
-    if segment_id is None:
-        return None
-    return session.execute(
-        text("SELECT min(team_id) FROM team_segments WHERE segment_id = :s"), {"s": segment_id}
-    ).scalar()
 
 
 def snap_issues_in_bulk(session: Session, max_m: float, ids_sql: str, params: dict[str, Any] | None = None) -> int:

@@ -20,6 +20,8 @@ from geo_app.models.issue import DESCRIPTION_MAX
 from geo_app.vocab import OPEN_STATUSES
 
 NAME_MAX, PHONE_MAX, ADDRESS_MAX = 80, 40, 200
+# the open statuses written into SQL (constants of the vocabulary, not input) to match the partial indexes
+_OPEN = "status IN ({})".format(", ".join(f"'{s}'" for s in OPEN_STATUSES))
 
 
 @dataclass(frozen=True)
@@ -77,14 +79,14 @@ def create_issue(
     snap = snapping.nearest_segment(session, lon, lat, settings.snap_max_m)
     unlinked_reason = None if snap.linked else _confirm_unlinked(session, data, lon, lat, settings, unlinked_default)
     issue = Issue(
-        ref=refs.next_ref(session, settings.ref_prefix, reported_at.year),
+        ref=refs.next_ref_sql(settings.ref_prefix, reported_at.year),  # taken by the INSERT, returned
         category=category.code,
         description=description,
         address=clean_text(data.get("address"), "address", ADDRESS_MAX),
         geom=WKTElement(f"POINT({lon} {lat})", srid=4326),
         segment_id=snap.segment_id,
         snap_distance_m=snap.distance_m,
-        team_id=snapping.team_for_segment(session, snap.segment_id),
+        team_id=snap.team_id,
         unlinked_reason=unlinked_reason,
         review_owner_id=None if snap.linked else review_owner(session),
         channel=channel,
@@ -103,6 +105,7 @@ def create_issue(
     session.flush()
     if category.blocks_access:
         fire_lanes.link_issues(session, settings.fire_lane_link_m, issue_ids=[issue.id])
+        session.expire(issue, ["fire_lane_id", "priority"])  # set by that UPDATE: read again when asked for
     session.add(
         IssueEvent(
             issue_id=issue.id,
@@ -116,7 +119,7 @@ def create_issue(
         )
     )
     session.flush()
-    session.refresh(issue)
+    session.expire(issue, ["geom"])  # read back as stored (WKB) when asked for, not as the WKT sent
     return issue
 
 
@@ -238,15 +241,21 @@ def duplicate_offers(session: Session, issue: Issue, radius_m: float) -> list[Is
 
 
 def duplicate_refs(session: Session, issue: Issue, radius_m: float, limit: int = 10) -> list[str]:
-    """Return the refs of duplicate_offers in one indexed query (the API's answer needs nothing else)."""
+    """Return the refs of duplicate_offers in one query on the open issues' partial indexes (migration 0017:
+    the statuses are written out so that the planner may use them; the answer needs nothing else)."""
     return list(
         session.execute(
-            text("""
-        SELECT o.ref FROM issues me JOIN issues o
-          ON o.category = me.category AND o.id <> me.id
-         AND (ST_DWithin(o.geom_m, me.geom_m, :r) OR (o.segment_id = me.segment_id))
-        WHERE me.id = :i AND o.status IN :open
-        ORDER BY o.geom_m <-> me.geom_m LIMIT :n""").bindparams(bindparam("open", expanding=True)),
-            {"i": issue.id, "r": radius_m, "open": list(OPEN_STATUSES), "n": limit},
+            text(f"""
+        WITH me AS (SELECT id, category, geom_m, segment_id FROM issues WHERE id = :i)
+        SELECT o.ref FROM (
+            SELECT o.id FROM issues o, me
+            WHERE ST_DWithin(o.geom_m, me.geom_m, :r) AND o.category = me.category AND o.{_OPEN}
+            UNION
+            SELECT o.id FROM issues o, me
+            WHERE o.segment_id = me.segment_id AND o.category = me.category AND o.{_OPEN}
+        ) near JOIN issues o ON o.id = near.id, me
+        WHERE o.id <> me.id
+        ORDER BY o.geom_m <-> me.geom_m, o.id LIMIT :n"""),
+            {"i": issue.id, "r": radius_m, "n": limit},
         ).scalars()
     )

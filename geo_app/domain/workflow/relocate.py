@@ -41,7 +41,7 @@ def relocate(
     issue.geom = WKTElement(f"POINT({lon} {lat})", srid=4326)  # type: ignore[assignment]  # stored as WKB
     issue.segment_id = snap.segment_id
     issue.snap_distance_m = snap.distance_m
-    issue.team_id = snapping.team_for_segment(session, snap.segment_id)
+    issue.team_id = snap.team_id
     if snap.linked:
         issue.unlinked_reason = None
         issue.review_owner_id = None

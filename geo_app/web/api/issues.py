@@ -45,7 +45,8 @@ def create_issue() -> ResponseReturnValue:
     body = issue_view.api_issue(db_session(), issue, g.user, new=True)
     body["possible_duplicates"] = intake.duplicate_refs(db_session(), issue, duplicate_radius())
     db.session.commit()
-    return jsonify(body), 201, {"Location": f"/api/issues/{issue.ref}"}
+    # from the answer: the issue's attributes are expired by the commit, and reading one would query again
+    return jsonify(body), 201, {"Location": f"/api/issues/{body['ref']}"}
 
 
 def duplicate_radius() -> float:
