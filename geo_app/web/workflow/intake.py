@@ -25,11 +25,13 @@ from geo_app.domain.workflow import intake, issue_view, nearby, visits, worklist
 from geo_app.extensions import db_session
 from geo_app.models import Issue
 from geo_app.vocab import RECEPTION_ROLES
+from geo_app.web import params
 from geo_app.web.api.issues import duplicate_radius
 from geo_app.web.auth import page_route
 from geo_app.web.errors import committed
 from geo_app.web.forms import label, localtime
 from geo_app.web.maps import basemap
+from geo_app.web.workflow import schemas as S
 
 bp = Blueprint("intake", __name__, url_prefix="/intake")
 ISSUE_FIELDS = ("category", "description", "address", "reporter_name", "reporter_phone", "unlinked_reason")
@@ -48,6 +50,7 @@ def _index_page(error: DomainError | None = None, status: int = 200) -> tuple[st
 
 @bp.get("")
 @page_route(*RECEPTION_ROLES)
+@params.declare()
 def index() -> ResponseReturnValue:
     """Show the visit form and the hall's latest visits."""
     return _index_page()
@@ -55,6 +58,7 @@ def index() -> ResponseReturnValue:
 
 @bp.post("/visits")
 @page_route(*RECEPTION_ROLES)
+@params.declare(form=S.VisitForm)
 def create_visit() -> ResponseReturnValue:
     """Log a visit, then go on to file its issues."""
     data = {k: request.form.get(k) for k in ("hall", "visited_at", "people", "topics")}
@@ -80,6 +84,7 @@ def _visit_page(visit_id: int, error: DomainError | None = None, status: int = 2
 
 @bp.get("/visits/<int:visit_id>")
 @page_route(*RECEPTION_ROLES)
+@params.declare()
 def visit(visit_id: int) -> ResponseReturnValue:
     """Show a visit, the issues filed from it, and the form to file another."""
     return _visit_page(visit_id)
@@ -87,6 +92,7 @@ def visit(visit_id: int) -> ResponseReturnValue:
 
 @bp.post("/visits/<int:visit_id>/issues")
 @page_route(*RECEPTION_ROLES)
+@params.declare(form=S.IntakeIssueForm)
 def create_issue(visit_id: int) -> ResponseReturnValue:
     """File an issue from the visit at the clicked point or the picked segment; then offer duplicates."""
     visits.visit_detail(db_session(), visit_id, g.user)  # 404/403 before anything is read from the form
@@ -127,6 +133,7 @@ def _filed_message(issue: Issue) -> str:
 
 @bp.get("/snap.json")
 @page_route(*RECEPTION_ROLES)
+@params.declare(query=S.PointQuery)
 def snap() -> ResponseReturnValue:
     """Return where a point would be filed (segment, team, distance) before the clerk files it."""
     from geo_app.domain.core.validation import parse_lonlat
@@ -137,6 +144,7 @@ def snap() -> ResponseReturnValue:
 
 @bp.get("/nearby.json")
 @page_route(*RECEPTION_ROLES)
+@params.declare(query=S.NearbyQuery)
 def nearby_issues() -> ResponseReturnValue:
     """Return the open issues near a point before the clerk files one there (likely duplicates first)."""
     from geo_app.domain.core.validation import parse_lonlat
@@ -165,6 +173,7 @@ def nearby_issues() -> ResponseReturnValue:
 
 @bp.get("/issues/<ref>/duplicates")
 @page_route(*RECEPTION_ROLES)
+@params.declare()
 def duplicates(ref: str) -> ResponseReturnValue:
     """Offer the open issues of the same category nearby; merging sends the new issue into one of them."""
     issue = issue_view.readable_issue(db_session(), ref, g.user)
@@ -179,6 +188,7 @@ def duplicates(ref: str) -> ResponseReturnValue:
 
 @bp.get("/segments.json")
 @page_route(*RECEPTION_ROLES)
+@params.declare(query=S.BboxQuery)
 def segments() -> ResponseReturnValue:
     """Return the segments in `bbox` for the intake map (session login, like the page)."""
     return jsonify(worklists.segments_in_bbox(db_session(), worklists.parse_bbox(request.args.get("bbox"), True)))

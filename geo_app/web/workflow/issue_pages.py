@@ -13,10 +13,12 @@ from geo_app.domain.workflow import acceptance, actions, issue_view, next_step, 
 from geo_app.extensions import db, db_session
 from geo_app.models import Issue
 from geo_app.vocab import STAFF_ROLES
+from geo_app.web import params
 from geo_app.web.auth import page_route
 from geo_app.web.errors import committed
 from geo_app.web.forms import action_form, label, register_template_helpers, safe_next
 from geo_app.web.hardening import with_nonce
+from geo_app.web.workflow import schemas as S
 from geo_app.web.workflow.photos import form_uploads, photo_settings
 
 bp = Blueprint("issues", __name__)
@@ -57,6 +59,7 @@ def _dept_code() -> str | None:
 
 @bp.get("/issues/<ref>")
 @page_route(*STAFF_ROLES)
+@params.declare()
 def show(ref: str) -> ResponseReturnValue:
     """Render the issue page (403 outside the user's scope)."""
     return render_issue(ref)
@@ -64,6 +67,7 @@ def show(ref: str) -> ResponseReturnValue:
 
 @bp.post("/issues/<ref>/actions")
 @page_route(*STAFF_ROLES)
+@params.declare(query=S.NextQuery, form=S.ActionForm)
 def act(ref: str) -> ResponseReturnValue:
     """Apply the posted action; on refusal show the page again with the reason and the error's status."""
     action, version, params = action_form(request.form)
@@ -101,6 +105,7 @@ def act(ref: str) -> ResponseReturnValue:
 
 @bp.get("/issues/<ref>/map")
 @page_route(*STAFF_ROLES)
+@params.declare()
 def issue_map(ref: str) -> ResponseReturnValue:
     """Return the small map of the issue (a Folium page with local assets, shown in an iframe)."""
     from layers.issue_map import issue_map as build

@@ -13,8 +13,10 @@ from geo_app.domain.workflow import on_site, photos, worklists
 from geo_app.extensions import db_session
 from geo_app.models import SiteVisit
 from geo_app.vocab import SITE_VISIT_ROLES
+from geo_app.web import params
 from geo_app.web.auth import page_route
 from geo_app.web.errors import committed
+from geo_app.web.workflow import schemas as S
 from geo_app.web.workflow.photos import form_uploads, photo_settings
 
 bp = Blueprint("site_visits", __name__)
@@ -37,6 +39,7 @@ def _render(error: DomainError | None = None, status: int = 200) -> tuple[str, i
 
 @bp.get("/site-visits")
 @page_route(*SITE_VISIT_ROLES)
+@params.declare()
 def index() -> ResponseReturnValue:
     """Show the site-visit form (with the team's open issues) and the latest visits."""
     return _render()
@@ -44,6 +47,7 @@ def index() -> ResponseReturnValue:
 
 @bp.post("/site-visits")
 @page_route(*SITE_VISIT_ROLES)
+@params.declare(form=S.SiteVisitForm)
 def create() -> ResponseReturnValue:
     """Store a site visit and resolve the ticked issues on site, all or nothing."""
     data: dict[str, Any] = {k: request.form.get(k) for k in ("place", "visited_at", "notes")}

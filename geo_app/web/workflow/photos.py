@@ -18,6 +18,7 @@ from geo_app.vocab import STAFF_ROLES
 from geo_app.web import params
 from geo_app.web.auth import api_route, page_route, token_user
 from geo_app.web.errors import committed
+from geo_app.web.workflow import schemas as S
 
 bp = Blueprint("photos", __name__)
 
@@ -31,6 +32,7 @@ def photo_settings() -> photos.PhotoSettings:
 @bp.post("/api/issues/<ref>/photos")
 @csrf.exempt
 @api_route(*STAFF_ROLES)
+@params.declare(form=S.PhotoForm)
 def upload(ref: str) -> ResponseReturnValue:
     """Add a photo (multipart `file`, `stage=before|after`, `public=true|false`); 201 {id, url, thumb_url}."""
     issue = issue_view.readable_issue(db_session(), ref, g.user)
@@ -64,6 +66,7 @@ def form_uploads(field: str = "file") -> list[photos.Upload]:
 
 @bp.post("/issues/<ref>/photos")
 @page_route(*STAFF_ROLES)
+@params.declare(form=S.PhotoForm)
 def page_upload(ref: str) -> ResponseReturnValue:
     """Add a photo from the issue page (before / after, published or not); back to the page with the outcome."""
     from geo_app.web.workflow.issue_pages import render_issue  # the page module imports this one

@@ -8,13 +8,16 @@ from flask.typing import ResponseReturnValue
 from geo_app.domain.workflow import todo, worklists
 from geo_app.extensions import db_session
 from geo_app.vocab import ESCALATION_ROLES, REVIEW_ROLES, WORKLIST_ROLES
+from geo_app.web import params
 from geo_app.web.auth import page_route
+from geo_app.web.workflow import schemas as S
 
 bp = Blueprint("work", __name__)
 
 
 @bp.get("/work")
 @page_route(*WORKLIST_ROLES)
+@params.declare(query=S.IssueFilterQuery)
 def work_list() -> ResponseReturnValue:
     """List the user's issues (open by default), overdue first, then newest."""
     args = request.args.to_dict()
@@ -35,6 +38,7 @@ def work_list() -> ResponseReturnValue:
 
 @bp.get("/escalation")
 @page_route(*ESCALATION_ROLES)
+@params.declare(query=S.PageQuery)
 def escalation() -> ResponseReturnValue:
     """Gather the overdue open issues in the user's scope, most overdue first."""
     f = worklists.parse_filter(db_session(), {"page": request.args.get("page"), "cursor": request.args.get("cursor")})
@@ -44,6 +48,7 @@ def escalation() -> ResponseReturnValue:
 
 @bp.get("/review")
 @page_route(*REVIEW_ROLES)
+@params.declare(query=S.PageQuery)
 def review() -> ResponseReturnValue:
     """List the open issues with no street segment (the review queue), each with its reason and owner."""
     args = {"unlinked": "1", "status": "open", "page": request.args.get("page"), "cursor": request.args.get("cursor")}
