@@ -12,6 +12,8 @@ from geo_app.domain.errors import ValidationError
 from geo_app.domain.workflow import actions, intake, issue_view, worklists
 from geo_app.extensions import csrf, db, db_session
 from geo_app.vocab import INTAKE_ROLES, STAFF_ROLES
+from geo_app.web import params
+from geo_app.web.api import issue_schemas as S
 from geo_app.web.auth import api_route
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -27,6 +29,7 @@ def _body() -> dict[str, Any]:
 
 @bp.get("/segments")
 @api_route(*STAFF_ROLES)
+@params.declare(query=S.BboxQuery)
 def segments() -> ResponseReturnValue:
     """Return the street segments in `bbox` (required) as GeoJSON."""
     return jsonify(worklists.segments_in_bbox(db_session(), worklists.parse_bbox(request.args.get("bbox"), True)))
@@ -34,6 +37,7 @@ def segments() -> ResponseReturnValue:
 
 @bp.post("/issues")
 @api_route(*INTAKE_ROLES)
+@params.declare(json=S.NewIssueBody)
 def create_issue() -> ResponseReturnValue:
     """Create an issue; 201 with its ref, segment, team, status, version and possible duplicates."""
     data = _body()
@@ -56,6 +60,7 @@ def duplicate_radius() -> float:
 
 @bp.get("/issues")
 @api_route(*STAFF_ROLES)
+@params.declare(query=S.IssueFilterQuery)
 def list_issues() -> ResponseReturnValue:
     """Return the caller's issues matching the filters as a paged FeatureCollection."""
     f = worklists.parse_filter(db_session(), request.args)
@@ -64,6 +69,7 @@ def list_issues() -> ResponseReturnValue:
 
 @bp.get("/issues/<ref>")
 @api_route(*STAFF_ROLES)
+@params.declare()
 def get_issue(ref: str) -> ResponseReturnValue:
     """Return one issue as a Feature with its events and dispatches."""
     issue = issue_view.readable_issue(db_session(), ref, g.user)
@@ -72,6 +78,7 @@ def get_issue(ref: str) -> ResponseReturnValue:
 
 @bp.post("/issues/<ref>/actions")
 @api_route(*STAFF_ROLES)
+@params.declare(json=S.ActionBody)
 def act(ref: str) -> ResponseReturnValue:
     """Apply {action, version, ...} to the issue; 409 stale, 422 illegal, 403 out of scope."""
     data = _body()
