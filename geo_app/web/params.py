@@ -15,7 +15,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import date
 from functools import wraps
-from typing import Annotated, Any, ParamSpec, TypeVar
+from types import UnionType
+from typing import Annotated, Any, ParamSpec, TypeVar, Union, get_args, get_origin
 
 import pydantic
 from flask import g, request
@@ -55,11 +56,17 @@ def _flat(values: Mapping[str, Any], model: type[Params]) -> dict[str, Any]:
         key = field.alias or name
         if key not in values:
             continue
-        wants_list = getattr(field.annotation, "__origin__", None) is list
-        value = getlist(key) if getlist and wants_list else values[key]
+        value = getlist(key) if getlist and _wants_list(field.annotation) else values[key]
         if value != "":  # an empty form field is an absent one
             out[name] = value
     return out
+
+
+def _wants_list(annotation: Any) -> bool:
+    """Return whether a field's type is a list, or a union holding one (`list[Code] | None`)."""
+    if get_origin(annotation) is list:
+        return True
+    return get_origin(annotation) in (Union, UnionType) and any(get_origin(a) is list for a in get_args(annotation))
 
 
 # pydantic's messages are English only: each kind of error gets fixed words that the catalog translates

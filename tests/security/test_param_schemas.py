@@ -102,3 +102,15 @@ def test_a_bad_value_is_named_in_the_users_language(client):
     body = res.get_json()["error"]
     assert body["field"] == "limit" and "整数" in body["message"], body
     assert body["detail"]  # pydantic's own words stay for a developer
+
+
+def test_a_repeated_field_is_read_whole_when_the_list_is_optional():
+    from werkzeug.datastructures import MultiDict
+
+    from geo_app.web.params import Code, Params, parse
+
+    class Form(Params):
+        departments: list[Code] | None = None
+
+    got = parse(Form, MultiDict([("departments", "police"), ("departments", "water")]))
+    assert got.departments == ["police", "water"]  # type: ignore[attr-defined]
