@@ -1,6 +1,5 @@
 """Every route declares the parameters it reads (geo_app.web.params), generated from the URL map like the
-permission matrix: a new route without a declaration fails here. Every public route is covered; the staff
-routes listed in NOT_YET still parse with the shared parsers only and are to be declared next."""
+permission matrix: a new route without a declaration fails here, public or staff."""
 
 from __future__ import annotations
 
@@ -8,39 +7,6 @@ import pytest
 
 from geo_app.testing import url_map_app
 from geo_app.web.params import NoParams, declared
-from tests.security.test_route_matrix import OPEN, RULES
-
-# staff routes not declared yet (they check values with geo_app.domain.core.validation): shrink, never grow
-# (the admin, organisation API, export and intake-map routes came from branches built beside the schemas)
-NOT_YET = {
-    "admin.audit_log",
-    "admin.create",
-    "admin.edit",
-    "admin.import_file",
-    "admin.index",
-    "admin.listing",
-    "admin.set_active",
-    "exports.export_issues",
-    "org_api.create_record",
-    "org_api.get_record",
-    "org_api.list_records",
-    "org_api.update_record",
-    "account.change",
-    "account.form",
-    "analysis_api.coverage_api",
-    "analysis_api.fire_lane_status_api",
-    "analysis_api.fire_lanes_api",
-    "analysis_api.hotspots_api",
-    "analysis_api.stats_api",
-    "deployment_api.change",
-    "maps.chief",
-    "maps.coverage_map",
-    "maps.fire_lanes_map",
-    "maps.hotspots_map",
-    "reports.report_page",
-    "tokens_admin.index",
-    "tokens_admin.revoke",
-}
 
 
 def _endpoints():
@@ -48,18 +14,10 @@ def _endpoints():
     return app, {r.endpoint: r for r in app.url_map.iter_rules() if r.endpoint != "static"}
 
 
-def test_every_route_declares_its_parameters_or_is_listed():
+def test_every_route_declares_its_parameters():
     app, rules = _endpoints()
     missing = {e for e in rules if declared(app.view_functions[e]) is None}
-    assert missing - NOT_YET == set(), "routes without a parameter schema: declare them with params.declare"
-    assert NOT_YET - missing == set(), "declared now: remove them from NOT_YET"
-
-
-def test_every_public_route_is_declared():
-    app, rules = _endpoints()
-    public = {e for e, r in rules.items() for m in r.methods or () if RULES.get((r.rule, m)) == OPEN}
-    assert public and not public & NOT_YET
-    assert all(declared(app.view_functions[e]) is not None for e in public)
+    assert missing == set(), "routes without a parameter schema: declare them with params.declare"
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,8 @@ from geo_app.domain.organisation.audit import Actor
 from geo_app.domain.organisation.fields import BY_PLURAL
 from geo_app.extensions import csrf, db, db_session
 from geo_app.vocab import STAFF_ROLES
+from geo_app.web import params
+from geo_app.web.admin import schemas as S
 from geo_app.web.auth import api_route
 
 bp = Blueprint("org_api", __name__, url_prefix="/api")
@@ -42,6 +44,7 @@ def _active_filter() -> bool | None:
 
 @bp.get(f"/<{KINDS}:kind>")
 @api_route(*STAFF_ROLES)
+@params.declare(query=S.OrgListQuery)
 def list_records(kind: str) -> ResponseReturnValue:
     """List the records of a kind (`q` searches code and names; `active=true|false` filters)."""
     q = request.args.get("q", "")[:80] or None
@@ -50,6 +53,7 @@ def list_records(kind: str) -> ResponseReturnValue:
 
 @bp.get(f"/<{KINDS}:kind>/<code>")
 @api_route(*STAFF_ROLES)
+@params.declare()
 def get_record(kind: str, code: str) -> ResponseReturnValue:
     """Return one record."""
     found = snapshots.record(db_session(), BY_PLURAL[kind], code[:60])
@@ -60,6 +64,7 @@ def get_record(kind: str, code: str) -> ResponseReturnValue:
 
 @bp.post(f"/<{KINDS}:kind>")
 @api_route("admin")
+@params.declare(json=S.RecordBody)
 def create_record(kind: str) -> ResponseReturnValue:
     """Create a record; 201 with it, 409 when the code exists."""
     saved = store.upsert(db_session(), BY_PLURAL[kind], _body(), Actor(g.user.id, g.user.username), mode="create")
@@ -69,6 +74,7 @@ def create_record(kind: str) -> ResponseReturnValue:
 
 @bp.patch(f"/<{KINDS}:kind>/<code>")
 @api_route("admin")
+@params.declare(json=S.RecordBody)
 def update_record(kind: str, code: str) -> ResponseReturnValue:
     """Change the fields given (`active: false` retires); 200 with the record."""
     body = _body()

@@ -16,6 +16,8 @@ from geo_app.domain.organisation import audit, batch, files, snapshots, store
 from geo_app.domain.organisation.audit import Actor
 from geo_app.domain.organisation.fields import BY_PLURAL, KINDS, ORDER, Kind
 from geo_app.extensions import db_session
+from geo_app.web import params
+from geo_app.web.admin import schemas as S
 from geo_app.web.auth import page_route
 from geo_app.web.errors import committed
 
@@ -94,6 +96,7 @@ def _kind(plural: str) -> Kind:
 
 @bp.get("")
 @page_route("admin")
+@params.declare()
 def index() -> ResponseReturnValue:
     """The admin area's front page: every kind with its count, the file upload and the latest changes."""
     counts = {k: len(snapshots.records(db_session(), KINDS[k])) for k in ORDER}
@@ -108,6 +111,7 @@ def index() -> ResponseReturnValue:
 
 @bp.get(f"/<{KIND_PATH}:kind>")
 @page_route("admin")
+@params.declare(query=S.ListingQuery)
 def listing(kind: str) -> ResponseReturnValue:
     """List one kind, searched by `q` (code or name) and filtered by `active`."""
     k = _kind(kind)
@@ -188,6 +192,7 @@ def _as_text(value: Any) -> str:
 
 @bp.route(f"/<{KIND_PATH}:kind>/new", methods=["GET", "POST"])
 @page_route("admin")
+@params.declare(form=S.RecordForm)
 def create(kind: str) -> ResponseReturnValue:
     """Show the form of a new record, or create it."""
     k = _kind(kind)
@@ -203,6 +208,7 @@ def create(kind: str) -> ResponseReturnValue:
 
 @bp.route(f"/<{KIND_PATH}:kind>/<code>", methods=["GET", "POST"])
 @page_route("admin")
+@params.declare(form=S.RecordForm)
 def edit(kind: str, code: str) -> ResponseReturnValue:
     """Show a record with its history, or save the changed fields."""
     k = _kind(kind)
@@ -221,6 +227,7 @@ def edit(kind: str, code: str) -> ResponseReturnValue:
 
 @bp.post(f"/<{KIND_PATH}:kind>/<code>/active")
 @page_route("admin")
+@params.declare(form=S.ActiveForm)
 def set_active(kind: str, code: str) -> ResponseReturnValue:
     """Retire a record (kept for history) or bring it back."""
     k = _kind(kind)
@@ -236,6 +243,7 @@ def set_active(kind: str, code: str) -> ResponseReturnValue:
 
 @bp.post("/import")
 @page_route("admin")
+@params.declare()  # the file only: request.files, bounded by MAX_UPLOAD below
 def import_file() -> ResponseReturnValue:
     """Apply an uploaded organisation file (CSV or GeoJSON), all or nothing; show every rejected row."""
     upload = request.files.get("file")
@@ -267,6 +275,7 @@ def import_file() -> ResponseReturnValue:
 
 @bp.get("/audit")
 @page_route("admin")
+@params.declare(query=S.AuditQuery)
 def audit_log() -> ResponseReturnValue:
     """The audit log: every change to the organisation, newest first (of one kind when `kind` is given)."""
     kind = request.args.get("kind") if request.args.get("kind") in KINDS else None
