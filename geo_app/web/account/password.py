@@ -14,7 +14,8 @@ from geo_app.domain.core import accounts, tokens
 from geo_app.domain.errors import DomainError, ValidationError
 from geo_app.extensions import db_session
 from geo_app.vocab import STAFF_ROLES
-from geo_app.web import login_guard
+from geo_app.web import login_guard, params
+from geo_app.web.account import schemas as S
 from geo_app.web.auth import page_route
 from geo_app.web.errors import committed
 from geo_app.web.redirects import safe_next
@@ -30,6 +31,7 @@ def _page(error: DomainError | None = None, status: int = 200) -> tuple[str, int
 
 @bp.get("/account/password")
 @page_route(*STAFF_ROLES)
+@params.declare(query=S.NextQuery)
 def form() -> ResponseReturnValue:
     """Show the password form."""
     return _page()
@@ -37,6 +39,7 @@ def form() -> ResponseReturnValue:
 
 @bp.post("/account/password")
 @page_route(*STAFF_ROLES)
+@params.declare(query=S.NextQuery, form=S.PasswordForm)
 def change() -> ResponseReturnValue:
     """Change the password; on refusal show the form again naming the field."""
     user = g.user

@@ -15,6 +15,8 @@ from geo_app.domain.core.accounts import user_by_name
 from geo_app.domain.core.validation import parse_int
 from geo_app.domain.errors import ValidationError
 from geo_app.extensions import db, db_session
+from geo_app.web import params
+from geo_app.web.account import schemas as S
 from geo_app.web.auth import page_route
 
 bp = Blueprint("tokens_admin", __name__)
@@ -22,6 +24,7 @@ bp = Blueprint("tokens_admin", __name__)
 
 @bp.get("/admin/tokens")
 @page_route("admin")
+@params.declare()
 def index() -> ResponseReturnValue:
     """List the live bearer tokens, grouped by user."""
     rows = tokens.live_tokens(db_session(), datetime.now(UTC))
@@ -31,6 +34,7 @@ def index() -> ResponseReturnValue:
 
 @bp.post("/admin/tokens/revoke")
 @page_route("admin")
+@params.declare(form=S.RevokeForm)
 def revoke() -> ResponseReturnValue:
     """Revoke one token (`token_id`) or every token and session of a user (`username`)."""
     now = datetime.now(UTC)
