@@ -17,6 +17,8 @@ from geo_app.domain.core.validation import parse_date
 from geo_app.domain.errors import ValidationError
 from geo_app.extensions import csrf, db, db_session
 from geo_app.vocab import FIRE_LANE_ROLES, STAFF_ROLES
+from geo_app.web import params
+from geo_app.web.analysis import schemas as S
 from geo_app.web.auth import api_route
 
 bp = Blueprint("analysis_api", __name__)
@@ -52,6 +54,7 @@ def arg_flag(name: str) -> bool:
 
 @bp.get("/api/hotspots")
 @api_route(*STAFF_ROLES)
+@params.declare(query=S.HotspotsQuery)
 def hotspots_api() -> ResponseReturnValue:
     """Return density clusters (method=dbscan) or hot/cold segments (method=gistar) as GeoJSON."""
     method = request.args.get("method") or "gistar"
@@ -87,6 +90,7 @@ def report_args() -> tuple[date, date, Area | None]:
 
 @bp.get("/api/stats")
 @api_route(*STAFF_ROLES)
+@params.declare(query=S.StatsQuery)
 def stats_api() -> ResponseReturnValue:
     """Return the report for ?start=&end=&area= (the object `flask report --format json` prints)."""
     start, end, area = report_args()
@@ -95,6 +99,7 @@ def stats_api() -> ResponseReturnValue:
 
 @bp.get("/api/coverage")
 @api_route(*STAFF_ROLES)
+@params.declare()
 def coverage_api() -> ResponseReturnValue:
     """Return {teams, uncovered, overlaps, overlap_areas} FeatureCollections."""
     return coverage.coverage(db_session())
@@ -102,6 +107,7 @@ def coverage_api() -> ResponseReturnValue:
 
 @bp.get("/api/fire-lanes")
 @api_route(*STAFF_ROLES)
+@params.declare(query=S.FireLanesQuery)
 def fire_lanes_api() -> ResponseReturnValue:
     """Return fire lanes as GeoJSON (status, households, residents, open blockages; ?history=1)."""
     return fire_lanes.lanes(db_session(), status=request.args.get("status") or None, history=arg_flag("history"))
@@ -109,6 +115,7 @@ def fire_lanes_api() -> ResponseReturnValue:
 
 @bp.post("/api/fire-lanes/<code>/status")
 @api_route(*FIRE_LANE_ROLES)
+@params.declare(json=S.LaneStatusBody)
 def fire_lane_status_api(code: str) -> ResponseReturnValue:
     """Set a lane's status {status, note}; "clear" only once its blockages are resolved."""
     body = request.get_json(silent=True)

@@ -9,6 +9,8 @@ from geo_app.domain.analysis import exports
 from geo_app.domain.workflow import worklists
 from geo_app.extensions import db_session
 from geo_app.vocab import STAFF_ROLES
+from geo_app.web import params
+from geo_app.web.analysis import schemas as S
 from geo_app.web.auth import page_route
 
 bp = Blueprint("exports", __name__)
@@ -17,6 +19,7 @@ bp = Blueprint("exports", __name__)
 @bp.get("/exports/issues.gpkg", defaults={"fmt": "gpkg"})
 @bp.get("/exports/issues.geojson", defaults={"fmt": "geojson"})
 @page_route(*STAFF_ROLES)
+@params.declare(query=S.ExportQuery)
 def export_issues(fmt: str) -> ResponseReturnValue:
     """Download the caller's issues matching the filters (no personal data unless `personal=1` and allowed)."""
     f = worklists.parse_filter(db_session(), request.args)

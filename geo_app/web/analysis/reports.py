@@ -21,6 +21,8 @@ from geo_app.domain.core.validation import parse_date
 from geo_app.domain.errors import DomainError, ValidationError
 from geo_app.extensions import db_session
 from geo_app.vocab import STAFF_ROLES
+from geo_app.web import params
+from geo_app.web.analysis import schemas as S
 from geo_app.web.auth import page_route
 from geo_app.web.home import place_name
 
@@ -64,6 +66,7 @@ def _tables(report: dict[str, Any], comparisons: list[dict[str, Any]], lang: str
 
 @bp.get("/reports")
 @page_route(*STAFF_ROLES)
+@params.declare(query=S.ReportQuery)
 def report_page() -> ResponseReturnValue:
     """Render the report for the period and area, or download it with &format=csv|xlsx|json."""
     lang = _lang()
