@@ -12,6 +12,7 @@ from geo_app.domain.core import deployment
 from geo_app.domain.errors import ValidationError
 from geo_app.extensions import csrf, db, db_session
 from geo_app.web import params
+from geo_app.web.api.deployment_schemas import DeploymentBody
 from geo_app.web.auth import api_route
 
 bp = Blueprint("deployment_api", __name__)
@@ -31,6 +32,7 @@ def show() -> ResponseReturnValue:
 
 @bp.patch("/api/deployment")
 @api_route("admin")
+@params.declare(json=DeploymentBody)
 def change() -> ResponseReturnValue:
     """Change the name, English name, reference prefix or Open311 default (admin); the rest says why not."""
     body = request.get_json(silent=True)

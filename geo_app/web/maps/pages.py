@@ -33,6 +33,7 @@ from geo_app.web.analysis.api import arg_optional_number
 from geo_app.web.auth import page_route
 from geo_app.web.hardening import with_nonce
 from geo_app.web.maps import basemap
+from geo_app.web.maps import schemas as MS
 from geo_app.web.static_assets import rewrite_static_links
 from layers import overlays, styles
 from layers.base import add_legend, make_map
@@ -161,6 +162,7 @@ def _status_legend(statuses: Iterable[str]) -> list[tuple[str, str]]:
 
 @bp.get("/chief")
 @page_route(*CHIEF_MAP_ROLES)
+@params.declare(query=MS.FiltersQuery)
 def chief() -> ResponseReturnValue:
     """My segments: the team's area and streets, its open issues by status and category, lanes, halls."""
     f = page_data.parse_filters(db_session(), request.args)
@@ -195,6 +197,7 @@ def chief() -> ResponseReturnValue:
 
 @bp.get("/hotspots")
 @page_route(*PLANNER_ROLES)
+@params.declare(query=MS.HotspotsMapQuery)
 def hotspots_map() -> ResponseReturnValue:
     """Hotspots: density (heat), density clusters (DBSCAN) and hot/cold segments (Gi*), each with its own
     legend, a ranked list that zooms the map, what each method shows, and the DBSCAN parameters used."""
@@ -253,6 +256,7 @@ def hotspots_map() -> ResponseReturnValue:
 
 @bp.get("/fire-lanes")
 @page_route(*CHIEF_MAP_ROLES)
+@params.declare(query=MS.FireLanesMapQuery)
 def fire_lanes_map() -> ResponseReturnValue:
     """Fire lanes by status with households and residents served, and blockage issues nearby."""
     lane_status = page_data.parse_lane_status(request.args.get("lane_status"))
@@ -288,6 +292,7 @@ def _lanes_extent(fc: dict[str, Any]) -> tuple[float, float, float, float] | Non
 
 @bp.get("/coverage")
 @page_route(*PLANNER_ROLES)
+@params.declare()
 def coverage_map() -> ResponseReturnValue:
     """Team coverage: each team's area in its own colour, uncovered segments and overlaps."""
     cats = page_data.categories(db_session())
