@@ -147,6 +147,7 @@ def register_template_helpers(app: App) -> None:
     app.add_template_global(label)
     app.add_template_global(localized)
     app.add_template_filter(localtime)
+    app.add_template_filter(count_text)
     app.add_template_global(vocab.SATISFACTION, "SATISFACTION")  # type: ignore[arg-type]
     app.add_template_global(vocab.FOLLOW_UP_METHODS, "FOLLOW_UP_METHODS")  # type: ignore[arg-type]
     app.add_template_global(NEXT_STEP, "NEXT_STEP")  # type: ignore[arg-type]  # typed for callables; any value works
@@ -154,6 +155,13 @@ def register_template_helpers(app: App) -> None:
     from geo_app.web.errors import localize
 
     app.add_template_global(localize, "error_text")
+
+
+def count_text(n: int) -> str:
+    """Return a to-do count as a badge shows it: "1000+" where the count stopped (todo.COUNT_MAX)."""
+    from geo_app.domain.workflow.todo import COUNT_MAX
+
+    return f"{COUNT_MAX}+" if n >= COUNT_MAX else str(n)
 
 
 def lang_url(code: str) -> str:

@@ -33,13 +33,9 @@ def _menu_counts() -> dict[str, object]:
     if not current_user.is_authenticated:
         return {"menu_counts": {}}
 
-    def counts() -> dict[str, int]:
-        from geo_app.domain.workflow import todo
-        from geo_app.extensions import db_session
+    from geo_app.web import todo_counts
 
-        return todo.menu_counts(db_session(), current_user._get_current_object())
-
-    return {"menu_counts": counts}
+    return {"menu_counts": todo_counts.menu}
 
 
 @bp.get("/")
@@ -48,13 +44,12 @@ def index() -> ResponseReturnValue:
     """Render the front page, with the signed-in team member's to-do counts."""
     from flask_login import current_user
 
-    from geo_app.domain.workflow import todo
-    from geo_app.extensions import db_session
     from geo_app.vocab import WORKLIST_ROLES
+    from geo_app.web import todo_counts
 
     counts = None
     if current_user.is_authenticated and current_user.role in WORKLIST_ROLES:
-        counts = todo.counts(db_session(), current_user._get_current_object())
+        counts = todo_counts.counts()
     return render_template("home/index.html", todo=counts)
 
 

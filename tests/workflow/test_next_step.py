@@ -89,3 +89,21 @@ def test_the_menu_shows_the_to_do_counts(client, session):
     login(client, "staff")
     nav = client.get("/").get_data(as_text=True).split('class="mainnav"')[1].split("</nav>")[0]
     assert "data-menu-count" not in nav or 'data-menu-count="dispatches"' in nav
+
+
+def test_a_to_do_count_stops_at_its_cap_and_says_so(client, session, monkeypatch):
+    from sqlalchemy import select
+
+    from geo_app.domain.workflow import todo
+    from geo_app.models import User
+
+    for _ in range(3):
+        new_issue(session)
+    session.commit()
+    monkeypatch.setattr(todo, "COUNT_MAX", 2)
+    chief = session.execute(select(User).where(User.username == "chief")).scalar_one()
+    assert todo.counts(session, chief)["new"] == 2  # counted no further
+    login(client, "chief")
+    html = client.get("/work").get_data(as_text=True)
+    nav = html.split('class="mainnav"')[1].split("</nav>")[0]
+    assert re.search(r'data-menu-count="new"[^>]*>2\+<', nav), nav

@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, g, render_template, request
 from flask.typing import ResponseReturnValue
 
-from geo_app.domain.workflow import todo, worklists
+from geo_app.domain.workflow import worklists
 from geo_app.extensions import db_session
 from geo_app.vocab import ESCALATION_ROLES, REVIEW_ROLES, WORKLIST_ROLES
-from geo_app.web import params
+from geo_app.web import params, todo_counts
 from geo_app.web.auth import page_route
 from geo_app.web.workflow import schemas as S
 
@@ -32,7 +32,7 @@ def work_list() -> ResponseReturnValue:
         status=request.args.get("status", "open"),
         categories=worklists.categories(db_session()),
         category=f.category,
-        todo=todo.counts(db_session(), g.user),
+        todo=todo_counts.counts(),
     )
 
 
