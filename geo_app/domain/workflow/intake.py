@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from geoalchemy2.elements import WKTElement
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import bindparam, false, insert, select, text
 from sqlalchemy.orm import Session
 
 from geo_app.domain.analysis import fire_lanes
@@ -31,25 +31,30 @@ class IntakeSettings:
     fire_lane_link_m: float = 30.0
 
 
-def _category(session: Session, code: object) -> Category:
+def _category_and_channel(session: Session, code: object, channel: object) -> tuple[Category, bool]:
+    """Return the active category `code` (refused otherwise) and whether `channel` is an active channel of
+    the deployment (the channels table), asked in one query."""
     if not isinstance(code, str) or not code:
         raise ValidationError("category: is required", "category")
     if "\x00" in code or len(code) > 40:
         raise ValidationError("category: not a valid code", "category")
-    category = session.get(Category, code)
-    if category is None:
+    channel_ok = (
+        select(Channel.code).where(Channel.code == channel, Channel.active).exists()
+        if isinstance(channel, str)
+        else false()
+    )
+    row = session.execute(select(Category, channel_ok).where(Category.code == code)).first()
+    if row is None:
         raise ValidationError(f"category: unknown category {code[:40]!r}", "category")
+    category, known_channel = row
     if not category.active:  # retired: kept for the issues that use it, offered for no new one
         raise ValidationError(f"category: {code!r} is retired", "category")
-    return category
+    return category, bool(known_channel)
 
 
-def _channel(session: Session, code: object) -> str:
-    """Return an active channel code of the deployment (the channels table); refuse anything else."""
-    active = list(session.execute(select(Channel.code).where(Channel.active).order_by(Channel.position)).scalars())
-    if not isinstance(code, str) or code not in active:
-        raise ValidationError(f"channel: must be one of {', '.join(active)}", "channel")
-    return code
+def _channel_error(session: Session) -> ValidationError:
+    active = session.execute(select(Channel.code).where(Channel.active).order_by(Channel.position)).scalars()
+    return ValidationError(f"channel: must be one of {', '.join(active)}", "channel")
 
 
 def create_issue(
@@ -66,10 +71,12 @@ def create_issue(
     Beyond the snap distance the issue is refused (422 `no_segment`, naming the nearest segment) unless
     `data` confirms it (`confirm_unlinked` and `unlinked_reason`) or the channel cannot ask anyone
     (`unlinked_default` is then the reason); an unlinked issue waits in the review queue with an owner."""
-    category = _category(session, data.get("category"))
+    channel = data.get("channel") or "web"
+    category, channel_ok = _category_and_channel(session, data.get("category"), channel)
     description = clean_text(data.get("description"), "description", DESCRIPTION_MAX, required=True)
     lon, lat = positions.parse(session, data.get("lon"), data.get("lat"), *location_fields)
-    channel = _channel(session, data.get("channel") or "web")
+    if not channel_ok:
+        raise _channel_error(session)
     visit_id = data.get("visit_id")
     if visit_id is not None and (
         isinstance(visit_id, bool) or not isinstance(visit_id, int) or session.get(Visit, visit_id) is None
@@ -106,8 +113,8 @@ def create_issue(
     if category.blocks_access:
         fire_lanes.link_issues(session, settings.fire_lane_link_m, issue_ids=[issue.id])
         session.expire(issue, ["fire_lane_id", "priority"])  # set by that UPDATE: read again when asked for
-    session.add(
-        IssueEvent(
+    session.execute(  # a Core INSERT: the event is not used as an object, and the unit of work costs more
+        insert(IssueEvent).values(
             issue_id=issue.id,
             at=reported_at,
             actor_id=actor.id if actor else None,
@@ -118,7 +125,6 @@ def create_issue(
             | ({"unlinked_reason": unlinked_reason} if unlinked_reason else {}),
         )
     )
-    session.flush()
     session.expire(issue, ["geom"])  # read back as stored (WKB) when asked for, not as the WKT sent
     return issue
 

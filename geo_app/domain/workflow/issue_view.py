@@ -25,7 +25,13 @@ SELECT i.id, i.ref, i.category, c.name_zh AS category_zh, c.name_en AS category_
        i.reported_at, i.due_at, i.acceptance_at, i.resolved_at, i.closed_at, i.updated_at, i.version,
        i.segment_id, s.code AS segment, s.street_name, i.snap_distance_m, t.code AS team, t.name AS team_name,
        dup.ref AS duplicate_of, fl.code AS fire_lane, v.id AS visit_id, h.name AS hall,
-       ST_X(i.geom) AS lon, ST_Y(i.geom) AS lat, ST_AsGeoJSON(s.geom, 6) AS segment_geometry
+       ST_X(i.geom) AS lon, ST_Y(i.geom) AS lat, ST_AsGeoJSON(s.geom, 6) AS segment_geometry,
+       (SELECT coalesce(json_agg(json_build_object(
+                   'id', e.id, 'at', to_char(e.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US'),
+                   'action', e.action, 'from_status', e.from_status, 'to_status', e.to_status, 'data', e.data,
+                   'actor', u.username, 'actor_name', u.display_name)
+                   ORDER BY e.at, e.id), '[]')
+        FROM issue_events e LEFT JOIN users u ON u.id = e.actor_id WHERE e.issue_id = i.id) AS events
 FROM issues i JOIN categories c ON c.code = i.category
 LEFT JOIN street_segments s ON s.id = i.segment_id
 LEFT JOIN teams t ON t.id = i.team_id
@@ -36,11 +42,6 @@ LEFT JOIN reception_halls h ON h.id = v.hall_id
 WHERE i.id = :id
 """
 
-_EVENTS = """
-SELECT e.id, e.at, e.action, e.from_status, e.to_status, e.data, u.username AS actor, u.display_name AS actor_name
-FROM issue_events e LEFT JOIN users u ON u.id = e.actor_id
-WHERE e.issue_id = :id ORDER BY e.at, e.id
-"""
 
 _DISPATCHES = """
 SELECT d.id, dep.code AS department, dep.name_zh AS department_zh, dep.name_en AS department_en, d.reason,
@@ -86,7 +87,8 @@ def issue_detail(
     seg_geom = facts.pop("segment_geometry")
     facts["segment_geometry"] = json.loads(seg_geom) if seg_geom else None
     facts["overdue"] = bool(facts["status"] in OPEN_STATUSES and facts["due_at"] and facts["due_at"] < now)
-    facts["events"] = [dict(r) for r in session.execute(text(_EVENTS), {"id": issue.id}).mappings()]
+    for event in facts["events"]:  # in the same round trip, as JSON: the time as UTC text to the microsecond
+        event["at"] = datetime.fromisoformat(event["at"]).replace(tzinfo=UTC)
     dispatches: list[dict[str, Any]] = []
     for r in [] if new else session.execute(text(_DISPATCHES), {"id": issue.id}).mappings():
         d = dict(r)
