@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, request
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 
@@ -21,6 +21,6 @@ def issues() -> ResponseReturnValue:
     """Return solved issues as GeoJSON (bbox, category, start, end, limit, offset); no login."""
 
     def build() -> bytes:
-        return current_app.json.dumps(public_issues(db_session(), request.args, str(get_locale() or "zh"))).encode()
+        return public_issues(db_session(), request.args, str(get_locale() or "zh")).encode()
 
     return cached_public(build, "application/json")
