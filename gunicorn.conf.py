@@ -2,9 +2,10 @@
 
 Worker processes × threads: one process per core, so Python runs on every core (one process is held to
 one core by the GIL), and threads in each so that requests waiting on PostgreSQL do not idle a core.
-gthread workers keep idle and kept-alive connections in a poller, not in a thread, so hundreds of silent
-sockets from one client cost a file descriptor each and no worker; a thread is handed a connection only
-once it has sent data, and gives it back after 5 s of waiting for the rest.
+The asyncio ("asgi") workers read every request's headers and body on their event loop, so hundreds of
+silent or half-sent requests from one client cost a socket each and no thread; only complete requests
+reach Flask, in WEB_THREADS threads per process (geo_app/asgi.py: gunicorn's `threads` setting is not
+used by this worker, which warns so at start; WEB_THREADS also sizes the connection pool).
 Put nginx in front on a network (README: "Running it on a network"): it buffers slow uploads, holds TLS
 and limits connections per client address, which gunicorn does not do.
 """
