@@ -98,6 +98,7 @@ def from_env_without_db() -> dict[str, Any]:
         "SESSION_COOKIE_SECURE": os.environ.get("HTTPS_ONLY", "") == "1",
         "FORCE_HTTPS": os.environ.get("HTTPS_ONLY", "") == "1",
         "LOGIN_HASH_SLOTS": int(os.environ.get("LOGIN_HASH_SLOTS", "1")),
+        "PAGE_MEMO_SECONDS": float(os.environ.get("PAGE_MEMO_SECONDS", "60")),
         "BABEL_DEFAULT_LOCALE": "zh",
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("TIMEZONE", DEFAULT_TIMEZONE),
     }

@@ -107,7 +107,9 @@ def make_app(url: str, **extra: Any) -> Any:
     """Return the app on database `url`, in testing mode."""
     from geo_app import create_app, profile
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "SECRET_KEY": "test-secret", **extra})
+    # PAGE_MEMO_SECONDS 0: a test that adds a street sees it on the next page (geo_app.web.memo)
+    settings = {"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "SECRET_KEY": "test-secret", "PAGE_MEMO_SECONDS": 0}
+    app = create_app({**settings, **extra})
     with app.app_context():
         profile.ensure(app)  # a test reads the profile at once, as a server or a command does before it works
     return app

@@ -13,6 +13,7 @@ from geo_app.domain.maps import basemap_font
 from geo_app.extensions import db_session
 from geo_app.localdb import PROJECT_ROOT
 from geo_app.web import params
+from geo_app.web.memo import remembered
 from layers.basemap import add_base_map
 
 bp = Blueprint("basemap", __name__)
@@ -28,7 +29,7 @@ def font_url() -> str | None:
     source = basemap_font.source_font(current_app.config.get("BASEMAP_FONT"))
     if source is None:
         return None
-    chars = basemap_font.label_chars(db_session())
+    chars = remembered("label_chars", lambda: basemap_font.label_chars(db_session()))
     return url_for("basemap.font", digest=basemap_font.digest(chars, source))
 
 
@@ -51,7 +52,7 @@ def font(digest: str) -> ResponseReturnValue:
     source = basemap_font.source_font(current_app.config.get("BASEMAP_FONT"))
     if source is None:
         abort(404)
-    chars = basemap_font.label_chars(db_session())
+    chars = remembered("label_chars", lambda: basemap_font.label_chars(db_session()))
     if digest != basemap_font.digest(chars, source):
         abort(404)  # an old page's font: the names changed since; its labels fall back to the system font
     path = basemap_font.subset_file(source, chars, _cache_dir())

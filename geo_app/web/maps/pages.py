@@ -34,6 +34,7 @@ from geo_app.web.auth import page_route
 from geo_app.web.hardening import with_nonce
 from geo_app.web.maps import basemap
 from geo_app.web.maps import schemas as MS
+from geo_app.web.memo import remembered
 from geo_app.web.static_assets import rewrite_static_links
 from layers import overlays, styles
 from layers.base import add_legend, make_map
@@ -208,7 +209,7 @@ def hotspots_map() -> ResponseReturnValue:
     clusters = query.density_clusters(db_session(), radius, cast(int | None, min_size), **period)
     hotcold = query.hot_cold_segments(db_session(), **period)
     cats = page_data.categories(db_session())
-    m = _new_map(cats, page_data.extent(db_session()))
+    m = _new_map(cats, _district_extent())
     _streets(m)
     heat = tile_layer(m, tile_url("heat", f.query), "heat", _("Issue density"))
     names = _category_names(cats)
@@ -264,7 +265,7 @@ def fire_lanes_map() -> ResponseReturnValue:
     team_ids = scope_team_ids(db_session(), g.user, f.team_code)
     cats = page_data.categories(db_session())
     lanes = fire_lanes.lanes(db_session(), status=lane_status)
-    m = _new_map(cats, _lanes_extent(lanes) or page_data.extent(db_session()))
+    m = _new_map(cats, _lanes_extent(lanes) or _district_extent())
     _streets(m)
     lanes_layer = overlays.fire_lanes(m, lanes, _, status_names())
     query = dict(f.query, blockage="1")
@@ -296,7 +297,7 @@ def _lanes_extent(fc: dict[str, Any]) -> tuple[float, float, float, float] | Non
 def coverage_map() -> ResponseReturnValue:
     """Team coverage: each team's area in its own colour, uncovered segments and overlaps."""
     cats = page_data.categories(db_session())
-    m = _new_map(cats, page_data.extent(db_session()))
+    m = _new_map(cats, _district_extent())
     _streets(m)
     overlays.team_areas(m, page_data.team_areas(db_session()), _)
     overlays.coverage_gaps(m, coverage.uncovered_segments(db_session()), coverage.overlapping_segments(db_session()), _)
@@ -315,7 +316,7 @@ def public() -> ResponseReturnValue:
     """Solved issues for everyone: category and date, at their street segment; no personal data."""
     f = page_data.parse_filters(db_session(), request.args, statuses=())
     cats = page_data.categories(db_session())
-    m = _new_map(cats, page_data.extent(db_session()))
+    m = _new_map(cats, _district_extent())
     _streets(m)
     solved = tile_layer(m, tile_url("public", f.query), "public", _("Solved issues"))
     add_legend(
@@ -336,3 +337,8 @@ def public() -> ResponseReturnValue:
         note=_("Solved issues are shown at the middle of their street segment, without names or details."),
         lookup=True,
     )
+
+
+def _district_extent() -> tuple[float, float, float, float] | None:
+    """Return the extent of every live segment (the first view of a district-wide map), remembered a while."""
+    return remembered("district_extent", lambda: page_data.extent(db_session()))
