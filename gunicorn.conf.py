@@ -30,8 +30,11 @@ backlog = 2048
 timeout = 60  # a worker silent this long (a request stuck in Python) is killed and replaced
 graceful_timeout = 20  # on SIGTERM: finish requests in flight for up to this long, accept no new ones
 keepalive = 5
-max_requests = 5000  # recycle workers now and then (memory held by folium/geopandas)
-max_requests_jitter = 500
+# recycle workers now and then (memory held by folium/geopandas); a recycle closes the worker's kept-alive
+# connections, and a client that sent a request on one just then sees it fail (bench/load.py counted 5 such
+# errors a run at 5,000; at 300, 6 in 700 requests): rarely, and not both workers at once
+max_requests = 20000
+max_requests_jitter = 5000
 limit_request_line = 8190
 limit_request_fields = 100
 limit_request_field_size = 8190
