@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import create_engine, text
 
-from geo_app.domain.workflow import worklists
+from geo_app.domain.workflow import keyset, worklists
 from geo_app.extensions import db
 from geo_app.models import User
 from geo_app.testing import make_app
@@ -24,7 +25,9 @@ def _walk(client, headers, query, per_page, between=None):
     return seen, pages
 
 
-def test_every_row_once_across_pages_while_rows_are_inserted(clone_db):
+@pytest.mark.parametrize("few", [keyset.FEW, 0], ids=["gathered", "walked"])
+def test_every_row_once_across_pages_while_rows_are_inserted(clone_db, monkeypatch, few):
+    monkeypatch.setattr(keyset, "FEW", few)  # the demo's few rows are gathered; 0: the walk of large scopes
     url = clone_db()
     app = make_app(url)
     engine = create_engine(url)

@@ -89,15 +89,23 @@ def after(row: dict[str, Any], order: str, now: datetime) -> str:
     return encode(Cursor(order, now, bool(row["overdue"]), row["reported_at"], row["id"]))
 
 
+FEW = 5000  # up to this many matching rows, gathering and sorting them costs less than walking to a page
+
+
 def page_sql(
-    where: str, order: str, cursor: Cursor | None, branches: tuple[bool, str | None] = (True, NOT_OVERDUE)
+    where: str,
+    order: str,
+    cursor: Cursor | None,
+    branches: tuple[bool, str | None] = (True, NOT_OVERDUE),
+    few: bool = False,
 ) -> tuple[str, str, dict[str, Any]]:
     """Return (SQL of one page's keys, ORDER BY of the page over `issues i` joined to it as `page`, extra
     parameters). `branches`: whether overdue issues can match at all, and the condition of the others (None:
     none can), as simple as the filter allows: a walk that finds nothing reads its whole index, and the
     planner picks a better one when it can estimate the condition. The keys query selects id and overdue of
     the issues matching `where` in `order` after `cursor`, LIMIT :limit OFFSET :offset; only the page's
-    rows get their other columns (subqueries in a row's columns would otherwise run for every row sorted)."""
+    rows get their other columns (subqueries in a row's columns would otherwise run for every row sorted).
+    `few`: at most FEW rows match `where`: they are gathered and sorted rather than walked to."""
     params: dict[str, Any] = {}
     if cursor is not None:
         params.update(c_at=cursor.at, c_id=cursor.id)
@@ -114,8 +122,15 @@ def page_sql(
         walks.append(f"{where} AND {branches[1]}{past if cursor and not cursor.overdue else ''}")
     if not walks:
         walks.append("FALSE")
-    # each walks an index of report times and stops after the page: no sort of every row in scope
-    parts = [f"({keys}{w} ORDER BY i.reported_at DESC, i.id DESC LIMIT :limit + :offset)" for w in walks]
-    sql = f"SELECT * FROM ({' UNION ALL '.join(parts)}) k "
+    if few:
+        # few rows match (the caller counted them): find them by the filter's own index (a map's bbox: the
+        # spatial one) and sort them. Walking report times instead passes every issue outside the filter
+        # until a page is found: 78 ms for a small bbox at a million issues, against 3 ms this way.
+        parts = [f"{keys}{w}" for w in walks]
+        sql = f"WITH k AS MATERIALIZED ({' UNION ALL '.join(parts)}) SELECT * FROM k "
+    else:
+        # each walks an index of report times and stops after the page: no sort of every row in scope
+        parts = [f"({keys}{w} ORDER BY i.reported_at DESC, i.id DESC LIMIT :limit + :offset)" for w in walks]
+        sql = f"SELECT * FROM ({' UNION ALL '.join(parts)}) k "
     sql += "ORDER BY overdue DESC, reported_at DESC, id DESC LIMIT :limit OFFSET :offset"
     return sql, "page.overdue DESC, i.reported_at DESC, i.id DESC", params

@@ -193,7 +193,7 @@ def list_issues(
     total = session.execute(
         _sql(f"SELECT count(*) FROM (SELECT 1 FROM issues i WHERE {where} LIMIT {COUNT_MAX + 1}) q", params), params
     ).scalar_one()
-    keys, page_order, extra = keyset.page_sql(where, order, cursor, _branches(f))
+    keys, page_order, extra = keyset.page_sql(where, order, cursor, _branches(f), few=int(total) <= keyset.FEW)
     sql = _LIST.format(keys=keys, order=page_order, awaiting=AWAITING_ACCEPTANCE_SQL, overdue=keyset.OVERDUE)
     offset = 0 if cursor else (f.page - 1) * f.per_page
     rows = [
