@@ -6,8 +6,9 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from babel import dates as babel_dates
 from flask import g, request
-from flask_babel import format_datetime
+from flask_babel import get_locale, get_timezone
 from flask_babel import lazy_gettext as _l
 
 from geo_app import vocab
@@ -93,7 +94,11 @@ def label(kind: str, code: str | None) -> str:
         "dispatch": DISPATCH_STATES,
         "channel": CHANNEL_LABELS,
     }[kind]
-    return str(table.get(code, code or ""))
+    cache = request_words()
+    key = (kind, code)
+    if key not in cache:  # a table repeats the same few labels on every row: translate each once
+        cache[key] = str(table.get(code, code or ""))
+    return cache[key]
 
 
 def localized(row: Mapping[str, Any], key: str) -> str:
@@ -107,8 +112,20 @@ def localtime(value: object, fmt: str = "yyyy-MM-dd HH:mm") -> str:
     """Return a datetime shown in the deployment's time zone, or '' for none."""
     if not isinstance(value, datetime):
         return ""
-    shown: str = format_datetime(value, fmt)  # Flask-Babel has no types
+    words = request_words()
+    if "time_format" not in words:  # Flask-Babel looks both up on every call: once per request is enough
+        words["time_format"] = (get_locale(), get_timezone())
+    locale, zone = words["time_format"]
+    shown: str = babel_dates.format_datetime(value, fmt, tzinfo=zone, locale=locale)  # naive: UTC, as before
     return shown
+
+
+def request_words() -> dict[Any, Any]:
+    """Return this request's cache of translated labels and time format (emptied by i18n.fresh_locale)."""
+    found: dict[Any, Any] | None = g.get("i18n_words")
+    if found is None:
+        found = g.i18n_words = {}
+    return found
 
 
 def action_form(form: MultiDict[str, str]) -> tuple[str, object, dict[str, Any]]:

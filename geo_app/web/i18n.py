@@ -24,5 +24,7 @@ def select_locale() -> str:
 
 def fresh_locale() -> None:
     """Forget the cached language before each request (Flask-Babel keeps it on `g`, which an app context
-    shared by several requests — tests, the CLI — would otherwise carry over)."""
+    shared by several requests — tests, the CLI — would otherwise carry over), and the words translated for
+    the last one (geo_app.web.forms.request_words)."""
     refresh()
+    g.pop("i18n_words", None)
