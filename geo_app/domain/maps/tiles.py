@@ -94,7 +94,11 @@ def _issue_where(
     expanding: list[str]
     conditions, expanding = ([spatial] if spatial else []), []
     # every status (heat's default) is no condition, and then a period is read from ix_issues_reported_cover alone
-    if set(statuses) != set(STATUSES):
+    if set(statuses) == set(OPEN_STATUSES):
+        # written out (vocabulary constants): the planner then reads ix_issues_open_geom (0019), the open
+        # issues' own spatial index, instead of ANDing every open issue of the district with the tile's
+        conditions.append(OPEN)
+    elif set(statuses) != set(STATUSES):
         conditions.append("i.status IN :statuses")
         params["statuses"] = list(statuses)
         expanding.append("statuses")

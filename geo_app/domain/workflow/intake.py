@@ -17,11 +17,9 @@ from geo_app.domain.core.validation import clean_email, clean_text
 from geo_app.domain.errors import DomainError, ValidationError
 from geo_app.models import Category, Channel, Issue, IssueEvent, User, Visit
 from geo_app.models.issue import DESCRIPTION_MAX
-from geo_app.vocab import OPEN_STATUSES
+from geo_app.vocab import OPEN_STATUSES, sql_in
 
 NAME_MAX, PHONE_MAX, ADDRESS_MAX = 80, 40, 200
-# the open statuses written into SQL (constants of the vocabulary, not input) to match the partial indexes
-_OPEN = "status IN ({})".format(", ".join(f"'{s}'" for s in OPEN_STATUSES))
 
 
 @dataclass(frozen=True)
@@ -246,6 +244,10 @@ def duplicate_offers(session: Session, issue: Issue, radius_m: float) -> list[Is
     return [other for other in near if other.id != issue.id]
 
 
+# the open statuses written into SQL (vocabulary constants) so that the planner may use the partial indexes
+_OPEN = sql_in("o.status", OPEN_STATUSES)
+
+
 def duplicate_refs(session: Session, issue: Issue, radius_m: float, limit: int = 10) -> list[str]:
     """Return the refs of duplicate_offers in one query on the open issues' partial indexes (migration 0017:
     the statuses are written out so that the planner may use them; the answer needs nothing else)."""
@@ -255,10 +257,10 @@ def duplicate_refs(session: Session, issue: Issue, radius_m: float, limit: int =
         WITH me AS (SELECT id, category, geom_m, segment_id FROM issues WHERE id = :i)
         SELECT o.ref FROM (
             SELECT o.id FROM issues o, me
-            WHERE ST_DWithin(o.geom_m, me.geom_m, :r) AND o.category = me.category AND o.{_OPEN}
+            WHERE ST_DWithin(o.geom_m, me.geom_m, :r) AND o.category = me.category AND {_OPEN}
             UNION
             SELECT o.id FROM issues o, me
-            WHERE o.segment_id = me.segment_id AND o.category = me.category AND o.{_OPEN}
+            WHERE o.segment_id = me.segment_id AND o.category = me.category AND {_OPEN}
         ) near JOIN issues o ON o.id = near.id, me
         WHERE o.id <> me.id
         ORDER BY o.geom_m <-> me.geom_m, o.id LIMIT :n"""),
