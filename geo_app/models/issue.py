@@ -58,10 +58,13 @@ class Issue(Base):
         Index("ux_issues_source", "source", "source_id", unique=True),  # 0013: a source's id, once
         Index("ix_issues_import_batch", "import_batch_id", postgresql_where=text("import_batch_id IS NOT NULL")),
         Index("ix_issues_unlinked", "id", postgresql_where=text("segment_id IS NULL")),  # 0009: the review queue
-        # 0011: the open ones by time of report (the overdue issues that lead the work lists)
+        # 0011: the open ones by time of report (the overdue issues that lead the work lists); 0020: with what
+        # the walk filters on, so that it reads the index alone
         Index(
             "ix_issues_open_reported",
             "reported_at",
+            "id",
+            postgresql_include=["due_at", "status", "category", "team_id", "segment_id"],
             postgresql_where=text(f"status::text = ANY (ARRAY[{', '.join(map(repr, OPEN_STATUSES))}]::text[])"),
         ),
         Index("ix_issues_ref_pattern", "ref", postgresql_ops={"ref": "text_pattern_ops"}),  # 0016: search by prefix
