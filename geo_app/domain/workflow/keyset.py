@@ -125,7 +125,7 @@ def page_sql(
     if few:
         # few rows match (the caller counted them): find them by the filter's own index (a map's bbox: the
         # spatial one) and sort them. Walking report times instead passes every issue outside the filter
-        # until a page is found: 78 ms for a small bbox at a million issues, against 3 ms this way.
+        # until a page is found: 78 ms for a small bbox at a million issues, against 24 ms this way.
         parts = [f"{keys}{w}" for w in walks]
         sql = f"WITH k AS MATERIALIZED ({' UNION ALL '.join(parts)}) SELECT * FROM k "
     else:
