@@ -7,42 +7,54 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from geo_app.web.params import Code, Count, Day, Lat, Lon, Params, Ref, Text
-
-Short = Field(None, max_length=200)
-Number = Field(None, max_length=40)  # a coordinate as typed: the domain says what is wrong with it
+from geo_app.web.params import (
+    Code,
+    Codes,
+    Count,
+    Day,
+    Flag,
+    Lat,
+    Lon,
+    NextPath,
+    Params,
+    Password,
+    Ref,
+    Short,
+    Text,
+    Typed,
+)
 
 
 class LoginQuery(Params):
-    next: str | None = Field(None, max_length=2000)
+    next: NextPath | None = None
 
 
 class LoginForm(LoginQuery):
-    username: str | None = Short
-    password: str | None = Field(None, max_length=1000)
+    username: Short | None = None
+    password: Password | None = None
 
 
 class TokenBody(Params):
-    username: str | None = Short
-    password: str | None = Field(None, max_length=1000)
+    username: Short | None = None
+    password: Password | None = None
 
 
 class MapQuery(Params):
-    category: str | None = Field(None, max_length=400)  # codes, comma-separated
+    category: Codes | None = None  # codes, comma-separated
     start: Day | None = None
     end: Day | None = None
 
 
 class PublicIssuesQuery(MapQuery):
-    bbox: str | None = Short
+    bbox: Short | None = None
     limit: Count | None = None
     offset: Count | None = None
 
 
 class TileQuery(MapQuery):
     team: Code | None = None
-    status: str | None = Field(None, max_length=400)
-    blockage: str | None = Field(None, max_length=40)
+    status: Codes | None = None
+    blockage: Typed | None = None
 
 
 class LookupQuery(Params):
@@ -50,42 +62,42 @@ class LookupQuery(Params):
 
 
 class Open311Query(Params):
-    service_request_id: str | None = Field(None, max_length=4000)  # ids, comma-separated
+    service_request_id: Text | None = None  # ids, comma-separated
     service_code: Code | None = None
-    start_date: str | None = Number
-    end_date: str | None = Number
+    start_date: Typed | None = None
+    end_date: Typed | None = None
     status: str | None = Field(None, max_length=100)
-    jurisdiction_id: str | None = Short
+    jurisdiction_id: Short | None = None
 
 
 class Open311Form(Params):
-    api_key: str | None = Short
+    api_key: Short | None = None
     service_code: Code | None = None
-    lat: str | None = Number
-    long: str | None = Number
-    address_string: str | None = Short
+    lat: Typed | None = None
+    long: Typed | None = None
+    address_string: Short | None = None
     description: Text | None = None
     email: str | None = Field(None, max_length=254)
-    first_name: str | None = Short
-    last_name: str | None = Short
-    phone: str | None = Number
-    jurisdiction_id: str | None = Short
+    first_name: Short | None = None
+    last_name: Short | None = None
+    phone: Typed | None = None
+    jurisdiction_id: Short | None = None
 
 
 class ReportForm(Params):
     category: Code | None = None
     description: Text | None = None
-    lon: str | None = Number
-    lat: str | None = Number
-    address: str | None = Short
+    lon: Typed | None = None
+    lat: Typed | None = None
+    address: Short | None = None
     reporter_name: str | None = Field(None, max_length=80)
-    reporter_phone: str | None = Number
+    reporter_phone: Typed | None = None
     reporter_email: str | None = Field(None, max_length=254)
-    not_on_street: str | None = Field(None, max_length=10)
+    not_on_street: Flag | None = None
 
 
 class BboxQuery(Params):
-    bbox: str | None = Short
+    bbox: Short | None = None
 
 
 class PointQuery(Params):
@@ -95,5 +107,5 @@ class PointQuery(Params):
 
 class SearchQuery(Params):
     # as typed: geo_app.domain.maps.search.parse_query says, in the user's language, what is wrong with them
-    q: str | None = Short
-    limit: str | None = Number
+    q: Short | None = None
+    limit: Typed | None = None

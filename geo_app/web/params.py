@@ -36,6 +36,15 @@ Lat = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
 Code = Annotated[str, Field(max_length=60)]
 Text = Annotated[str, Field(max_length=4000)]
 Ref = Annotated[str, Field(max_length=40)]
+# Loose text: a value that a domain parser reads and, when wrong, names in the user's language; the
+# declaration only bounds its length
+Short = Annotated[str, Field(max_length=200)]
+Typed = Annotated[str, Field(max_length=40)]  # a number or a date as typed
+When = Annotated[str, Field(max_length=64)]  # a date and time as typed
+Flag = Annotated[str, Field(max_length=10)]  # "1", "true", "on", 是…
+Codes = Annotated[str, Field(max_length=400)]  # codes, comma-separated
+Password = Annotated[str, Field(max_length=1000)]
+NextPath = Annotated[str, Field(max_length=2000)]  # a path on this site (redirects.safe_next)
 
 
 class Params(BaseModel):

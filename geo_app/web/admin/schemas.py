@@ -10,115 +10,109 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from geo_app.web.params import Params
+from geo_app.web.params import Code, Flag, Params, Password, Short, Text, Typed
 
-Code = Field(None, max_length=60)
-Short = Field(None, max_length=200)
-Long = Field(None, max_length=4000)
-Flag = Field(None, max_length=10)  # true/false/1/0/yes/no/是/否 as typed: fields.boolean reads them
-Number = Field(None, max_length=40)
 # lists of codes, members and geometry as text in a form: bounded like a form value at the edge
 Big = Field(None, max_length=100_000)
-Password = Field(None, max_length=1000)
 
 # organisation codes as JSON items: street segment codes reach 60 characters
-ListedCode = Annotated[str, Field(max_length=60)]
+ListedCode = Code
 # a JSON number or the same number as text (a CSV-minded client): fields.integer reads both
-Whole = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)] | Annotated[str, Field(max_length=40)]
-Yes = bool | Annotated[str, Field(max_length=10)]
+Whole = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)] | Typed
+Yes = bool | Flag
 # a team member {name, role, department, user}: fields.members checks the role and the codes
-Member = dict[Annotated[str, Field(max_length=60)], Annotated[str, Field(max_length=200)] | None]
+Member = dict[Code, Short | None]
 
 
 class ListingQuery(Params):
     """GET /admin/<kind>: a search and the active filter."""
 
-    q: str | None = Short  # the view keeps its first 80 characters
+    q: Short | None = None  # the view keeps its first 80 characters
     active: Literal["true", "false"] | None = None
 
 
 class AuditQuery(Params):
     """GET /admin/audit: one kind's changes (an unknown kind shows every change)."""
 
-    kind: str | None = Code
+    kind: Code | None = None
 
 
 class RecordForm(Params):
     """POST /admin/<kind>/new and /admin/<kind>/<code>: the record's fields as typed (the file comes apart)."""
 
-    code: str | None = Code
-    name_zh: str | None = Short
-    name_en: str | None = Short
-    sla_days: str | None = Number
-    blocks_access: str | None = Flag
+    code: Code | None = None
+    name_zh: Short | None = None
+    name_en: Short | None = None
+    sla_days: Typed | None = None
+    blocks_access: Flag | None = None
     departments: str | None = Big
-    group: str | None = Short
-    keywords: str | None = Long
-    service_code: str | None = Code
-    service_description: str | None = Long
-    service_keywords: str | None = Long
-    service_group: str | None = Short
-    service_type: str | None = Code
-    active: str | None = Flag
-    position: str | None = Number
-    level: str | None = Code
-    parent: str | None = Code
-    address: str | None = Short
-    community: str | None = Code
-    households: str | None = Number
-    residents: str | None = Number
+    group: Short | None = None
+    keywords: Text | None = None
+    service_code: Code | None = None
+    service_description: Text | None = None
+    service_keywords: Text | None = None
+    service_group: Short | None = None
+    service_type: Code | None = None
+    active: Flag | None = None
+    position: Typed | None = None
+    level: Code | None = None
+    parent: Code | None = None
+    address: Short | None = None
+    community: Code | None = None
+    households: Typed | None = None
+    residents: Typed | None = None
     segments: str | None = Big
     members: str | None = Big
-    role: str | None = Code
-    team: str | None = Code
-    department: str | None = Code
-    hall: str | None = Code
-    password: str | None = Password
+    role: Code | None = None
+    team: Code | None = None
+    department: Code | None = None
+    hall: Code | None = None
+    password: Password | None = None
     geometry: str | None = Big  # GeoJSON text; a geometry_file upload is bounded by the view (MAX_UPLOAD)
 
 
 class ActiveForm(Params):
     """POST /admin/<kind>/<code>/active: retire ("false") or bring back ("true")."""
 
-    active: str | None = Flag
+    active: Flag | None = None
 
 
 class OrgListQuery(Params):
     """GET /api/<kind>: a search and the active filter."""
 
-    q: str | None = Short  # the view keeps its first 80 characters
+    q: Short | None = None  # the view keeps its first 80 characters
     active: Literal["true", "false"] | None = None
 
 
 class RecordBody(Params):
     """POST /api/<kind> and PATCH /api/<kind>/<code>: typed JSON values, or the same values as text."""
 
-    code: str | None = Code
-    name_zh: str | None = Short
-    name_en: str | None = Short
+    code: Code | None = None
+    name_zh: Short | None = None
+    name_en: Short | None = None
     sla_days: Whole | None = None
     blocks_access: Yes | None = None
     departments: list[ListedCode] | Annotated[str, Field(max_length=100_000)] | None = Field(None, max_length=100_000)
-    group: str | None = Short
-    keywords: str | None = Long
-    service_code: str | None = Code
-    service_description: str | None = Long
-    service_keywords: str | None = Long
-    service_group: str | None = Short
-    service_type: str | None = Code
+    group: Short | None = None
+    keywords: Text | None = None
+    service_code: Code | None = None
+    service_description: Text | None = None
+    service_keywords: Text | None = None
+    service_group: Short | None = None
+    service_type: Code | None = None
     active: Yes | None = None
     position: Whole | None = None
-    level: str | None = Code
-    parent: str | None = Code
-    address: str | None = Short
-    community: str | None = Code
+    level: Code | None = None
+    parent: Code | None = None
+    address: Short | None = None
+    community: Code | None = None
     households: Whole | None = None
     residents: Whole | None = None
     segments: list[ListedCode] | Annotated[str, Field(max_length=100_000)] | None = Field(None, max_length=100_000)
     members: list[Member] | Annotated[str, Field(max_length=100_000)] | None = Field(None, max_length=500)
-    role: str | None = Code
-    team: str | None = Code
-    department: str | None = Code
-    hall: str | None = Code
-    password: str | None = Password
+    role: Code | None = None
+    team: Code | None = None
+    department: Code | None = None
+    hall: Code | None = None
+    password: Password | None = None
     geometry: dict[str, Any] | None = None  # GeoJSON: the JSON body's own bounds (size, depth) hold it

@@ -11,13 +11,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from geo_app.web.params import Params
+from geo_app.web.params import Code, Codes, Flag, Params, Short, Text, Typed
 
-Code = Field(None, max_length=60)
-Statuses = Field(None, max_length=400)  # codes, comma-separated
-Day = Field(None, max_length=40)  # YYYY-MM-DD as typed: parse_date names a malformed one
-Flag = Field(None, max_length=10)  # 1/true/yes, anything else is "no"
-Number = Field(None, max_length=40)
 # metres: the domain refuses ≤ 0 and more than its maximum with its own words; here only a finite number
 Radius = Annotated[float, Field(allow_inf_nan=False)]
 MinSize = Annotated[int, Field(ge=-(2**31), le=2**31)]  # the domain asks for at least 2
@@ -26,8 +21,8 @@ MinSize = Annotated[int, Field(ge=-(2**31), le=2**31)]  # the domain asks for at
 class PeriodQuery(Params):
     """The period and area of an analysis: start and end dates, an area code or team:CODE."""
 
-    start: str | None = Day
-    end: str | None = Day
+    start: Typed | None = None
+    end: Typed | None = None
     area: str | None = Field(None, max_length=70)  # team: and a code of 60
 
 
@@ -35,11 +30,11 @@ class HotspotsQuery(PeriodQuery):
     """GET /api/hotspots: the method and its parameters, with the period, area and category."""
 
     method: Literal["gistar", "dbscan"] | None = None
-    category: str | None = Code
+    category: Code | None = None
     radius: Radius | None = None
     min_size: MinSize | None = None
     confidence: int | None = Field(None, ge=0, le=100)  # the domain takes 90, 95 or 99
-    per_100m: str | None = Flag
+    per_100m: Flag | None = None
 
 
 class StatsQuery(PeriodQuery):
@@ -49,38 +44,38 @@ class StatsQuery(PeriodQuery):
 class FireLanesQuery(Params):
     """GET /api/fire-lanes: a status filter and whether to add each lane's history."""
 
-    status: str | None = Code
-    history: str | None = Flag
+    status: Code | None = None
+    history: Flag | None = None
 
 
 class LaneStatusBody(Params):
     """POST /api/fire-lanes/<code>/status: the new status and a note (fire_lanes.set_status checks both)."""
 
-    status: str | None = Code
-    note: str | None = Field(None, max_length=4000)
+    status: Code | None = None
+    note: Text | None = None
 
 
 class ReportQuery(PeriodQuery):
     """GET /reports: a preset period or dates, an area, and a download format; the page names bad ones."""
 
-    period: str | None = Code
-    format: str | None = Field(None, max_length=10)
+    period: Code | None = None
+    format: Flag | None = None
 
 
 class ExportQuery(Params):
     """GET /exports/issues.gpkg|geojson: the filters of GET /api/issues and whether to add personal data."""
 
-    bbox: str | None = Field(None, max_length=200)
-    status: str | None = Statuses
-    category: str | None = Code
-    team: str | None = Code
-    segment: str | None = Code
-    start: str | None = Day
-    end: str | None = Day
-    overdue: str | None = Flag
-    unlinked: str | None = Flag
-    awaiting: str | None = Flag
-    per_page: str | None = Number  # parse_int names a bad one
-    page: str | None = Number
-    cursor: str | None = Field(None, max_length=400)  # keyset.decode names a bad one
-    personal: str | None = Flag
+    bbox: Short | None = None
+    status: Codes | None = None
+    category: Code | None = None
+    team: Code | None = None
+    segment: Code | None = None
+    start: Typed | None = None
+    end: Typed | None = None
+    overdue: Flag | None = None
+    unlinked: Flag | None = None
+    awaiting: Flag | None = None
+    per_page: Typed | None = None  # parse_int names a bad one
+    page: Typed | None = None
+    cursor: Codes | None = None  # keyset.decode names a bad one
+    personal: Flag | None = None

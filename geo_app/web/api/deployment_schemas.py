@@ -3,15 +3,13 @@ other schemas: deployment.update reads every key of the body and says why a fixe
 
 from __future__ import annotations
 
-from pydantic import Field
-
-from geo_app.web.params import Params
+from geo_app.web.params import Code, Codes, Params
 
 
 class DeploymentBody(Params):
     """PATCH /api/deployment: what may change (deployment.update checks lengths and the prefix's letters)."""
 
-    name: str | None = Field(None, max_length=400)
-    name_en: str | None = Field(None, max_length=400)
-    ref_prefix: str | None = Field(None, max_length=60)
+    name: Codes | None = None
+    name_en: Codes | None = None
+    ref_prefix: Code | None = None
     public_by_default: bool | None = None

@@ -11,17 +11,15 @@ from typing import Annotated
 
 from pydantic import Field, Strict, StrictBool, StrictFloat
 
-from geo_app.web.params import Code, Params, Ref, Text
+from geo_app.web.params import Code, Params, Ref, Short, Text, Typed, When
 from geo_app.web.workflow.schemas import CODES_MAX, BboxQuery, IssueFilterQuery
 
 __all__ = ["ActionBody", "BboxQuery", "IssueFilterQuery", "NewIssueBody"]
 
-Typed = Annotated[str, Field(max_length=40)]  # a number or a flag sent as text: the domain says what is wrong
 JsonNumber = StrictFloat | Typed
 JsonInt = Annotated[int, Strict(), Field(ge=-(2**63), le=2**63 - 1)] | Typed  # never past a bigint
 # true/false; 1/0 and "true"/"on" too, as the domain's checks of confirm_unlinked and public accept them
 JsonFlag = StrictBool | Annotated[int, Strict(), Field(ge=0, le=1)] | Typed
-Short = Field(None, max_length=200)
 
 
 class NewIssueBody(Params):
@@ -33,12 +31,12 @@ class NewIssueBody(Params):
     lat: JsonNumber | None = None
     channel: Code | None = None
     visit_id: JsonInt | None = None
-    address: str | None = Short
-    reporter_name: str | None = Short
+    address: Short | None = None
+    reporter_name: Short | None = None
     reporter_phone: Typed | None = None
     reporter_email: str | None = Field(None, max_length=254)
     confirm_unlinked: JsonFlag | None = None
-    unlinked_reason: str | None = Short
+    unlinked_reason: Short | None = None
 
 
 class ActionBody(Params):
@@ -53,7 +51,7 @@ class ActionBody(Params):
     dispatch_id: JsonInt | None = None
     department: Code | None = None
     departments: list[Code] | None = Field(None, max_length=CODES_MAX)
-    due_at: str | None = Field(None, max_length=64)
+    due_at: When | None = None
     lon: JsonNumber | None = None
     lat: JsonNumber | None = None
     confirm_unlinked: JsonFlag | None = None

@@ -9,21 +9,17 @@ from typing import Annotated
 
 from pydantic import Field
 
-from geo_app.web.params import Params
-
-Code = Field(None, max_length=60)
-Codes = Field(None, max_length=400)  # codes, comma-separated (the page then wants one)
-Day = Field(None, max_length=40)  # YYYY-MM-DD as typed: parse_period names a malformed one
+from geo_app.web.params import Code, Codes, Params, Typed
 
 
 class FiltersQuery(Params):
     """GET /maps/chief: the filters of a staff map page (category, status, period, team)."""
 
-    category: str | None = Codes
-    status: str | None = Codes
-    start: str | None = Day
-    end: str | None = Day
-    team: str | None = Code
+    category: Codes | None = None
+    status: Codes | None = None
+    start: Typed | None = None
+    end: Typed | None = None
+    team: Code | None = None
 
 
 class HotspotsMapQuery(FiltersQuery):
@@ -38,4 +34,4 @@ class HotspotsMapQuery(FiltersQuery):
 class FireLanesMapQuery(FiltersQuery):
     """GET /maps/fire-lanes: the filters and a lane status (parse_lane_status names a wrong one)."""
 
-    lane_status: str | None = Code
+    lane_status: Code | None = None

@@ -10,72 +10,67 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from geo_app.web.params import Code, Params, Ref, Text
+from geo_app.web.params import Code, Codes, Flag, NextPath, Params, Ref, Short, Text, Typed, When
 
-Short = Field(None, max_length=200)
-Number = Field(None, max_length=40)  # a number as typed: the domain says what is wrong with it
-When = Field(None, max_length=64)  # a date/time as typed: parse_datetime refuses longer ones with its own words
-Flag = Field(None, max_length=10)  # "1", "true", "on": the view or the domain reads the meaning
-Next = Field(None, max_length=2000)  # a path on this site (redirects.safe_next)
 CODES_MAX = 100  # ticked boxes of one form: more than any page offers (the domain bounds the real number)
 
 
 class IssueFilterQuery(Params):
     """An issue list's filters as worklists.parse_filter reads them (API list and the work list)."""
 
-    bbox: str | None = Short
-    status: str | None = Short  # statuses, comma-separated
+    bbox: Short | None = None
+    status: Short | None = None  # statuses, comma-separated
     category: Code | None = None
     team: Code | None = None
     segment: Code | None = None
-    start: str | None = Number
-    end: str | None = Number
-    overdue: str | None = Flag
-    unlinked: str | None = Flag
-    awaiting: str | None = Flag
-    per_page: str | None = Number
-    page: str | None = Number
-    cursor: str | None = Field(None, max_length=400)  # keyset.encode: base64 of a short JSON list
+    start: Typed | None = None
+    end: Typed | None = None
+    overdue: Flag | None = None
+    unlinked: Flag | None = None
+    awaiting: Flag | None = None
+    per_page: Typed | None = None
+    page: Typed | None = None
+    cursor: Codes | None = None  # keyset.encode: base64 of a short JSON list
 
 
 class PageQuery(Params):
     """A review or escalation list: which page, by number or by the cursor of the page before."""
 
-    page: str | None = Number
-    cursor: str | None = Field(None, max_length=400)
+    page: Typed | None = None
+    cursor: Codes | None = None
 
 
 class DispatchListQuery(Params):
     """The department's dispatch list: `done=1` shows the finished ones too."""
 
-    done: str | None = Flag
+    done: Flag | None = None
 
 
 class BboxQuery(Params):
     """The segments of the intake map in a bounding box (worklists.parse_bbox checks it)."""
 
-    bbox: str | None = Short
+    bbox: Short | None = None
 
 
 class PointQuery(Params):
     """A point the clerk clicked, as typed (validation.parse_lonlat checks it)."""
 
-    lon: str | None = Number
-    lat: str | None = Number
+    lon: Typed | None = None
+    lat: Typed | None = None
 
 
 class NearbyQuery(PointQuery):
     """The open issues near a point, of one category (filters.parse_categories checks the codes)."""
 
-    category: str | None = Field(None, max_length=400)
+    category: Codes | None = None
 
 
 class VisitForm(Params):
     """A reception-hall visit (visits.log_visit)."""
 
     hall: Code | None = None
-    visited_at: str | None = When
-    people: str | None = Number
+    visited_at: When | None = None
+    people: Typed | None = None
     topics: Text | None = None
 
 
@@ -84,42 +79,42 @@ class IntakeIssueForm(Params):
 
     category: Code | None = None
     description: Text | None = None
-    address: str | None = Short
-    reporter_name: str | None = Short
-    reporter_phone: str | None = Number
-    unlinked_reason: str | None = Short
-    confirm_unlinked: str | None = Flag
-    lon: str | None = Number
-    lat: str | None = Number
+    address: Short | None = None
+    reporter_name: Short | None = None
+    reporter_phone: Typed | None = None
+    unlinked_reason: Short | None = None
+    confirm_unlinked: Flag | None = None
+    lon: Typed | None = None
+    lat: Typed | None = None
     segment: Code | None = None
 
 
 class NextQuery(Params):
     """Where to go back after a form (forms.safe_next reads the form's or the query's `next`)."""
 
-    next: str | None = Next
+    next: NextPath | None = None
 
 
 class ActionForm(NextQuery):
     """An action form of the issue page (forms.action_form); its photos come as files."""
 
     action: Code | None = None
-    version: str | None = Number
+    version: Typed | None = None
     reason: Text | None = None
     note: Text | None = None
     into: Ref | None = None
     resolution: Code | None = None
-    dispatch_id: str | None = Number
-    lon: str | None = Number
-    lat: str | None = Number
-    confirm_unlinked: str | None = Flag
+    dispatch_id: Typed | None = None
+    lon: Typed | None = None
+    lat: Typed | None = None
+    confirm_unlinked: Flag | None = None
     method: Code | None = None
     # a list without None: params._flat reads every value of a field only when its annotation is a plain list
     departments: list[Code] = Field(default_factory=list, max_length=CODES_MAX)
-    due_at: str | None = When
-    passed: str | None = Flag
-    approve: str | None = Flag
-    public: str | None = Flag
+    due_at: When | None = None
+    passed: Flag | None = None
+    approve: Flag | None = None
+    public: Flag | None = None
     satisfaction: Code | None = None
 
 
@@ -127,13 +122,13 @@ class PhotoForm(Params):
     """A photo's stage and publication beside its file (photos.store_photos)."""
 
     stage: Code | None = None
-    public: str | None = Flag
+    public: Flag | None = None
 
 
 class SiteVisitForm(Params):
     """A site visit and the ticked issues settled there, each 'REF:VERSION' (on_site.log_site_visit)."""
 
-    place: str | None = Short
-    visited_at: str | None = When
+    place: Short | None = None
+    visited_at: When | None = None
     notes: Text | None = None
     issues: list[Code] = Field(default_factory=list, max_length=CODES_MAX)
